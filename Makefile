@@ -1,0 +1,63 @@
+# The front door. `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
+SERVICES := scripts/services.sh
+PYTEST_ARGS ?=
+
+.PHONY: help install test test-unit test-integration lint format run run-stack worker services services-down bench clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP) ## install the project and its dev tools into .venv (only what is missing)
+
+test: install ## everything CI runs: installs what is missing, starts the services, runs all tests
+	@eval "$$($(SERVICES) up all)" && $(BIN)/pytest $(PYTEST_ARGS)
+
+test-unit: install ## the unit tests only (no services needed)
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: install ## the integration tests (starts the services)
+	@eval "$$($(SERVICES) up all)" && $(BIN)/pytest tests/integration $(PYTEST_ARGS)
+
+lint: install ## ruff and mypy --strict over src and tests
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy --strict src tests
+
+format: install ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+run: install ## serve the API on http://127.0.0.1:8000 on the embedded (in-memory) default
+	$(BIN)/ticketing serve
+
+services: ## start Redis, PostgreSQL and Kafka on loopback (idempotent); prints the settings
+	@$(SERVICES) up all
+
+services-down: ## stop the services started by `make services`
+	@$(SERVICES) down all
+
+run-stack: install ## API and worker on the real stack started by `make services`
+	@eval "$$($(SERVICES) env)" && $(BIN)/ticketing migrate && \
+	  ($(BIN)/ticketing worker & trap 'kill %1' EXIT; $(BIN)/ticketing serve)
+
+worker: install ## the consumer worker alone, on the real stack
+	@eval "$$($(SERVICES) env)" && $(BIN)/ticketing worker
+
+bench: install ## the benchmark suite; writes bench/results/latest.json
+	@eval "$$($(SERVICES) up all)" && $(BIN)/python -m bench
+
+clean: ## remove the virtualenv and caches (not the services' state)
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,29 @@
+"""In-memory adapters: the embedded default (one process, no servers), not a test fake.
+
+Every port is served from one ``MemorySales`` registry of ``SaleState``s. Each port call runs
+one synchronous ``SaleState`` step without awaiting in between, which makes it atomic under
+asyncio. They are not meant to be shared between threads or processes.
+"""
+
+from adapters.memory.bus import MemoryEventBus
+from adapters.memory.repository import MemoryReservationRepository
+from adapters.memory.stores import (
+    MemoryEventCatalog,
+    MemoryOutbox,
+    MemoryQueueStore,
+    MemorySales,
+    MemoryStockStore,
+)
+from adapters.memory.wiring import MemoryTicketing, memory_ticketing
+
+__all__ = [
+    "MemoryEventBus",
+    "MemoryEventCatalog",
+    "MemoryOutbox",
+    "MemoryQueueStore",
+    "MemoryReservationRepository",
+    "MemorySales",
+    "MemoryStockStore",
+    "MemoryTicketing",
+    "memory_ticketing",
+]

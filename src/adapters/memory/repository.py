@@ -1,0 +1,31 @@
+"""The durable record kept in memory: what PostgreSQL keeps in the real stack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ticketing_core.messages import ReservationMessage
+from ticketing_core.model import Reservation
+from ticketing_core.settings import EventSettings
+
+
+class MemoryReservationRepository:
+    def __init__(self) -> None:
+        self.events: dict[str, EventSettings] = {}
+        self.reservations: dict[str, Reservation] = {}
+
+    async def save_event(self, settings: EventSettings) -> None:
+        self.events.setdefault(settings.event_id, settings)
+
+    async def apply(self, messages: Sequence[ReservationMessage]) -> None:
+        for message in messages:
+            incoming = message.reservation
+            known = self.reservations.get(incoming.reservation_id)
+            if known is None or (incoming.status.is_terminal and not known.status.is_terminal):
+                self.reservations[incoming.reservation_id] = incoming
+
+    async def get(self, reservation_id: str) -> Reservation | None:
+        return self.reservations.get(reservation_id)
+
+    async def reservations_of(self, event_id: str) -> list[Reservation]:
+        return [r for r in self.reservations.values() if r.event_id == event_id]

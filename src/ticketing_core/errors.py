@@ -1,0 +1,90 @@
+"""Domain errors. Each carries the stable machine-readable ``code`` of SPEC section 5."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the sale refused the request. ``code`` is stable; ``detail`` is for humans."""
+
+    code: str = "domain_error"
+    title: str = "Request refused"
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail or self.title
+        super().__init__(self.detail)
+
+
+class InvalidInput(DomainError):
+    code = "validation_error"
+    title = "Invalid input"
+
+
+class EventNotFound(DomainError):
+    code = "event_not_found"
+    title = "Event not found"
+
+
+class EventExists(DomainError):
+    code = "event_exists"
+    title = "Event already exists"
+
+
+class SoldOut(DomainError):
+    code = "sold_out"
+    title = "Sold out"
+
+
+class InsufficientSeats(DomainError):
+    code = "insufficient_seats"
+    title = "Not enough seats left"
+
+
+class LimitExceeded(DomainError):
+    code = "limit_exceeded"
+    title = "Per-user seat limit reached"
+
+
+class NotAdmitted(DomainError):
+    code = "not_admitted"
+    title = "Not admitted"
+
+
+class NotInQueue(DomainError):
+    """The user holds no place in the event's queue (never entered, or left)."""
+
+    code = "not_in_queue"
+    title = "Not in the queue"
+
+
+class ReservationNotFound(DomainError):
+    code = "reservation_not_found"
+    title = "Reservation not found"
+
+
+class HoldExpired(DomainError):
+    code = "hold_expired"
+    title = "Hold expired"
+
+
+class InvalidState(DomainError):
+    code = "invalid_state"
+    title = "Reservation is not in a state that allows this"
+
+
+ERRORS_BY_CODE: dict[str, type[DomainError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidInput,
+        EventNotFound,
+        EventExists,
+        SoldOut,
+        InsufficientSeats,
+        LimitExceeded,
+        NotAdmitted,
+        NotInQueue,
+        ReservationNotFound,
+        HoldExpired,
+        InvalidState,
+    )
+}
+"""Adapters that answer with a code (a Lua script, say) turn it back into the error here."""

@@ -1,0 +1,118 @@
+"""Domain messages: what is published for every reservation change (SPEC section 4)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from ticketing_core.model import Reservation, ReservationStatus
+
+SCHEMA_VERSION = 1
+_MESSAGE_NAMESPACE = uuid.UUID("6f1c2b0e-4f7a-4d7b-9a51-3c1d2e0f9b11")
+
+
+class MessageType(StrEnum):
+    CREATED = "reservation.created"
+    CONFIRMED = "reservation.confirmed"
+    CANCELLED = "reservation.cancelled"
+    EXPIRED = "reservation.expired"
+
+
+MESSAGE_TYPE_FOR_STATUS: dict[ReservationStatus, MessageType] = {
+    ReservationStatus.PENDING: MessageType.CREATED,
+    ReservationStatus.CONFIRMED: MessageType.CONFIRMED,
+    ReservationStatus.CANCELLED: MessageType.CANCELLED,
+    ReservationStatus.EXPIRED: MessageType.EXPIRED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationMessage:
+    """One reservation change.
+
+    ``message_id`` is derived from the reservation and the change: each reservation makes each
+    change at most once, so the id is unique, and a message published twice (a relay that
+    crashed before acknowledging) keeps its id, which lets consumers recognise the repeat.
+    """
+
+    message_id: str
+    type: MessageType
+    schema_version: int
+    reservation: Reservation
+    occurred_at: int
+
+    @classmethod
+    def of(cls, reservation: Reservation) -> ReservationMessage:
+        kind = MESSAGE_TYPE_FOR_STATUS[reservation.status]
+        name = f"{reservation.event_id}/{reservation.reservation_id}/{kind.value}"
+        return cls(
+            message_id=str(uuid.uuid5(_MESSAGE_NAMESPACE, name)),
+            type=kind,
+            schema_version=SCHEMA_VERSION,
+            reservation=reservation,
+            occurred_at=reservation.updated_at,
+        )
+
+    @property
+    def key(self) -> str:
+        """Partitioning key: one reservation's messages stay in order."""
+        return self.reservation.reservation_id
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.reservation
+        return {
+            "messageId": self.message_id,
+            "type": self.type.value,
+            "schemaVersion": self.schema_version,
+            "reservationId": r.reservation_id,
+            "eventId": r.event_id,
+            "userId": r.user_id,
+            "quantity": r.quantity,
+            "status": r.status.value,
+            "createdAt": r.created_at,
+            "expiresAt": r.expires_at,
+            "occurredAt": self.occurred_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReservationMessage:
+        """Reads a message written by ``to_dict``; raises ``ValueError`` on anything else."""
+        try:
+            if data["schemaVersion"] != SCHEMA_VERSION:
+                raise ValueError(f"unsupported schema version {data['schemaVersion']!r}")
+            reservation = Reservation(
+                reservation_id=_text(data["reservationId"]),
+                event_id=_text(data["eventId"]),
+                user_id=_text(data["userId"]),
+                quantity=_count(data["quantity"]),
+                status=ReservationStatus(data["status"]),
+                created_at=_count(data["createdAt"]),
+                expires_at=_count(data["expiresAt"]),
+                updated_at=_count(data["occurredAt"]),
+            )
+            message = cls(
+                message_id=_text(data["messageId"]),
+                type=MessageType(data["type"]),
+                schema_version=SCHEMA_VERSION,
+                reservation=reservation,
+                occurred_at=reservation.updated_at,
+            )
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"malformed reservation message: {error!r}") from error
+        if MESSAGE_TYPE_FOR_STATUS[reservation.status] is not message.type:
+            raise ValueError(f"type {message.type} does not match status {reservation.status}")
+        return message
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _count(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"expected a non-negative integer, got {value!r}")
+    return value

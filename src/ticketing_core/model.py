@@ -1,0 +1,143 @@
+"""Value objects of the waiting room and the inventory. Times are epoch milliseconds."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from ticketing_core.settings import EventSettings
+
+
+class QueueStatus(StrEnum):
+    WAITING = "WAITING"
+    ADMITTED = "ADMITTED"
+    COMPLETED = "COMPLETED"
+    EXPIRED = "EXPIRED"
+    SOLD_OUT = "SOLD_OUT"
+
+
+class ReservationStatus(StrEnum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self is not ReservationStatus.PENDING
+
+    @property
+    def holds_seats(self) -> bool:
+        return self in (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    """What one user sees of their place. ``position`` is 0 for anyone not waiting.
+
+    ``seq`` is the user's place in the order of entry (1, 2, ...); streams use it to follow
+    their position from a shared ``QueueSnapshot`` without asking the store per user.
+    """
+
+    event_id: str
+    user_id: str
+    seq: int
+    status: QueueStatus
+    position: int
+    estimated_wait_seconds: int
+    admission_expires_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSnapshot:
+    """The state of one event's waiting room, cheap to fetch once and share among all streams.
+
+    Everybody admitted so far entered before ``head_seq`` (admission is FIFO), and every
+    sequence number from ``head_seq`` up is either still waiting or in ``gaps`` (left while
+    waiting). So a waiting user's exact position follows from their own ``seq`` alone.
+    """
+
+    event_id: str
+    head_seq: int
+    gaps: tuple[int, ...]
+    waiting: int
+    active: int
+    sold_out: bool
+    taken_at: int
+
+    def position_of(self, seq: int) -> int:
+        """Exact position of the waiting user holding ``seq``; 0 if they no longer wait."""
+        if seq < self.head_seq:
+            return 0
+        gaps_before = bisect_left(self.gaps, seq)
+        if gaps_before < len(self.gaps) and self.gaps[gaps_before] == seq:
+            return 0
+        return seq - self.head_seq + 1 - gaps_before
+
+
+@dataclass(frozen=True, slots=True)
+class StockStats:
+    remaining: int
+    pending_seats: int
+    confirmed_seats: int
+
+    @property
+    def sold_out(self) -> bool:
+        """The event is sold out only when no seat is left and none can come back."""
+        return self.remaining == 0 and self.pending_seats == 0
+
+
+@dataclass(frozen=True, slots=True)
+class EventStats:
+    remaining_seats: int
+    waiting_users: int
+    active_users: int
+    pending_seats: int
+    confirmed_seats: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    reservation_id: str
+    event_id: str
+    user_id: str
+    quantity: int
+    status: ReservationStatus
+    created_at: int
+    expires_at: int
+    updated_at: int
+
+    def moved_to(self, status: ReservationStatus, at: int) -> Reservation:
+        return replace(self, status=status, updated_at=at)
+
+
+@dataclass(frozen=True, slots=True)
+class AdmissionReport:
+    """What one admission tick did."""
+
+    admitted: tuple[str, ...]
+    expired_admissions: int
+
+
+def estimated_wait_seconds(
+    position: int, settings: EventSettings, active: int, now_ms: int
+) -> int:
+    """Seconds until a user at ``position`` is admitted, at the rate and cap the event allows.
+
+    The first free slots fill at the admission rate; beyond them a slot frees only when an
+    admission ends, which at worst takes the whole admission TTL, so later places move at
+    ``min(rate, maxActiveUsers / admissionTtl)``. Before the sale opens, the time until it
+    opens is added. It is an honest upper-bound estimate, not a promise.
+    """
+    if position <= 0:
+        return 0
+    rate = float(settings.admission_rate_per_second)
+    turnover = min(rate, settings.max_active_users / settings.admission_ttl_seconds)
+    free = max(0, settings.max_active_users - active)
+    first = min(position, free)
+    later = position - first
+    seconds = first / rate + later / turnover
+    until_open = max(0, settings.opens_at_ms - now_ms) / 1000
+    return math.ceil(until_open + seconds)

@@ -1,0 +1,151 @@
+"""Ports: what the core needs from the outside world, as ``typing.Protocol``s named by role.
+
+Every operation that must be atomic (take seats *and* record the hold *and* note the message,
+say) is a single call here, so that an adapter can make it one transaction: one Lua script in
+Redis, one locked step in memory. The rules every adapter must follow are the ones of
+``ticketing_core.sale.SaleState`` and are checked by ``ticketing_core.testing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ticketing_core.messages import ReservationMessage
+from ticketing_core.model import (
+    AdmissionReport,
+    QueueSnapshot,
+    QueueView,
+    Reservation,
+    StockStats,
+)
+from ticketing_core.settings import EventSettings
+
+
+class EventCatalog(Protocol):
+    async def add(self, settings: EventSettings, now_ms: int) -> None:
+        """Registers the event and puts its ``total_seats`` on sale, in one step.
+
+        Raises ``EventExists`` when the id is taken.
+        """
+        ...
+
+    async def get(self, event_id: str) -> EventSettings | None: ...
+
+    async def event_ids(self) -> list[str]:
+        """Every registered event, oldest first."""
+        ...
+
+
+class QueueStore(Protocol):
+    async def enter(self, settings: EventSettings, user_id: str, now_ms: int) -> QueueView:
+        """Idempotent while the user waits or is admitted; a new place at the back otherwise.
+
+        Raises ``SoldOut`` when the event is sold out (no seat left, no hold pending).
+        """
+        ...
+
+    async def status(self, settings: EventSettings, user_id: str, now_ms: int) -> QueueView:
+        """Raises ``NotInQueue`` when the user holds no place (never entered, or left)."""
+        ...
+
+    async def leave(self, settings: EventSettings, user_id: str, now_ms: int) -> bool:
+        """Gives up the user's place or admission; False when there was none."""
+        ...
+
+    async def admit(self, settings: EventSettings, now_ms: int) -> AdmissionReport:
+        """One admission tick: ends due admissions, then admits from the head in FIFO order
+        while below ``max_active_users`` and within the global token bucket of
+        ``admission_rate_per_second``; nobody before ``opens_at``, nobody when sold out."""
+        ...
+
+    async def snapshot(self, settings: EventSettings, now_ms: int) -> QueueSnapshot: ...
+
+
+class StockStore(Protocol):
+    async def reserve(
+        self,
+        settings: EventSettings,
+        user_id: str,
+        quantity: int,
+        reservation_id: str,
+        idempotency_key: str | None,
+        now_ms: int,
+    ) -> Reservation:
+        """Takes seats for an admitted user, all or nothing, and records the hold and its
+        ``reservation.created`` message atomically.
+
+        With an ``idempotency_key`` seen for this user within 24 hours, answers the reservation
+        that key made (as it was made) and changes nothing. Raises ``NotAdmitted``,
+        ``LimitExceeded``, ``SoldOut`` or ``InsufficientSeats``.
+        """
+        ...
+
+    async def confirm(
+        self, settings: EventSettings, user_id: str, reservation_id: str, now_ms: int
+    ) -> Reservation:
+        """PENDING -> CONFIRMED (again: no change). Raises ``ReservationNotFound`` (also for
+        another user's id), ``HoldExpired`` (the hold's time ran out: it expires now if it had
+        not yet) or ``InvalidState``."""
+        ...
+
+    async def cancel(
+        self, settings: EventSettings, user_id: str, reservation_id: str, now_ms: int
+    ) -> Reservation:
+        """PENDING -> CANCELLED, seats return (again: no change). Raises
+        ``ReservationNotFound`` or ``InvalidState`` (confirmed, or expired)."""
+        ...
+
+    async def expire_holds(
+        self, settings: EventSettings, now_ms: int, limit: int
+    ) -> list[Reservation]:
+        """Expires up to ``limit`` PENDING holds whose time ran out; their seats return."""
+        ...
+
+    async def get(self, event_id: str, reservation_id: str) -> Reservation | None: ...
+
+    async def stats(self, settings: EventSettings) -> StockStats: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    entry_id: str
+    message: ReservationMessage
+
+
+class Outbox(Protocol):
+    """Messages recorded by the stores atomically with the change they describe."""
+
+    async def claim(self, event_id: str, consumer: str, limit: int) -> list[OutboxEntry]:
+        """Entries not yet acknowledged, oldest first; entries another consumer claimed long
+        ago and never acknowledged (it crashed) are handed out again."""
+        ...
+
+    async def acknowledge(self, event_id: str, entry_ids: Sequence[str]) -> None:
+        """Removes entries after their messages were delivered."""
+        ...
+
+
+class EventBus(Protocol):
+    async def publish(self, messages: Sequence[ReservationMessage]) -> None:
+        """Returns once every message is durably delivered; raises if any was not."""
+        ...
+
+
+class ReservationRepository(Protocol):
+    """The durable record (PostgreSQL in production), written from the message stream."""
+
+    async def save_event(self, settings: EventSettings) -> None:
+        """Idempotent."""
+        ...
+
+    async def apply(self, messages: Sequence[ReservationMessage]) -> None:
+        """Upserts reservations from messages, idempotently: a message seen twice changes
+        nothing, and a status never moves backwards (a late PENDING never undoes a terminal
+        status)."""
+        ...
+
+    async def get(self, reservation_id: str) -> Reservation | None: ...
+
+    async def reservations_of(self, event_id: str) -> list[Reservation]: ...

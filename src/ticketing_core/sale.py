@@ -1,0 +1,298 @@
+"""The rules of one sale as a pure, synchronous state machine.
+
+``SaleState`` holds an event's waiting room, stock and holds and applies SPEC section 4 to
+them. It does no I/O and never awaits, so one call is one atomic step under asyncio. The
+in-memory adapters run on it directly; the Redis adapters implement the same rules as Lua
+scripts, and ``ticketing_core.testing`` proves both against an independent model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sortedcontainers import SortedDict, SortedList
+
+from ticketing_core.errors import (
+    HoldExpired,
+    InsufficientSeats,
+    InvalidState,
+    LimitExceeded,
+    NotAdmitted,
+    NotInQueue,
+    ReservationNotFound,
+    SoldOut,
+)
+from ticketing_core.messages import ReservationMessage
+from ticketing_core.model import (
+    AdmissionReport,
+    QueueSnapshot,
+    QueueStatus,
+    QueueView,
+    Reservation,
+    ReservationStatus,
+    StockStats,
+    estimated_wait_seconds,
+)
+from ticketing_core.settings import EventSettings
+
+IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000
+TOKEN = 1000
+"""The admission bucket counts thousandths of an admission, so refills are exact integers."""
+
+
+@dataclass(slots=True)
+class _Place:
+    seq: int
+    status: QueueStatus
+    admission_expires_at: int | None = None
+
+
+class SaleState:
+    def __init__(
+        self, settings: EventSettings, emit: Callable[[ReservationMessage], None]
+    ) -> None:
+        self.settings = settings
+        self._emit = emit
+        self.remaining = settings.total_seats
+        self.pending_seats = 0
+        self.confirmed_seats = 0
+        self._next_seq = 1
+        self._places: dict[str, _Place] = {}
+        self._waiting: SortedDict = SortedDict()  # seq -> user id
+        self._gaps: SortedList = SortedList()  # seqs that left while waiting
+        self._active: SortedList = SortedList()  # (admission expiry, seq, user id)
+        self._bucket = settings.admission_rate_per_second * TOKEN
+        self._bucket_at = settings.opens_at_ms
+        self._reservations: dict[str, Reservation] = {}
+        self._first_answers: dict[tuple[str, str], tuple[Reservation, int]] = {}
+        self._holds: SortedList = SortedList()  # (expires_at, reservation id) of PENDING
+        self._held_by_user: dict[str, int] = {}
+
+    # -- waiting room -------------------------------------------------------------------
+
+    @property
+    def sold_out(self) -> bool:
+        return self.remaining == 0 and self.pending_seats == 0
+
+    def enter(self, user_id: str, now_ms: int) -> QueueView:
+        if self.sold_out:
+            raise SoldOut("every seat is sold")
+        place = self._current_place(user_id, now_ms)
+        if place is None or place.status not in (QueueStatus.WAITING, QueueStatus.ADMITTED):
+            place = _Place(seq=self._next_seq, status=QueueStatus.WAITING)
+            self._next_seq += 1
+            self._places[user_id] = place
+            self._waiting[place.seq] = user_id
+        return self._view(user_id, place, now_ms)
+
+    def status(self, user_id: str, now_ms: int) -> QueueView:
+        place = self._current_place(user_id, now_ms)
+        if place is None:
+            raise NotInQueue("enter the queue first")
+        return self._view(user_id, place, now_ms)
+
+    def leave(self, user_id: str, now_ms: int) -> bool:
+        place = self._current_place(user_id, now_ms)
+        if place is None:
+            return False
+        if place.status is QueueStatus.WAITING:
+            del self._waiting[place.seq]
+            self._gaps.add(place.seq)
+        elif place.status is QueueStatus.ADMITTED:
+            self._active.remove((place.admission_expires_at, place.seq, user_id))
+        del self._places[user_id]
+        return True
+
+    def admit(self, now_ms: int) -> AdmissionReport:
+        expired = self._end_due_admissions(now_ms)
+        if now_ms < self.settings.opens_at_ms or self.sold_out:
+            return AdmissionReport(admitted=(), expired_admissions=expired)
+        rate = self.settings.admission_rate_per_second
+        elapsed = max(0, now_ms - self._bucket_at)
+        self._bucket = min(rate * TOKEN, self._bucket + elapsed * rate)
+        self._bucket_at = max(self._bucket_at, now_ms)
+        room = self.settings.max_active_users - len(self._active)
+        count = min(self._bucket // TOKEN, room, len(self._waiting))
+        admitted: list[str] = []
+        expires_at = now_ms + self.settings.admission_ttl_ms
+        for _ in range(count):
+            seq, user_id = self._waiting.popitem(0)
+            self._places[user_id] = _Place(seq, QueueStatus.ADMITTED, expires_at)
+            self._active.add((expires_at, seq, user_id))
+            admitted.append(user_id)
+        self._bucket -= count * TOKEN
+        return AdmissionReport(admitted=tuple(admitted), expired_admissions=expired)
+
+    def snapshot(self, now_ms: int) -> QueueSnapshot:
+        head = self._waiting.peekitem(0)[0] if self._waiting else self._next_seq
+        while self._gaps and self._gaps[0] < head:
+            self._gaps.pop(0)
+        return QueueSnapshot(
+            event_id=self.settings.event_id,
+            head_seq=head,
+            gaps=tuple(self._gaps),
+            waiting=len(self._waiting),
+            active=self._active_count(now_ms),
+            sold_out=self.sold_out,
+            taken_at=now_ms,
+        )
+
+    def waiting_count(self) -> int:
+        return len(self._waiting)
+
+    def _active_count(self, now_ms: int) -> int:
+        return len(self._active) - self._active.bisect_left((now_ms + 1,))
+
+    def _current_place(self, user_id: str, now_ms: int) -> _Place | None:
+        """The user's place, with an admission whose time ran out marked EXPIRED."""
+        place = self._places.get(user_id)
+        if (
+            place is not None
+            and place.status is QueueStatus.ADMITTED
+            and place.admission_expires_at is not None
+            and place.admission_expires_at <= now_ms
+        ):
+            self._active.remove((place.admission_expires_at, place.seq, user_id))
+            place.status = QueueStatus.EXPIRED
+        return place
+
+    def _end_due_admissions(self, now_ms: int) -> int:
+        due = self._active.bisect_left((now_ms + 1,))
+        for expires_at, _seq, user_id in list(self._active.islice(0, due)):
+            self._active.remove((expires_at, _seq, user_id))
+            self._places[user_id].status = QueueStatus.EXPIRED
+        return due
+
+    def _view(self, user_id: str, place: _Place, now_ms: int) -> QueueView:
+        status = place.status
+        position = 0
+        if status is QueueStatus.WAITING:
+            if self.sold_out:
+                status = QueueStatus.SOLD_OUT
+            else:
+                position = self._waiting.index(place.seq) + 1
+        wait = estimated_wait_seconds(position, self.settings, len(self._active), now_ms)
+        return QueueView(
+            event_id=self.settings.event_id,
+            user_id=user_id,
+            seq=place.seq,
+            status=status,
+            position=position,
+            estimated_wait_seconds=wait,
+            admission_expires_at=(
+                place.admission_expires_at if status is QueueStatus.ADMITTED else None
+            ),
+        )
+
+    # -- inventory and holds ------------------------------------------------------------
+
+    def stats(self) -> StockStats:
+        return StockStats(self.remaining, self.pending_seats, self.confirmed_seats)
+
+    def reserve(
+        self,
+        user_id: str,
+        quantity: int,
+        reservation_id: str,
+        idempotency_key: str | None,
+        now_ms: int,
+    ) -> Reservation:
+        if idempotency_key is not None:
+            answered = self._first_answers.get((user_id, idempotency_key))
+            if answered is not None and now_ms - answered[1] < IDEMPOTENCY_WINDOW_MS:
+                return answered[0]
+        place = self._current_place(user_id, now_ms)
+        held = self._held_by_user.get(user_id, 0)
+        if place is None or place.status is not QueueStatus.ADMITTED:
+            if place is not None and place.status is QueueStatus.COMPLETED and (
+                held >= self.settings.max_per_user
+            ):
+                raise LimitExceeded(f"you already hold {held} of {self.settings.max_per_user}")
+            raise NotAdmitted("wait for your turn in the queue")
+        if held + quantity > self.settings.max_per_user:
+            raise LimitExceeded(
+                f"{held} held + {quantity} asked > limit {self.settings.max_per_user}"
+            )
+        if self.remaining == 0:
+            raise SoldOut("no seat is left right now")
+        if self.remaining < quantity:
+            raise InsufficientSeats(f"only {self.remaining} left")
+        reservation = Reservation(
+            reservation_id=reservation_id,
+            event_id=self.settings.event_id,
+            user_id=user_id,
+            quantity=quantity,
+            status=ReservationStatus.PENDING,
+            created_at=now_ms,
+            expires_at=now_ms + self.settings.hold_ttl_ms,
+            updated_at=now_ms,
+        )
+        self.remaining -= quantity
+        self.pending_seats += quantity
+        self._held_by_user[user_id] = held + quantity
+        if held + quantity >= self.settings.max_per_user:
+            self._active.remove((place.admission_expires_at, place.seq, user_id))
+            place.status = QueueStatus.COMPLETED
+        self._reservations[reservation_id] = reservation
+        self._holds.add((reservation.expires_at, reservation_id))
+        if idempotency_key is not None:
+            self._first_answers[(user_id, idempotency_key)] = (reservation, now_ms)
+        self._emit(ReservationMessage.of(reservation))
+        return reservation
+
+    def confirm(self, user_id: str, reservation_id: str, now_ms: int) -> Reservation:
+        reservation = self._owned(user_id, reservation_id)
+        if reservation.status is ReservationStatus.CONFIRMED:
+            return reservation
+        if reservation.status is ReservationStatus.PENDING and reservation.expires_at <= now_ms:
+            self._finish(reservation, ReservationStatus.EXPIRED, now_ms)
+            raise HoldExpired("the hold's time ran out; its seats went back on sale")
+        if reservation.status is ReservationStatus.EXPIRED:
+            raise HoldExpired("the hold's time ran out; its seats went back on sale")
+        if reservation.status is not ReservationStatus.PENDING:
+            raise InvalidState(f"a {reservation.status} reservation cannot be confirmed")
+        return self._finish(reservation, ReservationStatus.CONFIRMED, now_ms)
+
+    def cancel(self, user_id: str, reservation_id: str, now_ms: int) -> Reservation:
+        reservation = self._owned(user_id, reservation_id)
+        if reservation.status is ReservationStatus.CANCELLED:
+            return reservation
+        if reservation.status is ReservationStatus.PENDING and reservation.expires_at <= now_ms:
+            reservation = self._finish(reservation, ReservationStatus.EXPIRED, now_ms)
+        if reservation.status is not ReservationStatus.PENDING:
+            raise InvalidState(f"a {reservation.status} reservation cannot be cancelled")
+        return self._finish(reservation, ReservationStatus.CANCELLED, now_ms)
+
+    def expire_holds(self, now_ms: int, limit: int) -> list[Reservation]:
+        due = min(self._holds.bisect_left((now_ms + 1,)), limit)
+        expired = []
+        for _expires_at, reservation_id in list(self._holds.islice(0, due)):
+            reservation = self._reservations[reservation_id]
+            expired.append(self._finish(reservation, ReservationStatus.EXPIRED, now_ms))
+        return expired
+
+    def get(self, reservation_id: str) -> Reservation | None:
+        return self._reservations.get(reservation_id)
+
+    def _owned(self, user_id: str, reservation_id: str) -> Reservation:
+        reservation = self._reservations.get(reservation_id)
+        if reservation is None or reservation.user_id != user_id:
+            raise ReservationNotFound(f"no reservation {reservation_id} of yours")
+        return reservation
+
+    def _finish(
+        self, reservation: Reservation, status: ReservationStatus, now_ms: int
+    ) -> Reservation:
+        """Moves a PENDING hold to a terminal status; seats return unless it is confirmed."""
+        self._holds.remove((reservation.expires_at, reservation.reservation_id))
+        self.pending_seats -= reservation.quantity
+        if status is ReservationStatus.CONFIRMED:
+            self.confirmed_seats += reservation.quantity
+        else:
+            self.remaining += reservation.quantity
+            self._held_by_user[reservation.user_id] -= reservation.quantity
+        finished = reservation.moved_to(status, now_ms)
+        self._reservations[reservation.reservation_id] = finished
+        self._emit(ReservationMessage.of(finished))
+        return finished

@@ -1,0 +1,155 @@
+"""The application service: the one place that turns a request into port calls."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from ticketing_core.clock import Clock
+from ticketing_core.errors import EventNotFound, InvalidInput, ReservationNotFound
+from ticketing_core.model import (
+    AdmissionReport,
+    EventStats,
+    QueueSnapshot,
+    QueueView,
+    Reservation,
+)
+from ticketing_core.ports import EventCatalog, QueueStore, ReservationRepository, StockStore
+from ticketing_core.settings import EventSettings
+
+HOLDS_EXPIRED_PER_TICK = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    admissions: AdmissionReport
+    expired_holds: tuple[Reservation, ...]
+
+
+class TicketingService:
+    """Events, the waiting room and reservations, on whatever adapters it is given.
+
+    Event settings never change once created, so each instance caches them: the hot paths
+    (enter, status, reserve) make exactly one store call.
+    """
+
+    def __init__(
+        self,
+        *,
+        catalog: EventCatalog,
+        queue: QueueStore,
+        stock: StockStore,
+        clock: Clock,
+        archive: ReservationRepository | None = None,
+    ) -> None:
+        self._catalog = catalog
+        self._queue = queue
+        self._stock = stock
+        self._clock = clock
+        self._archive = archive
+        self._settings: dict[str, EventSettings] = {}
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    # -- events -----------------------------------------------------------------------
+
+    async def create_event(self, settings: EventSettings) -> EventSettings:
+        await self._catalog.add(settings, self._clock.now_ms())
+        self._settings[settings.event_id] = settings
+        return settings
+
+    async def event(self, event_id: str) -> EventSettings:
+        settings = self._settings.get(event_id)
+        if settings is None:
+            settings = await self._catalog.get(event_id)
+            if settings is None:
+                raise EventNotFound(f"no event {event_id!r}")
+            self._settings[event_id] = settings
+        return settings
+
+    async def event_ids(self) -> list[str]:
+        return await self._catalog.event_ids()
+
+    async def stats(self, event_id: str) -> EventStats:
+        settings = await self.event(event_id)
+        stock = await self._stock.stats(settings)
+        queue = await self._queue.snapshot(settings, self._clock.now_ms())
+        return EventStats(
+            remaining_seats=stock.remaining,
+            waiting_users=queue.waiting,
+            active_users=queue.active,
+            pending_seats=stock.pending_seats,
+            confirmed_seats=stock.confirmed_seats,
+        )
+
+    # -- waiting room -----------------------------------------------------------------
+
+    async def enter(self, event_id: str, user_id: str) -> QueueView:
+        settings = await self.event(event_id)
+        return await self._queue.enter(settings, user_id, self._clock.now_ms())
+
+    async def queue_status(self, event_id: str, user_id: str) -> QueueView:
+        settings = await self.event(event_id)
+        return await self._queue.status(settings, user_id, self._clock.now_ms())
+
+    async def leave(self, event_id: str, user_id: str) -> bool:
+        settings = await self.event(event_id)
+        return await self._queue.leave(settings, user_id, self._clock.now_ms())
+
+    async def snapshot(self, event_id: str) -> QueueSnapshot:
+        settings = await self.event(event_id)
+        return await self._queue.snapshot(settings, self._clock.now_ms())
+
+    async def tick(self, event_id: str) -> TickReport:
+        """Admits the next users and expires due holds; background drivers call it often."""
+        settings = await self.event(event_id)
+        now = self._clock.now_ms()
+        expired = await self._stock.expire_holds(settings, now, HOLDS_EXPIRED_PER_TICK)
+        admissions = await self._queue.admit(settings, now)
+        return TickReport(admissions=admissions, expired_holds=tuple(expired))
+
+    # -- reservations -----------------------------------------------------------------
+
+    async def reserve(
+        self,
+        event_id: str,
+        user_id: str,
+        quantity: int,
+        idempotency_key: str | None = None,
+    ) -> Reservation:
+        if quantity < 1:
+            raise InvalidInput("quantity must be at least 1")
+        if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
+            raise InvalidInput("an Idempotency-Key has 1..255 characters")
+        settings = await self.event(event_id)
+        return await self._stock.reserve(
+            settings,
+            user_id,
+            quantity,
+            new_reservation_id(),
+            idempotency_key,
+            self._clock.now_ms(),
+        )
+
+    async def reservation(self, event_id: str, user_id: str, reservation_id: str) -> Reservation:
+        """The user's own reservation, from the hot state or else from the durable record."""
+        found = await self._stock.get(event_id, reservation_id)
+        if found is None and self._archive is not None:
+            found = await self._archive.get(reservation_id)
+        if found is None or found.user_id != user_id or found.event_id != event_id:
+            raise ReservationNotFound(f"no reservation {reservation_id} of yours")
+        return found
+
+    async def confirm(self, event_id: str, user_id: str, reservation_id: str) -> Reservation:
+        settings = await self.event(event_id)
+        return await self._stock.confirm(settings, user_id, reservation_id, self._clock.now_ms())
+
+    async def cancel(self, event_id: str, user_id: str, reservation_id: str) -> Reservation:
+        settings = await self.event(event_id)
+        return await self._stock.cancel(settings, user_id, reservation_id, self._clock.now_ms())
+
+
+def new_reservation_id() -> str:
+    return str(uuid.uuid4())
