@@ -172,7 +172,7 @@ class SaleState:
                 status = QueueStatus.SOLD_OUT
             else:
                 position = self._waiting.index(place.seq) + 1
-        wait = estimated_wait_seconds(position, self.settings, len(self._active), now_ms)
+        wait = estimated_wait_seconds(position, self.settings, self._active_count(now_ms), now_ms)
         return QueueView(
             event_id=self.settings.event_id,
             user_id=user_id,

@@ -1,0 +1,290 @@
+"""A stateful Hypothesis harness that proves any set of hot-state adapters against SPEC §4.
+
+Give ``sale_machine`` a factory for the adapters; it returns a ``RuleBasedStateMachine`` class
+that drives them and an independent ``SaleModel`` side by side through random sequences of
+entering, leaving, ticking, reserving, confirming, cancelling and time passing, and checks
+after every step that both agree and that every invariant holds.
+
+Hypothesis rules are synchronous, so the machine owns an event loop and runs each port call
+to completion on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from ticketing_core.clock import ManualClock
+from ticketing_core.errors import DomainError
+from ticketing_core.model import QueueStatus, ReservationStatus
+from ticketing_core.ports import EventCatalog, Outbox, QueueStore, StockStore
+from ticketing_core.settings import EventSettings
+from ticketing_core.testing.model import SaleModel
+from ticketing_core.testing.strategies import USER_POOL, clock_steps, small_sale_settings
+
+T = TypeVar("T")
+START_MS = 1_800_000_000_000
+
+
+@dataclass
+class HotState:
+    """The adapters under test and how to release them."""
+
+    catalog: EventCatalog
+    queue: QueueStore
+    stock: StockStore
+    outbox: Outbox
+    close: Callable[[], Awaitable[None]]
+
+
+HotStateFactory = Callable[[], Awaitable[HotState]]
+
+
+def sale_machine(factory: HotStateFactory) -> type[RuleBasedStateMachine]:
+    """A state machine class proving the adapters that ``factory`` builds."""
+
+    class SaleMachine(_SaleMachineBase):
+        make_hot_state = staticmethod(factory)
+
+    return SaleMachine
+
+
+class _SaleMachineBase(RuleBasedStateMachine):
+    make_hot_state: HotStateFactory
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.hot = self.run(self.make_hot_state())
+        self.clock = ManualClock(START_MS)
+        self.event_id = f"h-{uuid.uuid4().hex[:12]}"
+        self.model: SaleModel | None = None
+        self.admissions: list[tuple[int, str]] = []
+        self.reservation_ids: list[str] = []
+        self.delivered: list[str] = []
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run_until_complete(coroutine)
+
+    def teardown(self) -> None:
+        try:
+            self.run(self.hot.close())
+        finally:
+            self.loop.close()
+
+    @property
+    def sale(self) -> SaleModel:
+        assert self.model is not None
+        return self.model
+
+    @property
+    def settings(self) -> EventSettings:
+        return self.sale.settings
+
+    def both(self, real: Coroutine[Any, Any, T], model: Callable[[], T]) -> T | None:
+        """Runs the same request on the adapters and the model; both must agree on the
+        outcome (the same error code, or success). Returns the adapters' answer."""
+        real_error: DomainError | None = None
+        model_error: DomainError | None = None
+        answer: T | None = None
+        expected: T | None = None
+        try:
+            answer = self.run(real)
+        except DomainError as error:
+            real_error = error
+        try:
+            expected = model()
+        except DomainError as error:
+            model_error = error
+        real_code = real_error.code if real_error else "ok"
+        model_code = model_error.code if model_error else "ok"
+        assert real_code == model_code, f"adapters answered {real_code}, the rules say {model_code}"
+        assert answer == expected, f"adapters answered {answer}, the rules say {expected}"
+        return answer
+
+    # -- rules --------------------------------------------------------------------------
+
+    @initialize(data=st.data())
+    def open_sale(self, data: st.DataObject) -> None:
+        settings = data.draw(small_sale_settings(self.event_id, START_MS))
+        self.run(self.hot.catalog.add(settings, self.clock.now_ms()))
+        self.model = SaleModel(settings)
+
+    @rule(user=st.sampled_from(USER_POOL))
+    def enter(self, user: str) -> None:
+        now = self.clock.now_ms()
+        first = self.both(
+            self.hot.queue.enter(self.settings, user, now), lambda: self.sale.enter(user, now)
+        )
+        if first is not None:
+            again = self.run(self.hot.queue.enter(self.settings, user, now))
+            assert again == first, "entering again must keep the place"
+
+    @rule(user=st.sampled_from(USER_POOL))
+    def leave(self, user: str) -> None:
+        now = self.clock.now_ms()
+        self.both(
+            self.hot.queue.leave(self.settings, user, now), lambda: self.sale.leave(user, now)
+        )
+
+    @rule(step=clock_steps())
+    def time_passes(self, step: int) -> None:
+        self.clock.advance(step)
+
+    @rule()
+    def tick(self) -> None:
+        """What the background drivers do: expire due holds, then admit."""
+        now = self.clock.now_ms()
+        expired = self.run(self.hot.stock.expire_holds(self.settings, now, 1_000))
+        expected = self.sale.expire_holds(now)
+        assert sorted(r.reservation_id for r in expired) == sorted(
+            r.reservation_id for r in expected
+        )
+        assert all(r.status is ReservationStatus.EXPIRED for r in expired)
+        report = self.run(self.hot.queue.admit(self.settings, now))
+        admitted, ended = self.sale.admit(now)
+        assert list(report.admitted) == admitted, "admission must follow the order of entry"
+        assert report.expired_admissions == ended
+        self.admissions.extend((now, user) for user in report.admitted)
+
+    @rule(
+        user=st.sampled_from(USER_POOL),
+        quantity=st.integers(1, 5),
+        key=st.one_of(st.none(), st.sampled_from(["k1", "k2"])),
+    )
+    def reserve(self, user: str, quantity: int, key: str | None) -> None:
+        now = self.clock.now_ms()
+        new_id = f"r-{len(self.reservation_ids) + 1}"
+        made = self.both(
+            self.hot.stock.reserve(self.settings, user, quantity, new_id, key, now),
+            lambda: self.sale.reserve(user, quantity, new_id, key, now),
+        )
+        if made is not None and made.reservation_id == new_id:
+            self.reservation_ids.append(new_id)
+        if made is not None and key is not None:
+            replay = self.run(
+                self.hot.stock.reserve(self.settings, user, quantity, f"{new_id}-b", key, now)
+            )
+            assert replay == made, "the same Idempotency-Key must give the same reservation"
+
+    @precondition(lambda self: bool(self.reservation_ids))
+    @rule(data=st.data(), owner=st.booleans())
+    def confirm(self, data: st.DataObject, owner: bool) -> None:
+        rid, user = self._pick(data, owner)
+        now = self.clock.now_ms()
+        self.both(
+            self.hot.stock.confirm(self.settings, user, rid, now),
+            lambda: self.sale.confirm(user, rid, now),
+        )
+
+    @precondition(lambda self: bool(self.reservation_ids))
+    @rule(data=st.data(), owner=st.booleans())
+    def cancel(self, data: st.DataObject, owner: bool) -> None:
+        rid, user = self._pick(data, owner)
+        now = self.clock.now_ms()
+        self.both(
+            self.hot.stock.cancel(self.settings, user, rid, now),
+            lambda: self.sale.cancel(user, rid, now),
+        )
+
+    def _pick(self, data: st.DataObject, owner: bool) -> tuple[str, str]:
+        rid = data.draw(st.sampled_from(self.reservation_ids))
+        real_owner = self.sale.reservations[rid].user_id
+        user = real_owner if owner else data.draw(st.sampled_from(USER_POOL))
+        return rid, user
+
+    # -- invariants ---------------------------------------------------------------------
+
+    @invariant()
+    def seats_add_up(self) -> None:
+        if self.model is None:
+            return
+        stats = self.run(self.hot.stock.stats(self.settings))
+        assert stats.remaining >= 0, "oversold"
+        total = stats.remaining + stats.pending_seats + stats.confirmed_seats
+        assert total == self.settings.total_seats, f"{stats} does not add up"
+        assert (stats.remaining, stats.pending_seats, stats.confirmed_seats) == (
+            self.sale.remaining,
+            self.sale.pending,
+            self.sale.confirmed,
+        )
+
+    @invariant()
+    def reservations_match_and_nobody_exceeds_the_limit(self) -> None:
+        if self.model is None:
+            return
+        held: dict[str, int] = {}
+        for rid in self.reservation_ids:
+            found = self.run(self.hot.stock.get(self.event_id, rid))
+            assert found == self.sale.reservations[rid]
+            if found is not None and found.status.holds_seats:
+                held[found.user_id] = held.get(found.user_id, 0) + found.quantity
+        assert all(seats <= self.settings.max_per_user for seats in held.values()), held
+
+    @invariant()
+    def every_place_and_position_is_exact(self) -> None:
+        if self.model is None:
+            return
+        now = self.clock.now_ms()
+        for user in USER_POOL:
+            self.both(
+                self.hot.queue.status(self.settings, user, now),
+                lambda user=user: self.sale.view(user, now),  # type: ignore[misc]
+            )
+        snapshot = self.run(self.hot.queue.snapshot(self.settings, now))
+        assert snapshot.head_seq == self.sale.head_seq()
+        assert snapshot.gaps == self.sale.gaps()
+        assert snapshot.waiting == len(self.sale.waiting)
+        assert snapshot.active == self.sale.active(now)
+        assert snapshot.active <= self.settings.max_active_users, "admission cap broken"
+        assert snapshot.sold_out == self.sale.sold_out
+        for position, user in enumerate(self.sale.waiting, start=1):
+            if not snapshot.sold_out:
+                assert snapshot.position_of(self.sale.places[user].seq) == position
+
+    @invariant()
+    def admission_is_a_fifo_prefix_at_the_allowed_rate(self) -> None:
+        if self.model is None:
+            return
+        seqs = [seq for _, _, seq in self.sale.admission_log]
+        assert seqs == sorted(seqs), "admitted out of order"
+        waiting_seqs = [self.sale.places[u].seq for u in self.sale.waiting]
+        assert not seqs or not waiting_seqs or min(waiting_seqs) > max(seqs), "someone skipped"
+        rate = self.settings.admission_rate_per_second
+        times = [at for at, _ in self.admissions]
+        assert all(at >= self.settings.opens_at_ms for at in times), "admitted before opening"
+        for i, start in enumerate(times):
+            for j in range(i, len(times)):
+                window_s = (times[j] - start) / 1000
+                assert j - i + 1 <= rate * (window_s + 1), "admission rate exceeded"
+
+    @invariant()
+    def every_change_is_recorded_once_in_the_outbox(self) -> None:
+        if self.model is None:
+            return
+        entries = self.run(self.hot.outbox.claim(self.event_id, "harness", 10_000))
+        self.run(self.hot.outbox.acknowledge(self.event_id, [e.entry_id for e in entries]))
+        self.delivered.extend(e.message.message_id for e in entries)
+        expected = [m.message_id for m in self.sale.emitted]
+        assert sorted(self.delivered) == sorted(expected), "outbox lost or doubled a message"
+
+    @invariant()
+    def sold_out_means_waiting_users_see_it(self) -> None:
+        if self.model is None or not self.sale.sold_out:
+            return
+        now = self.clock.now_ms()
+        for user in self.sale.waiting:
+            view = self.run(self.hot.queue.status(self.settings, user, now))
+            assert view.status is QueueStatus.SOLD_OUT and view.position == 0

@@ -1,0 +1,269 @@
+"""An independent reference model of one sale, written to be obviously right, not fast.
+
+It restates SPEC section 4 with plain lists and linear scans and shares no code with
+``SaleState`` beyond the value types, so the harness compares two separate readings of the
+rules: a bug has to be written twice, the same way, to slip through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ticketing_core.errors import (
+    DomainError,
+    HoldExpired,
+    InsufficientSeats,
+    InvalidState,
+    LimitExceeded,
+    NotAdmitted,
+    NotInQueue,
+    ReservationNotFound,
+    SoldOut,
+)
+from ticketing_core.messages import ReservationMessage
+from ticketing_core.model import (
+    QueueStatus,
+    QueueView,
+    Reservation,
+    ReservationStatus,
+    estimated_wait_seconds,
+)
+from ticketing_core.settings import EventSettings
+
+DAY_MS = 86_400_000
+
+
+@dataclass
+class ModelPlace:
+    seq: int
+    status: QueueStatus
+    admission_expires_at: int = 0
+
+
+class SaleModel:
+    def __init__(self, settings: EventSettings) -> None:
+        self.settings = settings
+        self.remaining = settings.total_seats
+        self.next_seq = 1
+        self.places: dict[str, ModelPlace] = {}
+        self.waiting: list[str] = []  # in order of entry
+        self.left_seqs: set[int] = set()
+        self.bucket_milli = settings.admission_rate_per_second * 1000
+        self.bucket_at = settings.opens_at_ms
+        self.reservations: dict[str, Reservation] = {}
+        self.answers: dict[tuple[str, str], tuple[Reservation, int]] = {}
+        self.emitted: list[ReservationMessage] = []
+        self.admission_log: list[tuple[int, str, int]] = []  # (time, user, seq)
+
+    # derived quantities ---------------------------------------------------------------
+
+    def seats_in(self, status: ReservationStatus) -> int:
+        return sum(r.quantity for r in self.reservations.values() if r.status is status)
+
+    @property
+    def pending(self) -> int:
+        return self.seats_in(ReservationStatus.PENDING)
+
+    @property
+    def confirmed(self) -> int:
+        return self.seats_in(ReservationStatus.CONFIRMED)
+
+    def held_by(self, user_id: str) -> int:
+        return sum(
+            r.quantity
+            for r in self.reservations.values()
+            if r.user_id == user_id and r.status.holds_seats
+        )
+
+    @property
+    def sold_out(self) -> bool:
+        return self.remaining == 0 and self.pending == 0
+
+    def active(self, now_ms: int) -> int:
+        return sum(
+            1
+            for p in self.places.values()
+            if p.status is QueueStatus.ADMITTED and p.admission_expires_at > now_ms
+        )
+
+    def head_seq(self) -> int:
+        return self.places[self.waiting[0]].seq if self.waiting else self.next_seq
+
+    def gaps(self) -> tuple[int, ...]:
+        head = self.head_seq()
+        return tuple(sorted(s for s in self.left_seqs if s >= head))
+
+    # waiting room ---------------------------------------------------------------------
+
+    def _place(self, user_id: str, now_ms: int) -> ModelPlace | None:
+        place = self.places.get(user_id)
+        if place and place.status is QueueStatus.ADMITTED and place.admission_expires_at <= now_ms:
+            place.status = QueueStatus.EXPIRED
+        return place
+
+    def view(self, user_id: str, now_ms: int) -> QueueView:
+        place = self._place(user_id, now_ms)
+        if place is None:
+            raise NotInQueue()
+        status, position = place.status, 0
+        if status is QueueStatus.WAITING:
+            if self.sold_out:
+                status = QueueStatus.SOLD_OUT
+            else:
+                position = self.waiting.index(user_id) + 1
+        return QueueView(
+            event_id=self.settings.event_id,
+            user_id=user_id,
+            seq=place.seq,
+            status=status,
+            position=position,
+            estimated_wait_seconds=estimated_wait_seconds(
+                position, self.settings, self.active(now_ms), now_ms
+            ),
+            admission_expires_at=(
+                place.admission_expires_at if status is QueueStatus.ADMITTED else None
+            ),
+        )
+
+    def enter(self, user_id: str, now_ms: int) -> QueueView:
+        if self.sold_out:
+            raise SoldOut()
+        place = self._place(user_id, now_ms)
+        if place is None or place.status in (QueueStatus.COMPLETED, QueueStatus.EXPIRED):
+            self.places[user_id] = ModelPlace(self.next_seq, QueueStatus.WAITING)
+            self.next_seq += 1
+            self.waiting.append(user_id)
+        return self.view(user_id, now_ms)
+
+    def leave(self, user_id: str, now_ms: int) -> bool:
+        place = self._place(user_id, now_ms)
+        if place is None:
+            return False
+        if place.status is QueueStatus.WAITING:
+            self.waiting.remove(user_id)
+            self.left_seqs.add(place.seq)
+        del self.places[user_id]
+        return True
+
+    def admit(self, now_ms: int) -> tuple[list[str], int]:
+        expired = 0
+        for place in self.places.values():
+            if place.status is QueueStatus.ADMITTED and place.admission_expires_at <= now_ms:
+                place.status = QueueStatus.EXPIRED
+                expired += 1
+        if now_ms < self.settings.opens_at_ms or self.sold_out:
+            return [], expired
+        rate = self.settings.admission_rate_per_second
+        if now_ms > self.bucket_at:
+            self.bucket_milli = min(
+                rate * 1000, self.bucket_milli + (now_ms - self.bucket_at) * rate
+            )
+            self.bucket_at = now_ms
+        admitted = []
+        while (
+            self.waiting
+            and self.bucket_milli >= 1000
+            and self.active(now_ms) < self.settings.max_active_users
+        ):
+            user_id = self.waiting.pop(0)
+            place = self.places[user_id]
+            place.status = QueueStatus.ADMITTED
+            place.admission_expires_at = now_ms + self.settings.admission_ttl_ms
+            self.bucket_milli -= 1000
+            admitted.append(user_id)
+            self.admission_log.append((now_ms, user_id, place.seq))
+        return admitted, expired
+
+    # reservations ---------------------------------------------------------------------
+
+    def reserve(
+        self, user_id: str, quantity: int, reservation_id: str, key: str | None, now_ms: int
+    ) -> Reservation:
+        if key is not None and (user_id, key) in self.answers:
+            first, at = self.answers[(user_id, key)]
+            if now_ms - at < DAY_MS:
+                return first
+        place = self._place(user_id, now_ms)
+        held = self.held_by(user_id)
+        if place is None or place.status is not QueueStatus.ADMITTED:
+            if place and place.status is QueueStatus.COMPLETED and held >= self.settings.max_per_user:
+                raise LimitExceeded()
+            raise NotAdmitted()
+        if held + quantity > self.settings.max_per_user:
+            raise LimitExceeded()
+        if self.remaining == 0:
+            raise SoldOut()
+        if quantity > self.remaining:
+            raise InsufficientSeats()
+        made = Reservation(
+            reservation_id,
+            self.settings.event_id,
+            user_id,
+            quantity,
+            ReservationStatus.PENDING,
+            created_at=now_ms,
+            expires_at=now_ms + self.settings.hold_ttl_ms,
+            updated_at=now_ms,
+        )
+        self.reservations[reservation_id] = made
+        self.remaining -= quantity
+        if held + quantity == self.settings.max_per_user:
+            place.status = QueueStatus.COMPLETED
+        if key is not None:
+            self.answers[(user_id, key)] = (made, now_ms)
+        self.emitted.append(ReservationMessage.of(made))
+        return made
+
+    def _move(self, reservation_id: str, status: ReservationStatus, now_ms: int) -> Reservation:
+        moved = self.reservations[reservation_id].moved_to(status, now_ms)
+        self.reservations[reservation_id] = moved
+        if status is not ReservationStatus.CONFIRMED:
+            self.remaining += moved.quantity
+        self.emitted.append(ReservationMessage.of(moved))
+        return moved
+
+    def _mine(self, user_id: str, reservation_id: str) -> Reservation:
+        found = self.reservations.get(reservation_id)
+        if found is None or found.user_id != user_id:
+            raise ReservationNotFound()
+        return found
+
+    def _lapsed(self, reservation: Reservation, now_ms: int) -> bool:
+        return reservation.status is ReservationStatus.PENDING and reservation.expires_at <= now_ms
+
+    def confirm(self, user_id: str, reservation_id: str, now_ms: int) -> Reservation:
+        found = self._mine(user_id, reservation_id)
+        if self._lapsed(found, now_ms):
+            self._move(reservation_id, ReservationStatus.EXPIRED, now_ms)
+            raise HoldExpired()
+        status = found.status
+        if status is ReservationStatus.CONFIRMED:
+            return found
+        if status is ReservationStatus.EXPIRED:
+            raise HoldExpired()
+        if status is ReservationStatus.CANCELLED:
+            raise InvalidState()
+        return self._move(reservation_id, ReservationStatus.CONFIRMED, now_ms)
+
+    def cancel(self, user_id: str, reservation_id: str, now_ms: int) -> Reservation:
+        found = self._mine(user_id, reservation_id)
+        if self._lapsed(found, now_ms):
+            self._move(reservation_id, ReservationStatus.EXPIRED, now_ms)
+            raise InvalidState()
+        if found.status is ReservationStatus.CANCELLED:
+            return found
+        if found.status is not ReservationStatus.PENDING:
+            raise InvalidState()
+        return self._move(reservation_id, ReservationStatus.CANCELLED, now_ms)
+
+    def expire_holds(self, now_ms: int) -> list[Reservation]:
+        due = sorted(
+            (r.expires_at, r.reservation_id)
+            for r in self.reservations.values()
+            if self._lapsed(r, now_ms)
+        )
+        return [self._move(rid, ReservationStatus.EXPIRED, now_ms) for _, rid in due]
+
+
+def outcome_code(error: DomainError | None) -> str:
+    return "ok" if error is None else error.code
