@@ -41,7 +41,7 @@ from ticketing_core.ports import (
     StockStore,
 )
 from ticketing_core.relay import OutboxRelay
-from ticketing_core.service import TickReport, TicketingService
+from ticketing_core.service import TicketingService, TickReport
 from ticketing_core.settings import EventSettings
 
 __all__ = [

@@ -121,9 +121,7 @@ class AdmissionReport:
     expired_admissions: int
 
 
-def estimated_wait_seconds(
-    position: int, settings: EventSettings, active: int, now_ms: int
-) -> int:
+def estimated_wait_seconds(position: int, settings: EventSettings, active: int, now_ms: int) -> int:
     """Seconds until a user at ``position`` is admitted, at the rate and cap the event allows.
 
     The first free slots fill at the admission rate; beyond them a slot frees only when an

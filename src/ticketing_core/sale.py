@@ -45,13 +45,11 @@ TOKEN = 1000
 class _Place:
     seq: int
     status: QueueStatus
-    admission_expires_at: int | None = None
+    admission_expires_at: int = 0
 
 
 class SaleState:
-    def __init__(
-        self, settings: EventSettings, emit: Callable[[ReservationMessage], None]
-    ) -> None:
+    def __init__(self, settings: EventSettings, emit: Callable[[ReservationMessage], None]) -> None:
         self.settings = settings
         self._emit = emit
         self.remaining = settings.total_seats
@@ -59,14 +57,14 @@ class SaleState:
         self.confirmed_seats = 0
         self._next_seq = 1
         self._places: dict[str, _Place] = {}
-        self._waiting: SortedDict = SortedDict()  # seq -> user id
-        self._gaps: SortedList = SortedList()  # seqs that left while waiting
-        self._active: SortedList = SortedList()  # (admission expiry, seq, user id)
+        self._waiting: SortedDict[int, str] = SortedDict()  # seq -> user id
+        self._gaps: SortedList[int] = SortedList()  # seqs that left while waiting
+        self._active: SortedList[tuple[int, int, str]] = SortedList()  # (expiry, seq, user)
         self._bucket = settings.admission_rate_per_second * TOKEN
         self._bucket_at = settings.opens_at_ms
         self._reservations: dict[str, Reservation] = {}
         self._first_answers: dict[tuple[str, str], tuple[Reservation, int]] = {}
-        self._holds: SortedList = SortedList()  # (expires_at, reservation id) of PENDING
+        self._holds: SortedList[tuple[int, str]] = SortedList()  # (expiry, id) of PENDING
         self._held_by_user: dict[str, int] = {}
 
     # -- waiting room -------------------------------------------------------------------
@@ -142,7 +140,7 @@ class SaleState:
         return len(self._waiting)
 
     def _active_count(self, now_ms: int) -> int:
-        return len(self._active) - self._active.bisect_left((now_ms + 1,))
+        return len(self._active) - self._active.bisect_left((now_ms + 1, 0, ""))
 
     def _current_place(self, user_id: str, now_ms: int) -> _Place | None:
         """The user's place, with an admission whose time ran out marked EXPIRED."""
@@ -150,7 +148,6 @@ class SaleState:
         if (
             place is not None
             and place.status is QueueStatus.ADMITTED
-            and place.admission_expires_at is not None
             and place.admission_expires_at <= now_ms
         ):
             self._active.remove((place.admission_expires_at, place.seq, user_id))
@@ -158,7 +155,7 @@ class SaleState:
         return place
 
     def _end_due_admissions(self, now_ms: int) -> int:
-        due = self._active.bisect_left((now_ms + 1,))
+        due = self._active.bisect_left((now_ms + 1, 0, ""))
         for expires_at, _seq, user_id in list(self._active.islice(0, due)):
             self._active.remove((expires_at, _seq, user_id))
             self._places[user_id].status = QueueStatus.EXPIRED
@@ -205,8 +202,10 @@ class SaleState:
         place = self._current_place(user_id, now_ms)
         held = self._held_by_user.get(user_id, 0)
         if place is None or place.status is not QueueStatus.ADMITTED:
-            if place is not None and place.status is QueueStatus.COMPLETED and (
-                held >= self.settings.max_per_user
+            if (
+                place is not None
+                and place.status is QueueStatus.COMPLETED
+                and (held >= self.settings.max_per_user)
             ):
                 raise LimitExceeded(f"you already hold {held} of {self.settings.max_per_user}")
             raise NotAdmitted("wait for your turn in the queue")
@@ -265,7 +264,7 @@ class SaleState:
         return self._finish(reservation, ReservationStatus.CANCELLED, now_ms)
 
     def expire_holds(self, now_ms: int, limit: int) -> list[Reservation]:
-        due = min(self._holds.bisect_left((now_ms + 1,)), limit)
+        due = min(self._holds.bisect_left((now_ms + 1, "")), limit)
         expired = []
         for _expires_at, reservation_id in list(self._holds.islice(0, due)):
             reservation = self._reservations[reservation_id]

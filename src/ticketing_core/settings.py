@@ -15,7 +15,7 @@ UserId = Annotated[str, Field(pattern=USER_ID_PATTERN)]
 
 
 class EventSettings(BaseModel):
-    """Immutable settings of a sale. Times inside the core are epoch milliseconds (see ``clock``)."""
+    """Immutable settings of a sale; the core reads times as epoch milliseconds (``clock``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

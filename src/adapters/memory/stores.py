@@ -127,7 +127,7 @@ class MemoryOutbox:
 
     async def claim(self, event_id: str, consumer: str, limit: int) -> list[OutboxEntry]:
         outbox = self._sales.outboxes.get(event_id, {})
-        entries = []
+        entries: list[OutboxEntry] = []
         for entry_id, message in outbox.items():
             if len(entries) == limit:
                 break

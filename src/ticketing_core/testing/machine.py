@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -75,8 +75,8 @@ class _SaleMachineBase(RuleBasedStateMachine):
         self.reservation_ids: list[str] = []
         self.delivered: list[str] = []
 
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return self.loop.run_until_complete(coroutine)
+    def run(self, awaitable: Awaitable[T]) -> T:
+        return self.loop.run_until_complete(awaitable)
 
     def teardown(self) -> None:
         try:
@@ -93,7 +93,7 @@ class _SaleMachineBase(RuleBasedStateMachine):
     def settings(self) -> EventSettings:
         return self.sale.settings
 
-    def both(self, real: Coroutine[Any, Any, T], model: Callable[[], T]) -> T | None:
+    def both(self, real: Awaitable[T], model: Callable[[], T]) -> T | None:
         """Runs the same request on the adapters and the model; both must agree on the
         outcome (the same error code, or success). Returns the adapters' answer."""
         real_error: DomainError | None = None
@@ -287,4 +287,5 @@ class _SaleMachineBase(RuleBasedStateMachine):
         now = self.clock.now_ms()
         for user in self.sale.waiting:
             view = self.run(self.hot.queue.status(self.settings, user, now))
-            assert view.status is QueueStatus.SOLD_OUT and view.position == 0
+            assert view.status is QueueStatus.SOLD_OUT
+            assert view.position == 0

@@ -186,7 +186,8 @@ class SaleModel:
         place = self._place(user_id, now_ms)
         held = self.held_by(user_id)
         if place is None or place.status is not QueueStatus.ADMITTED:
-            if place and place.status is QueueStatus.COMPLETED and held >= self.settings.max_per_user:
+            completed = place is not None and place.status is QueueStatus.COMPLETED
+            if completed and held >= self.settings.max_per_user:
                 raise LimitExceeded()
             raise NotAdmitted()
         if held + quantity > self.settings.max_per_user:
