@@ -1,0 +1,15 @@
+"""PostgreSQL adapters: the durable record of events and reservations (psycopg 3, async pool)."""
+
+from adapters.postgres.errors import rejects_data
+from adapters.postgres.migrate import migrate
+from adapters.postgres.pool import Pool, create_pool, open_pool
+from adapters.postgres.repository import PostgresReservationRepository
+
+__all__ = [
+    "Pool",
+    "PostgresReservationRepository",
+    "create_pool",
+    "migrate",
+    "open_pool",
+    "rejects_data",
+]

@@ -1,0 +1,175 @@
+"""The durable record in PostgreSQL: events and reservations, written from the message stream."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final, LiteralString
+
+from adapters.postgres.pool import Pool
+from adapters.postgres.precedence import collapse
+from ticketing_core.messages import ReservationMessage
+from ticketing_core.model import Reservation, ReservationStatus
+from ticketing_core.settings import EventSettings
+
+
+def _epoch_ms(column: LiteralString) -> LiteralString:
+    # extract() answers numeric (exact) since PostgreSQL 14; stored times are whole milliseconds.
+    return f"(extract(epoch FROM {column}) * 1000)::bigint"
+
+
+_RESERVATION_COLUMNS: Final = (
+    "reservation_id, event_id, user_id, quantity, status, "
+    f"{_epoch_ms('created_at')}, {_epoch_ms('expires_at')}, {_epoch_ms('updated_at')}"
+)
+
+# The whole batch travels as one binary array per column (%b) and is expanded by unnest():
+# a single statement and round trip, about twice as fast as executemany (and binary arrays
+# about a third faster than text ones, measured on 10,000 rows). Conflicting rows are updated
+# only from PENDING to a terminal status, so a status never moves backwards and a repeated
+# message changes nothing.
+_UPSERT: Final = """
+INSERT INTO reservations AS r (
+    reservation_id, event_id, user_id, quantity, status,
+    created_at, expires_at, updated_at, last_message_id
+)
+SELECT b.reservation_id, b.event_id, b.user_id, b.quantity, b.status,
+       to_timestamp(b.created_ms / 1000.0),
+       to_timestamp(b.expires_ms / 1000.0),
+       to_timestamp(b.updated_ms / 1000.0),
+       b.message_id
+FROM unnest(
+    %b::text[], %b::text[], %b::text[], %b::int4[], %b::text[],
+    %b::int8[], %b::int8[], %b::int8[], %b::text[]
+) AS b(reservation_id, event_id, user_id, quantity, status,
+       created_ms, expires_ms, updated_ms, message_id)
+ON CONFLICT (reservation_id) DO UPDATE
+    SET status = EXCLUDED.status,
+        updated_at = EXCLUDED.updated_at,
+        last_message_id = EXCLUDED.last_message_id
+    WHERE r.status = 'PENDING' AND EXCLUDED.status <> 'PENDING'
+"""
+
+_SAVE_EVENT: Final = """
+INSERT INTO events (
+    event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
+    max_active_users, admission_ttl_seconds, hold_ttl_seconds
+) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (event_id) DO NOTHING
+"""
+
+_EVENT: Final = """
+SELECT event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
+       max_active_users, admission_ttl_seconds, hold_ttl_seconds
+FROM events WHERE event_id = %s
+"""
+
+
+class PostgresReservationRepository:
+    """``ReservationRepository`` on a psycopg 3 pool; the caller opens and closes the pool."""
+
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    async def save_event(self, settings: EventSettings) -> None:
+        """Idempotent: an event already recorded keeps its row (settings never change)."""
+        async with self._pool.connection() as connection:
+            await connection.execute(
+                _SAVE_EVENT,
+                (
+                    settings.event_id,
+                    settings.name,
+                    settings.total_seats,
+                    settings.max_per_user,
+                    settings.opens_at,
+                    settings.admission_rate_per_second,
+                    settings.max_active_users,
+                    settings.admission_ttl_seconds,
+                    settings.hold_ttl_seconds,
+                ),
+            )
+
+    async def event(self, event_id: str) -> EventSettings | None:
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(_EVENT, (event_id,))
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        fields = (
+            "event_id", "name", "total_seats", "max_per_user", "opens_at",
+            "admission_rate_per_second", "max_active_users", "admission_ttl_seconds",
+            "hold_ttl_seconds",
+        )  # fmt: skip
+        return EventSettings.model_validate(dict(zip(fields, row, strict=True)))
+
+    async def apply(self, messages: Sequence[ReservationMessage]) -> None:
+        """Writes the whole batch in one transaction (the pool's connection block commits)."""
+        winners = collapse(messages)
+        if not winners:
+            return
+        reservations = [message.reservation for message in winners]
+        columns = (
+            [r.reservation_id for r in reservations],
+            [r.event_id for r in reservations],
+            [r.user_id for r in reservations],
+            [r.quantity for r in reservations],
+            [r.status.value for r in reservations],
+            [r.created_at for r in reservations],
+            [r.expires_at for r in reservations],
+            [r.updated_at for r in reservations],
+            [message.message_id for message in winners],
+        )
+        async with self._pool.connection() as connection:
+            await connection.execute(_UPSERT, columns)
+
+    async def get(self, reservation_id: str) -> Reservation | None:
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(
+                f"SELECT {_RESERVATION_COLUMNS} FROM reservations WHERE reservation_id = %s",
+                (reservation_id,),
+            )
+            row = await cursor.fetchone()
+        return _reservation(row) if row else None
+
+    async def reservations_of(self, event_id: str) -> list[Reservation]:
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(
+                f"SELECT {_RESERVATION_COLUMNS} FROM reservations WHERE event_id = %s "
+                "ORDER BY created_at, reservation_id",
+                (event_id,),
+            )
+            rows = await cursor.fetchall()
+        return [_reservation(row) for row in rows]
+
+    async def seats_by_status(self, event_id: str) -> dict[ReservationStatus, int]:
+        """Seats of the event's reservations per status (every status present, 0 if none)."""
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(
+                "SELECT status, sum(quantity) FROM reservations WHERE event_id = %s "
+                "GROUP BY status",
+                (event_id,),
+            )
+            rows = await cursor.fetchall()
+        seats = dict.fromkeys(ReservationStatus, 0)
+        for status, total in rows:
+            seats[ReservationStatus(status)] = int(total)
+        return seats
+
+
+def _reservation(row: tuple[object, ...]) -> Reservation:
+    reservation_id, event_id, user_id, quantity, status, created, expires, updated = row
+    return Reservation(
+        reservation_id=str(reservation_id),
+        event_id=str(event_id),
+        user_id=str(user_id),
+        quantity=_int(quantity),
+        status=ReservationStatus(str(status)),
+        created_at=_int(created),
+        expires_at=_int(expires),
+        updated_at=_int(updated),
+    )
+
+
+def _int(value: object) -> int:
+    if not isinstance(value, int):
+        raise TypeError(f"expected an integer column, got {value!r}")
+    return value
