@@ -1,0 +1,25 @@
+"""Kafka adapters (confluent-kafka): the event bus, and the consumer side the worker runs on."""
+
+from adapters.kafka.bus import KafkaEventBus, producer_settings
+from adapters.kafka.config import DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_TOPIC, KafkaConfig
+from adapters.kafka.consumer import BatchConsumer, consumer_settings
+from adapters.kafka.dead_letter import DeadLetterQueue, Rejection, RejectionReason
+from adapters.kafka.producer import AsyncProducer, DeliveryFailed, Record
+from adapters.kafka.topics import ensure_topics
+
+__all__ = [
+    "DEFAULT_DEAD_LETTER_TOPIC",
+    "DEFAULT_TOPIC",
+    "AsyncProducer",
+    "BatchConsumer",
+    "DeadLetterQueue",
+    "DeliveryFailed",
+    "KafkaConfig",
+    "KafkaEventBus",
+    "Record",
+    "Rejection",
+    "RejectionReason",
+    "consumer_settings",
+    "ensure_topics",
+    "producer_settings",
+]

@@ -1,0 +1,132 @@
+"""confluent-kafka's producer with each delivery report as an asyncio future.
+
+librdkafka reports deliveries through callbacks that run inside ``poll()``. A dedicated thread
+polls, and each callback hands its result to the event loop with ``call_soon_threadsafe``, so
+the loop never blocks on Kafka. (confluent-kafka's own ``aio.AIOProducer`` was not used: it
+buffers messages for up to a second before handing them to librdkafka and refuses headers.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from confluent_kafka import KafkaError, Message, Producer
+
+from adapters.kafka.codec import Headers
+
+log = logging.getLogger(__name__)
+POLL_INTERVAL_SECONDS = 0.1
+QUEUE_FULL_BACKOFF_SECONDS = 0.005
+
+
+class DeliveryFailed(Exception):
+    """Kafka did not confirm one or more messages; they may or may not have been written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: Headers
+
+
+class AsyncProducer:
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._config = config
+        self._producer: Producer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closing = threading.Event()
+        self._poller: threading.Thread | None = None
+
+    async def start(self) -> None:
+        """Creates the client and its poll thread; call from the loop that will await."""
+        self._loop = asyncio.get_running_loop()
+        self._producer = Producer(self._config)
+        self._poller = threading.Thread(target=self._poll, name="kafka-producer-poll", daemon=True)
+        self._poller.start()
+
+    async def send(self, record: Record) -> asyncio.Future[Message]:
+        """Hands one record to librdkafka; the future settles when the broker answers."""
+        producer, loop = self._started()
+        delivered: asyncio.Future[Message] = loop.create_future()
+        while True:
+            try:
+                producer.produce(
+                    record.topic,
+                    value=record.value,
+                    key=record.key,
+                    headers=record.headers,
+                    on_delivery=partial(self._on_delivery, loop, delivered),
+                )
+                return delivered
+            except BufferError:
+                # librdkafka's local queue is full: wait for deliveries to drain it.
+                await asyncio.sleep(QUEUE_FULL_BACKOFF_SECONDS)
+
+    async def deliver(self, records: Sequence[Record]) -> None:
+        """Sends every record, then waits for every delivery report.
+
+        Raises ``DeliveryFailed`` if any was not confirmed, only after all have settled, so
+        no report is left unobserved.
+        """
+        pending = [await self.send(record) for record in records]
+        outcomes = await asyncio.gather(*pending, return_exceptions=True)
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if failures:
+            raise DeliveryFailed(
+                f"{len(failures)} of {len(records)} messages not delivered: {failures[0]}"
+            ) from failures[0]
+
+    async def close(self, drain_seconds: float = 10.0) -> None:
+        """Stops polling, waits up to ``drain_seconds`` for outstanding deliveries, then fails
+        the rest."""
+        if self._producer is None or self._poller is None:
+            return
+        producer = self._producer
+        self._closing.set()
+        await asyncio.to_thread(self._poller.join)
+        if await asyncio.to_thread(producer.flush, drain_seconds):
+            log.warning("closing the Kafka producer with undelivered messages; failing them")
+            producer.purge()
+            await asyncio.to_thread(producer.flush, 0)
+        self._producer = None
+
+    def _started(self) -> tuple[Producer, asyncio.AbstractEventLoop]:
+        if self._producer is None or self._loop is None:
+            raise RuntimeError("the producer is not started (or already closed)")
+        return self._producer, self._loop
+
+    def _poll(self) -> None:
+        producer = self._producer
+        assert producer is not None  # set before the thread starts
+        while not self._closing.is_set():
+            producer.poll(POLL_INTERVAL_SECONDS)
+
+    @staticmethod
+    def _on_delivery(
+        loop: asyncio.AbstractEventLoop,
+        delivered: asyncio.Future[Message],
+        error: KafkaError | None,
+        message: Message,
+    ) -> None:
+        # Runs on a librdkafka-serving thread, never on the loop. A closed loop raises
+        # RuntimeError: nobody is waiting for this report any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle, delivered, error, message)
+
+
+def _settle(delivered: asyncio.Future[Message], error: KafkaError | None, message: Message) -> None:
+    if delivered.done():  # the waiter was cancelled
+        return
+    if error is None:
+        delivered.set_result(message)
+    else:
+        delivered.set_exception(DeliveryFailed(f"{error.name()}: {error.str()}"))
