@@ -36,8 +36,11 @@ class KafkaEventBus:
         self._config = config
         self._producer = AsyncProducer(producer_settings(config))
 
-    async def start(self) -> None:
-        await ensure_topics(self._config)
+    async def start(self, *, create_topics: bool = True) -> None:
+        """Starts the producer, first creating the topics if missing (unless told not to:
+        where topics are managed elsewhere, or the broker is not reachable yet)."""
+        if create_topics:
+            await ensure_topics(self._config)
         await self._producer.start()
 
     async def publish(self, messages: Sequence[ReservationMessage]) -> None:
