@@ -1,0 +1,172 @@
+"""The consumer worker (``ticketing worker``): the reservation stream into PostgreSQL.
+
+Each round reads a batch, decodes it, stores it in one transaction, dead-letters what cannot
+be stored, and only then commits the batch's offsets. A crash anywhere before the commit
+re-delivers the batch, which the idempotent upsert absorbs; nothing is committed that is not
+either in the database or in the dead-letter topic. Any number of workers may share the
+consumer group: Kafka spreads the partitions over them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from confluent_kafka import Message
+
+from adapters.kafka import (
+    AsyncProducer,
+    BatchConsumer,
+    DeadLetterQueue,
+    DeliveryFailed,
+    Rejection,
+    RejectionReason,
+    consumer_settings,
+    ensure_topics,
+    producer_settings,
+)
+from adapters.kafka.codec import decode_value
+from adapters.postgres import PostgresReservationRepository, open_pool, rejects_data
+from entrypoints.batch_writer import BatchWriter, WriteAborted
+from entrypoints.stack_settings import StackSettings
+from ticketing_core.messages import ReservationMessage
+
+log = logging.getLogger(__name__)
+POLL_WAIT_SECONDS = 0.5
+"""How long one poll waits for records: also how quickly an idle worker notices a SIGTERM."""
+DEAD_LETTER_RETRY_SECONDS = 1.0
+
+
+@dataclass
+class WorkerCounters:
+    batches: int = 0
+    records: int = 0
+    stored: int = 0
+    dead_lettered: int = 0
+    commits_lost: int = 0
+    """Batches stored whose offsets the group refused (a rebalance): they will be re-read."""
+
+
+class ReservationWorker:
+    def __init__(
+        self,
+        consumer: BatchConsumer,
+        writer: BatchWriter,
+        dead_letters: DeadLetterQueue,
+        stopping: asyncio.Event,
+        batch_size: int,
+    ) -> None:
+        self._consumer = consumer
+        self._writer = writer
+        self._dead_letters = dead_letters
+        self._stopping = stopping
+        self._batch_size = batch_size
+        self.counters = WorkerCounters()
+
+    async def run(self) -> None:
+        """Processes batches until ``stopping`` is set; the batch in hand is finished first."""
+        while not self._stopping.is_set():
+            records = await self._consumer.poll_batch(self._batch_size, POLL_WAIT_SECONDS)
+            if records:
+                try:
+                    await self.process(records)
+                except WriteAborted:
+                    log.warning("stopped with a batch not stored; it will be read again")
+                    return
+
+    async def process(self, records: Sequence[Message]) -> None:
+        """Stores or dead-letters every record, then commits their offsets."""
+        sources: dict[ReservationMessage, list[Message]] = {}
+        rejections = []
+        for record in records:
+            try:
+                message = decode_value(record.value())
+            except ValueError as error:
+                rejections.append(Rejection(record, RejectionReason.UNDECODABLE, error))
+                continue
+            # A message delivered twice decodes to an equal value: stored once, both committed.
+            sources.setdefault(message, []).append(record)
+        refusals = await self._writer.write(list(sources))
+        for refusal in refusals:
+            rejections += [
+                Rejection(record, RejectionReason.WRITE_FAILED, refusal.error)
+                for record in sources[refusal.message]
+            ]
+        if rejections:
+            await self._dead_letter(rejections)
+        if not await self._consumer.commit(records):
+            self.counters.commits_lost += 1
+        self.counters.batches += 1
+        self.counters.records += len(records)
+        self.counters.stored += len(sources) - len(refusals)
+        self.counters.dead_lettered += len(rejections)
+
+    async def _dead_letter(self, rejections: list[Rejection]) -> None:
+        for rejection in rejections:
+            record = rejection.record
+            log.warning(
+                "dead-lettering %s[%s]@%s (%s): %s",
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                rejection.reason.value,
+                rejection.error,
+            )
+        # Committing past a record that reached neither the database nor the dead-letter
+        # topic would lose it: keep trying (Kafka is down) unless told to stop.
+        while True:
+            try:
+                await self._dead_letters.send(rejections)
+                return
+            except DeliveryFailed as error:
+                if self._stopping.is_set():
+                    raise WriteAborted(
+                        "stopping while the dead-letter topic is unreachable"
+                    ) from error
+                log.error("dead letters not delivered, retrying: %s", error)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), DEAD_LETTER_RETRY_SECONDS)
+
+
+def worker_name() -> str:
+    return f"worker@{socket.gethostname()}:{os.getpid()}"
+
+
+async def run_worker(settings: StackSettings, stopping: asyncio.Event) -> WorkerCounters:
+    """Runs one worker on the real stack until ``stopping`` is set; returns what it did."""
+    kafka = settings.kafka_config()
+    await ensure_topics(kafka)
+    async with contextlib.AsyncExitStack() as resources:
+        pool = await resources.enter_async_context(open_pool(settings.database_url))
+        producer = AsyncProducer(producer_settings(kafka))
+        await producer.start()
+        resources.push_async_callback(producer.close)
+        consumer = BatchConsumer(consumer_settings(kafka, settings.kafka_group), [kafka.topic])
+        await consumer.start()
+        resources.push_async_callback(consumer.close)
+        worker = ReservationWorker(
+            consumer=consumer,
+            writer=BatchWriter(PostgresReservationRepository(pool), rejects_data, stopping),
+            dead_letters=DeadLetterQueue(producer, kafka.dead_letter_topic, worker_name()),
+            stopping=stopping,
+            batch_size=settings.worker_batch_size,
+        )
+        log.info("%s consuming %s as group %s", worker_name(), kafka.topic, settings.kafka_group)
+        await worker.run()
+    log.info("worker stopped: %s", worker.counters)
+    return worker.counters
+
+
+async def serve_until_signalled(settings: StackSettings) -> WorkerCounters:
+    """``run_worker`` that stops cleanly on SIGTERM or SIGINT."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    return await run_worker(settings, stopping)
