@@ -1,0 +1,3 @@
+"""Fixture plugins shared across the test directories."""
+
+pytest_plugins = ["tests.integration.stack_fixtures"]

@@ -1,0 +1,109 @@
+"""Fixtures for tests on the real PostgreSQL and Kafka (``make services``).
+
+Registered for the whole suite through ``pytest_plugins`` in ``tests/conftest.py``. Every test
+gets its own PostgreSQL schema and its own topics and consumer group, so tests (and people)
+sharing one database and one broker never see each other's data. A missing setting fails
+the test loudly: these tests are never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from confluent_kafka.admin import AdminClient
+
+from adapters.kafka import KafkaConfig, ensure_topics
+from adapters.postgres import Pool, PostgresReservationRepository, migrate, open_pool
+from entrypoints.stack_settings import StackSettings
+
+SERVICES_HINT = 'start them with: eval "$(scripts/services.sh up postgres kafka)"'
+
+
+def required_env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(f"{name} is not set; these tests need the real stack ({SERVICES_HINT})")
+    return value
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return required_env("TICKETING_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    return required_env("TICKETING_KAFKA_BOOTSTRAP")
+
+
+@pytest.fixture
+def run_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def schema_url(database_url: str, run_id: str) -> Iterator[str]:
+    """A connection string whose default schema is a fresh, empty one of this test's own."""
+    schema = f"test_{run_id}"
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"'.encode())
+    separator = "&" if "?" in database_url else "?"
+    yield f"{database_url}{separator}options={quote(f'-csearch_path={schema}')}"
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE'.encode())
+
+
+@pytest.fixture
+async def migrated_url(schema_url: str) -> str:
+    await migrate(schema_url)
+    return schema_url
+
+
+@pytest.fixture
+async def pool(migrated_url: str) -> AsyncIterator[Pool]:
+    async with open_pool(migrated_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def repository(pool: Pool) -> PostgresReservationRepository:
+    return PostgresReservationRepository(pool)
+
+
+@pytest.fixture
+async def kafka_config(kafka_bootstrap: str, run_id: str) -> AsyncIterator[KafkaConfig]:
+    """This test's own stream and dead-letter topics, created now and deleted afterwards."""
+    config = KafkaConfig(
+        bootstrap_servers=kafka_bootstrap,
+        topic=f"test.{run_id}.reservations",
+        dead_letter_topic=f"test.{run_id}.reservations.dlq",
+        client_id=f"test-{run_id}",
+    )
+    await ensure_topics(config)
+    yield config
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    for future in admin.delete_topics([config.topic, config.dead_letter_topic]).values():
+        future.result()
+
+
+@pytest.fixture
+def stack_settings(migrated_url: str, kafka_config: KafkaConfig, run_id: str) -> StackSettings:
+    """What a worker of this test reads from its environment."""
+    return StackSettings(
+        database_url=migrated_url,
+        kafka_bootstrap=kafka_config.bootstrap_servers,
+        kafka_topic=kafka_config.topic,
+        kafka_dead_letter_topic=kafka_config.dead_letter_topic,
+        kafka_group=f"test-{run_id}-workers",
+        worker_batch_size=200,
+    )

@@ -1,0 +1,109 @@
+"""Builders and waits shared by the PostgreSQL, Kafka and worker tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from confluent_kafka import Consumer, Message, Producer, TopicPartition
+
+from ticketing_core.messages import ReservationMessage
+from ticketing_core.model import Reservation, ReservationStatus
+from ticketing_core.settings import EventSettings
+
+T0 = 1_900_000_000_000
+"""A fixed epoch-millisecond instant: timestamps read back must equal it exactly."""
+HOLD_MS = 600_000
+
+
+def event_settings(event_id: str = "sale-1", total_seats: int = 100_000) -> EventSettings:
+    return EventSettings(
+        event_id=event_id,
+        name="Integration sale",
+        total_seats=total_seats,
+        max_per_user=4,
+        opens_at=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+
+
+def created(event_id: str = "sale-1", user: str = "alice", quantity: int = 2) -> ReservationMessage:
+    """The ``reservation.created`` message of a new hold."""
+    reservation = Reservation(
+        reservation_id=str(uuid.uuid4()),
+        event_id=event_id,
+        user_id=user,
+        quantity=quantity,
+        status=ReservationStatus.PENDING,
+        created_at=T0,
+        expires_at=T0 + HOLD_MS,
+        updated_at=T0,
+    )
+    return ReservationMessage.of(reservation)
+
+
+def moved(
+    message: ReservationMessage, status: ReservationStatus, after_ms: int = 1_000
+) -> ReservationMessage:
+    """The message of the same reservation's later move to ``status``."""
+    reservation = message.reservation
+    return ReservationMessage.of(reservation.moved_to(status, reservation.created_at + after_ms))
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, within: float, every: float = 0.2
+) -> None:
+    """Waits until ``check()`` holds; fails with the time it waited."""
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition still false after {within} s")
+        await asyncio.sleep(every)
+
+
+def read_topic(bootstrap: str, topic: str, count: int, within: float = 30.0) -> list[Message]:
+    """Blocking: the first ``count`` records of ``topic`` (all partitions), as a new group
+    reads them; fails if fewer arrive within ``within`` seconds."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"reader-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    records: list[Message] = []
+    deadline = time.monotonic() + within
+    try:
+        while len(records) < count and time.monotonic() < deadline:
+            records += [r for r in consumer.consume(count - len(records), 0.5) if not r.error()]
+    finally:
+        consumer.close()
+    assert len(records) == count, f"{len(records)} of {count} records arrived in {within} s"
+    return records
+
+
+def produce_raw(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+    """Blocking: writes (key, value) records as they are, bypassing the codec."""
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+    for key, value in records:
+        producer.produce(topic, value=value, key=key)
+    assert producer.flush(30) == 0, "raw records not delivered"
+
+
+def unconsumed(bootstrap: str, group: str, topic: str) -> int:
+    """Blocking: how many records of ``topic`` lie past the offsets ``group`` committed."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        partitions = [TopicPartition(topic, p) for p in metadata.partitions]
+        behind = 0
+        for committed in consumer.committed(partitions, timeout=10):
+            _, high = consumer.get_watermark_offsets(committed, timeout=10)
+            behind += high - max(committed.offset, 0)
+        return behind
+    finally:
+        consumer.close()

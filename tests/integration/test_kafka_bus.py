@@ -1,0 +1,80 @@
+"""The Kafka event bus: confirmed, keyed, in order per reservation, and loud when it fails."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.kafka import DeliveryFailed, KafkaConfig, KafkaEventBus
+from adapters.kafka.codec import decode_value
+from adapters.memory import MemoryOutbox, memory_ticketing
+from tests.integration.stack_helpers import created, moved, read_topic
+from ticketing_core.clock import ManualClock
+from ticketing_core.model import ReservationStatus
+from ticketing_core.relay import OutboxRelay
+from ticketing_core.settings import EventSettings
+
+pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+
+
+async def test_published_messages_arrive_keyed_and_in_order_per_reservation(
+    kafka_config: KafkaConfig,
+) -> None:
+    holds = [created(user=f"user-{n}") for n in range(100)]
+    published = [
+        *holds,
+        *(moved(hold, ReservationStatus.CONFIRMED) for hold in holds[:50]),
+        *(moved(hold, ReservationStatus.CANCELLED) for hold in holds[50:]),
+    ]
+    bus = KafkaEventBus(kafka_config)
+    await bus.start()
+    try:
+        await bus.publish(published)
+    finally:
+        await bus.close()
+
+    records = await asyncio.to_thread(
+        read_topic, kafka_config.bootstrap_servers, kafka_config.topic, len(published)
+    )
+
+    received = [decode_value(record.value()) for record in records]
+    assert sorted(m.message_id for m in received) == sorted(m.message_id for m in published)
+    partitions_of: dict[str, set[int | None]] = defaultdict(set)
+    order_of: dict[str, list[str]] = defaultdict(list)
+    for record, message in zip(records, received, strict=True):
+        assert record.key() == message.key.encode()
+        assert dict(record.headers() or [])["type"] == message.type.value.encode()
+        partitions_of[message.key].add(record.partition())
+        order_of[message.key].append(message.type.value)
+    assert all(len(partitions) == 1 for partitions in partitions_of.values())
+    assert len({p for partitions in partitions_of.values() for p in partitions}) > 1
+    assert all(order[0] == "reservation.created" for order in order_of.values())
+
+
+async def test_an_unreachable_broker_fails_the_publish_and_the_relay_keeps_the_entries(
+    kafka_config: KafkaConfig,
+) -> None:
+    clock = ManualClock()
+    ticketing = memory_ticketing(clock)
+    opens = datetime.fromtimestamp(clock.now_ms() / 1000, UTC)
+    await ticketing.service.create_event(
+        EventSettings(event_id="sale-1", name="Sale", total_seats=10, opens_at=opens)
+    )
+    await ticketing.service.enter("sale-1", "alice")
+    await ticketing.service.tick("sale-1")
+    await ticketing.service.reserve("sale-1", "alice", 1)
+    nowhere = replace(kafka_config, bootstrap_servers="127.0.0.1:1", delivery_timeout_ms=1_000)
+    bus = KafkaEventBus(nowhere)
+    await bus.start(create_topics=False)
+    outbox = MemoryOutbox(ticketing.sales)
+    try:
+        with pytest.raises(DeliveryFailed):
+            await OutboxRelay(outbox, bus, "test").relay("sale-1")
+    finally:
+        await bus.close()
+
+    assert len(await outbox.claim("sale-1", "test", 10)) == 1, "not acknowledged: still there"

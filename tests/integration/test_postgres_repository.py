@@ -1,0 +1,136 @@
+"""The PostgreSQL record: idempotent, never backwards, one row per reservation."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from adapters.postgres import PostgresReservationRepository, rejects_data
+from tests.integration.stack_helpers import HOLD_MS, T0, created, event_settings, moved
+from ticketing_core.model import ReservationStatus
+
+pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+
+CONFIRMED = ReservationStatus.CONFIRMED
+CANCELLED = ReservationStatus.CANCELLED
+EXPIRED = ReservationStatus.EXPIRED
+PENDING = ReservationStatus.PENDING
+
+
+@pytest.fixture
+async def repo(repository: PostgresReservationRepository) -> PostgresReservationRepository:
+    await repository.save_event(event_settings())
+    return repository
+
+
+async def row_count(repository: PostgresReservationRepository) -> int:
+    return len(await repository.reservations_of("sale-1"))
+
+
+async def test_save_event_is_idempotent_and_keeps_the_first_settings(
+    repository: PostgresReservationRepository,
+) -> None:
+    first = event_settings(total_seats=10)
+    await repository.save_event(first)
+    await repository.save_event(first)
+    await repository.save_event(event_settings(total_seats=99))
+
+    assert await repository.event("sale-1") == first
+    assert await repository.event("unknown") is None
+
+
+async def test_a_reservation_reads_back_exactly_as_its_message_wrote_it(
+    repo: PostgresReservationRepository,
+) -> None:
+    message = created()
+
+    await repo.apply([message])
+
+    assert await repo.get(message.key) == message.reservation
+    stored = await repo.get(message.key)
+    assert stored is not None
+    assert (stored.created_at, stored.expires_at) == (T0, T0 + HOLD_MS)
+    assert await repo.get("no-such-reservation") is None
+
+
+async def test_the_same_message_twice_leaves_one_row(repo: PostgresReservationRepository) -> None:
+    message = created()
+
+    await repo.apply([message])
+    await repo.apply([message])
+    await repo.apply([message, message])
+
+    assert await repo.reservations_of("sale-1") == [message.reservation]
+
+
+async def test_a_late_pending_never_undoes_a_confirmation(
+    repo: PostgresReservationRepository,
+) -> None:
+    pending = created()
+    confirmed = moved(pending, CONFIRMED)
+
+    await repo.apply([confirmed])
+    await repo.apply([pending])
+
+    assert await repo.get(pending.key) == confirmed.reservation
+
+
+async def test_pending_moves_to_a_terminal_status_and_a_terminal_status_never_changes(
+    repo: PostgresReservationRepository,
+) -> None:
+    pending = created()
+
+    await repo.apply([pending])
+    await repo.apply([moved(pending, CANCELLED)])
+    await repo.apply([moved(pending, EXPIRED, after_ms=HOLD_MS)])
+    await repo.apply([moved(pending, CONFIRMED)])
+
+    assert await repo.get(pending.key) == moved(pending, CANCELLED).reservation
+
+
+async def test_a_batch_holding_several_changes_of_one_reservation_keeps_the_winner(
+    repo: PostgresReservationRepository,
+) -> None:
+    first, second, third = created(user="a"), created(user="b"), created(user="c")
+    batch = [
+        first,
+        moved(first, CONFIRMED),
+        first,  # delivered again, late
+        moved(second, EXPIRED, after_ms=HOLD_MS),
+        second,
+        moved(second, CANCELLED),  # loses: the first terminal status seen stays
+        third,
+    ]
+
+    await repo.apply(batch)
+
+    assert {r.reservation_id: r.status for r in await repo.reservations_of("sale-1")} == {
+        first.key: CONFIRMED,
+        second.key: EXPIRED,
+        third.key: PENDING,
+    }
+
+
+async def test_seats_by_status_sums_quantities(repo: PostgresReservationRepository) -> None:
+    held, sold, gone = created(quantity=3), created(quantity=2), created(quantity=4)
+
+    await repo.apply([held, moved(sold, CONFIRMED), moved(gone, CANCELLED)])
+
+    assert await repo.seats_by_status("sale-1") == {
+        PENDING: 3,
+        CONFIRMED: 2,
+        CANCELLED: 4,
+        EXPIRED: 0,
+    }
+
+
+async def test_a_reservation_of_an_unknown_event_is_refused_as_bad_data(
+    repo: PostgresReservationRepository,
+) -> None:
+    good, orphan = created(), created(event_id="never-created")
+
+    with pytest.raises(psycopg.IntegrityError) as refused:
+        await repo.apply([good, orphan])
+
+    assert rejects_data(refused.value)
+    assert await row_count(repo) == 0, "the batch is one transaction: nothing of it is stored"
