@@ -1,0 +1,35 @@
+"""``ticketing``: the command line. One subcommand per module in ``entrypoints.commands``.
+
+To add a subcommand, write a module with a ``COMMAND`` (see ``Command``) and list it in
+``COMMANDS`` below.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from entrypoints.commands import Command, serve
+
+COMMANDS: tuple[Command, ...] = (serve.COMMAND,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ticketing",
+        description="A flash-sale ticketing system. Settings come from TICKETING_* variables.",
+    )
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        subparser = subcommands.add_parser(
+            command.name, help=command.summary, description=command.summary
+        )
+        command.configure(subparser)
+        subparser.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    exit_code: int = arguments.run(arguments)
+    return exit_code

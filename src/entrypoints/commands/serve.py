@@ -1,0 +1,64 @@
+"""``ticketing serve``: the HTTP API on granian (why granian: docs/adr/0002-asgi-server.md)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import resource
+
+from granian.constants import Interfaces
+from granian.log import LogLevels
+from granian.server import Server
+
+from entrypoints.commands import Command
+from entrypoints.settings import AppSettings
+
+log = logging.getLogger(__name__)
+
+APP_FACTORY = "entrypoints.http:create_app"
+MAX_CONCURRENCY = 16_384
+"""Requests one worker serves at once. Every open SSE stream is one of them; granian's default
+(backlog / workers = 1,024) would turn the 1,025th stream away."""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to bind (default: TICKETING_HOST, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to bind (default: TICKETING_PORT, 8000)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (default: TICKETING_WORKERS, 1; the embedded mode allows 1 only)",
+    )
+
+
+def run(arguments: argparse.Namespace) -> int:
+    settings = AppSettings()
+    host = arguments.host or settings.host
+    port = settings.port if arguments.port is None else arguments.port
+    workers = arguments.workers or settings.workers
+    if settings.embedded and workers > 1:
+        log.error("the embedded (in-memory) mode keeps state in one process: use one worker")
+        return 2
+    _raise_open_files_limit()
+    Server(
+        APP_FACTORY,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        factory=True,
+        workers=workers,
+        backlog=4_096,
+        backpressure=MAX_CONCURRENCY,
+        log_level=LogLevels.info,
+    ).serve()
+    return 0
+
+
+def _raise_open_files_limit() -> None:
+    """Each stream holds a socket; allow as many as the hard limit permits."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+COMMAND = Command(name="serve", summary="serve the HTTP API", configure=configure, run=run)

@@ -1,0 +1,69 @@
+"""The composition root: the one place that decides what is built from what.
+
+``backends`` (see ``entrypoints.backends``) is the only provider that depends on the
+deployment; everything else is built on top of whatever it yields. Tests override ``settings``
+and ``clock``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from dependency_injector import containers, providers
+
+from entrypoints import keys
+from entrypoints.backends import open_backends
+from entrypoints.http.drivers import BackgroundDrivers
+from entrypoints.http.positions import PositionHub
+from entrypoints.http.tokens import QueueTokens
+from entrypoints.settings import AppSettings
+from ticketing_core.clock import Clock, SystemClock
+from ticketing_core.relay import OutboxRelay
+from ticketing_core.service import TicketingService
+
+
+def instance_name() -> str:
+    """Names this process among the instances that claim outbox entries."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Singleton(AppSettings)
+    clock: providers.Provider[Clock] = providers.Singleton(SystemClock)
+
+    backends = providers.Resource(open_backends, settings=settings)
+
+    service = providers.Singleton(
+        TicketingService,
+        catalog=backends.provided.catalog,
+        queue=backends.provided.queue,
+        stock=backends.provided.stock,
+        clock=clock,
+        archive=backends.provided.archive,
+    )
+    relay = providers.Singleton(
+        OutboxRelay,
+        outbox=backends.provided.outbox,
+        bus=backends.provided.bus,
+        consumer=providers.Callable(instance_name),
+    )
+    probes = backends.provided.probes
+
+    admin_key = providers.Singleton(keys.admin_key, settings)
+    tokens = providers.Singleton(
+        QueueTokens, secret=providers.Singleton(keys.token_secret, settings)
+    )
+
+    drivers = providers.Singleton(
+        BackgroundDrivers,
+        service=service,
+        relay=relay,
+        tick_interval=settings.provided.tick_interval_seconds,
+        relay_interval=settings.provided.relay_interval_seconds,
+    )
+    positions = providers.Singleton(
+        PositionHub,
+        fetch=service.provided.snapshot,
+        interval=settings.provided.stream_interval_seconds,
+    )

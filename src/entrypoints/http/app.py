@@ -1,0 +1,41 @@
+"""The Litestar application of API v1."""
+
+from __future__ import annotations
+
+from dependency_injector import providers
+from litestar import Litestar
+
+from entrypoints.container import Container
+from entrypoints.http.controllers import (
+    EventsController,
+    HealthController,
+    MetricsController,
+    QueueController,
+    TicketsController,
+)
+from entrypoints.http.dependencies import dependencies
+from entrypoints.http.lifespan import lifespan
+from entrypoints.http.openapi import openapi_config
+from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.settings import AppSettings
+
+
+def create_app(settings: AppSettings | None = None, container: Container | None = None) -> Litestar:
+    """The API on ``container`` (a fresh one by default), with ``settings`` if given."""
+    container = container or Container()
+    if settings is not None:
+        container.settings.override(providers.Object(settings))
+    return Litestar(
+        route_handlers=[
+            EventsController,
+            QueueController,
+            TicketsController,
+            HealthController,
+            MetricsController,
+        ],
+        dependencies=dependencies(container),
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan(container)],
+        openapi_config=openapi_config(),
+        request_max_body_size=container.settings().max_body_bytes,
+    )

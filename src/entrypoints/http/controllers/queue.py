@@ -1,0 +1,92 @@
+"""``/api/v1/queue``: enter the waiting room, follow one's place, leave."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, post
+from litestar.params import Parameter
+from litestar.response import ServerSentEvent
+
+from entrypoints.http import mapping, schemas
+from entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
+from entrypoints.http.positions import PositionHub
+from entrypoints.http.queue_stream import queue_messages
+from entrypoints.http.tokens import QueuePass, QueueTokens
+from entrypoints.settings import AppSettings
+from ticketing_core.service import TicketingService
+
+STREAM_DESCRIPTION = """Server-Sent Events. `event: position` with data
+`{"position", "estimatedWaitSeconds"}` on connect, whenever the position changes, and at
+least every 15 s (with a keep-alive comment); then exactly one of `event: admitted` with data
+`{"admissionExpiresAt"}`, `event: sold_out` with data `{}` or `event: expired` with data `{}`,
+and the stream ends."""
+
+
+class QueueController(Controller):
+    path = "/api/v1/queue"
+    tags = ("queue",)
+
+    @post(
+        "/enter",
+        status_code=200,
+        summary="Enter the waiting room (idempotent while waiting or admitted)",
+        responses=problems(
+            {
+                404: "`event_not_found`",
+                409: "`sold_out`: no seat is left and no hold can bring one back",
+                413: TOO_LARGE,
+            }
+        ),
+    )
+    async def enter(
+        self, data: schemas.QueueEntry, service: TicketingService, tokens: QueueTokens
+    ) -> schemas.QueueTicket:
+        view = await service.enter(data.event_id, data.user_id)
+        return mapping.queue_ticket(view, tokens.issue(data.event_id, data.user_id))
+
+    @get(
+        "/status",
+        summary="One's place in the waiting room",
+        security=QUEUE_TOKEN,
+        responses=problems({401: BAD_TOKEN}),
+    )
+    async def status(self, queue_pass: QueuePass, service: TicketingService) -> schemas.QueueTicket:
+        view = await service.queue_status(queue_pass.event_id, queue_pass.user_id)
+        return mapping.queue_ticket(view, queue_pass.token)
+
+    @get(
+        "/stream",
+        summary="Follow one's place live until admitted",
+        description=STREAM_DESCRIPTION,
+        media_type="text/event-stream",
+        response_description="An event stream of `position`, then `admitted`, `sold_out` or "
+        "`expired`; every message has a JSON `data` line",
+        responses=problems({401: BAD_TOKEN}),
+    )
+    async def stream(
+        self,
+        service: TicketingService,
+        tokens: QueueTokens,
+        positions: PositionHub,
+        settings: AppSettings,
+        token: Annotated[
+            str | None, Parameter(description="The `token` that entering the queue answered")
+        ] = None,
+    ) -> ServerSentEvent:
+        queue_pass = tokens.verify(token)
+        view = await service.queue_status(queue_pass.event_id, queue_pass.user_id)
+        messages = queue_messages(service, positions, view, settings.stream_keepalive_seconds)
+        # Proxies must pass each message on as it comes rather than buffer the stream.
+        return ServerSentEvent(
+            messages, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
+
+    @delete(
+        status_code=204,
+        summary="Leave the waiting room (or give up one's admission)",
+        security=QUEUE_TOKEN,
+        responses=problems({401: BAD_TOKEN}),
+    )
+    async def leave(self, queue_pass: QueuePass, service: TicketingService) -> None:
+        await service.leave(queue_pass.event_id, queue_pass.user_id)

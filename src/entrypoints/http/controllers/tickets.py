@@ -1,0 +1,101 @@
+"""``/api/v1/tickets``: hold seats, read a hold, confirm or cancel it. Admitted users only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import Parameter
+
+from entrypoints.http import mapping, schemas
+from entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
+from entrypoints.http.tokens import QueuePass
+from ticketing_core.service import TicketingService
+
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(
+        header="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="The same user and key within 24 hours get the same hold and answer.",
+    ),
+]
+NOT_FOUND = "`reservation_not_found`: no such reservation of this token's user"
+
+
+class TicketsController(Controller):
+    path = "/api/v1/tickets"
+    tags = ("tickets",)
+    security = QUEUE_TOKEN
+
+    @post(
+        "/reserve",
+        status_code=202,
+        summary="Hold seats (all or nothing) while admitted",
+        responses=problems(
+            {
+                401: BAD_TOKEN,
+                403: "`not_admitted`: not (or no longer) admitted; enter the queue again",
+                404: "`event_not_found`",
+                409: "`sold_out` (no seat left now), `insufficient_seats` (fewer left than "
+                "asked) or `limit_exceeded` (over maxPerUser)",
+                413: TOO_LARGE,
+            }
+        ),
+    )
+    async def reserve(
+        self,
+        data: schemas.ReserveRequest,
+        queue_pass: QueuePass,
+        service: TicketingService,
+        idempotency_key: IdempotencyKey = None,
+    ) -> schemas.Hold:
+        queue_pass.require_event(data.event_id)
+        reservation = await service.reserve(
+            data.event_id, queue_pass.user_id, data.quantity, idempotency_key
+        )
+        return mapping.hold(reservation)
+
+    @get(
+        "/{reservation_id:str}",
+        summary="One of one's reservations",
+        responses=problems({401: BAD_TOKEN, 404: NOT_FOUND}),
+    )
+    async def get_reservation(
+        self, reservation_id: str, queue_pass: QueuePass, service: TicketingService
+    ) -> schemas.Reservation:
+        found = await service.reservation(queue_pass.event_id, queue_pass.user_id, reservation_id)
+        return mapping.reservation(found)
+
+    @post(
+        "/{reservation_id:str}/confirm",
+        status_code=200,
+        summary="Confirm a hold (PENDING -> CONFIRMED)",
+        responses=problems(
+            {
+                401: BAD_TOKEN,
+                404: NOT_FOUND,
+                409: "`hold_expired` (its time ran out) or `invalid_state` (cancelled)",
+            }
+        ),
+    )
+    async def confirm(
+        self, reservation_id: str, queue_pass: QueuePass, service: TicketingService
+    ) -> schemas.Reservation:
+        confirmed = await service.confirm(queue_pass.event_id, queue_pass.user_id, reservation_id)
+        return mapping.reservation(confirmed)
+
+    @post(
+        "/{reservation_id:str}/cancel",
+        status_code=200,
+        summary="Cancel a hold (PENDING -> CANCELLED); its seats go back on sale",
+        responses=problems(
+            {401: BAD_TOKEN, 404: NOT_FOUND, 409: "`invalid_state`: confirmed or expired"}
+        ),
+    )
+    async def cancel(
+        self, reservation_id: str, queue_pass: QueuePass, service: TicketingService
+    ) -> schemas.Reservation:
+        cancelled = await service.cancel(queue_pass.event_id, queue_pass.user_id, reservation_id)
+        return mapping.reservation(cancelled)

@@ -1,0 +1,83 @@
+"""Background drivers: admission ticks, hold expiry and the outbox relay, on their own.
+
+They only drive; the stores keep the global cap and rate however many instances tick
+together. A failing round is logged (once per failure streak, not every interval) and the
+driver keeps going.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from ticketing_core.relay import OutboxRelay
+from ticketing_core.service import TicketingService
+
+log = logging.getLogger(__name__)
+
+RELAY_BATCH = 1_000
+RELAY_BATCHES_PER_ROUND = 10
+"""Bounds one event's share of a relay round so that one busy event cannot starve the rest."""
+
+
+class BackgroundDrivers:
+    def __init__(
+        self,
+        service: TicketingService,
+        relay: OutboxRelay,
+        tick_interval: float,
+        relay_interval: float,
+    ) -> None:
+        self._service = service
+        self._relay = relay
+        self._tick_interval = tick_interval
+        self._relay_interval = relay_interval
+        self._failing: set[tuple[str, str]] = set()
+
+    async def tick_all(self) -> None:
+        """One round of admissions and hold expiry over every event."""
+        for event_id in await self._service.event_ids():
+            await self._guarded("tick", event_id, self._service.tick(event_id))
+
+    async def relay_all(self) -> None:
+        """One round of publishing recorded messages, every event."""
+        for event_id in await self._service.event_ids():
+            await self._guarded("relay", event_id, self._relay_event(event_id))
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        tasks = [
+            asyncio.create_task(self._every(self._tick_interval, "tick", self.tick_all)),
+            asyncio.create_task(self._every(self._relay_interval, "relay", self.relay_all)),
+        ]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _relay_event(self, event_id: str) -> None:
+        for _ in range(RELAY_BATCHES_PER_ROUND):
+            if await self._relay.relay(event_id, RELAY_BATCH) < RELAY_BATCH:
+                return
+
+    async def _every(self, interval: float, job: str, work: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await self._guarded(job, "*", work())
+            await asyncio.sleep(interval)
+
+    async def _guarded(self, job: str, scope: str, work: Awaitable[object]) -> None:
+        key = (job, scope)
+        try:
+            await work
+        except Exception:
+            if key not in self._failing:
+                log.exception("%s failed for %s; retrying every round", job, scope)
+                self._failing.add(key)
+        else:
+            if key in self._failing:
+                log.info("%s recovered for %s", job, scope)
+                self._failing.discard(key)

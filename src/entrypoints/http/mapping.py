@@ -1,0 +1,108 @@
+"""Explicit translation between the domain's types and the wire schemas.
+
+Domain time is epoch milliseconds; the wire carries RFC 3339 UTC moments (msgspec writes an
+aware UTC datetime with a ``Z``).
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from entrypoints.http import schemas
+from ticketing_core.clock import to_datetime
+from ticketing_core.model import (
+    EventStats,
+    QueueStatus,
+    QueueView,
+    Reservation,
+    ReservationStatus,
+)
+from ticketing_core.settings import EventSettings
+
+QUEUE_STATUS: dict[QueueStatus, schemas.QueueStatusName] = {
+    QueueStatus.WAITING: "WAITING",
+    QueueStatus.ADMITTED: "ADMITTED",
+    QueueStatus.COMPLETED: "COMPLETED",
+    QueueStatus.EXPIRED: "EXPIRED",
+    QueueStatus.SOLD_OUT: "SOLD_OUT",
+}
+RESERVATION_STATUS: dict[ReservationStatus, schemas.ReservationStatusName] = {
+    ReservationStatus.PENDING: "PENDING",
+    ReservationStatus.CONFIRMED: "CONFIRMED",
+    ReservationStatus.CANCELLED: "CANCELLED",
+    ReservationStatus.EXPIRED: "EXPIRED",
+}
+
+
+def event_settings(body: schemas.NewEvent, event_id: str, now_ms: int) -> EventSettings:
+    """Settings for a new event; ``opensAt`` defaults to now. Raises pydantic's ValidationError."""
+    return EventSettings(
+        event_id=event_id,
+        name=body.name,
+        total_seats=body.total_seats,
+        max_per_user=body.max_per_user,
+        opens_at=body.opens_at if body.opens_at is not None else to_datetime(now_ms),
+        admission_rate_per_second=body.admission_rate_per_second,
+        max_active_users=body.max_active_users,
+        admission_ttl_seconds=body.admission_ttl_seconds,
+        hold_ttl_seconds=body.hold_ttl_seconds,
+    )
+
+
+def event(settings: EventSettings) -> schemas.Event:
+    return schemas.Event(
+        event_id=settings.event_id,
+        name=settings.name,
+        total_seats=settings.total_seats,
+        max_per_user=settings.max_per_user,
+        opens_at=to_datetime(settings.opens_at_ms),
+        admission_rate_per_second=settings.admission_rate_per_second,
+        max_active_users=settings.max_active_users,
+        admission_ttl_seconds=settings.admission_ttl_seconds,
+        hold_ttl_seconds=settings.hold_ttl_seconds,
+    )
+
+
+def event_with_stats(settings: EventSettings, stats: EventStats) -> schemas.EventWithStats:
+    return schemas.EventWithStats(
+        **msgspec.structs.asdict(event(settings)),
+        stats=schemas.EventStats(
+            remaining_seats=stats.remaining_seats,
+            waiting_users=stats.waiting_users,
+            active_users=stats.active_users,
+            pending_seats=stats.pending_seats,
+            confirmed_seats=stats.confirmed_seats,
+        ),
+    )
+
+
+def queue_ticket(view: QueueView, token: str) -> schemas.QueueTicket:
+    expires = view.admission_expires_at
+    return schemas.QueueTicket(
+        token=token,
+        status=QUEUE_STATUS[view.status],
+        position=view.position,
+        estimated_wait_seconds=view.estimated_wait_seconds,
+        admission_expires_at=to_datetime(expires) if expires is not None else None,
+    )
+
+
+def hold(reservation: Reservation) -> schemas.Hold:
+    return schemas.Hold(
+        reservation_id=reservation.reservation_id,
+        status=RESERVATION_STATUS[reservation.status],
+        quantity=reservation.quantity,
+        expires_at=to_datetime(reservation.expires_at),
+    )
+
+
+def reservation(reservation: Reservation) -> schemas.Reservation:
+    return schemas.Reservation(
+        reservation_id=reservation.reservation_id,
+        event_id=reservation.event_id,
+        user_id=reservation.user_id,
+        quantity=reservation.quantity,
+        status=RESERVATION_STATUS[reservation.status],
+        created_at=to_datetime(reservation.created_at),
+        expires_at=to_datetime(reservation.expires_at),
+    )

@@ -1,0 +1,139 @@
+"""One shared ticker per event feeds every open position stream of this instance.
+
+The store is asked for one ``QueueSnapshot`` per event per interval, however many streams are
+open; each stream works out its own position from it (``QueueSnapshot.position_of``). Only the
+streams whose position changed are woken, in chunks that give the event loop back in between,
+so that a crowd of streams never stalls the other requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from ticketing_core.model import QueueSnapshot
+
+log = logging.getLogger(__name__)
+
+FetchSnapshot = Callable[[str], Awaitable[QueueSnapshot]]
+
+WAKE_CHUNK = 256
+"""Streams looked at (and woken) between two yields to the event loop."""
+
+
+@dataclass(eq=False, slots=True)
+class Watcher:
+    """One open stream's window on the shared snapshots of its event."""
+
+    seq: int
+    shown_position: int
+    """The position the stream last sent; the ticker wakes the stream when it differs."""
+    latest: QueueSnapshot | None = None
+    closed: bool = False
+    _woken: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def next_snapshot(self, seconds: float) -> QueueSnapshot | None:
+        """The newest snapshot that concerns this stream, or None after ``seconds``."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self._woken.wait()
+        except TimeoutError:
+            return None
+        self._woken.clear()
+        return self.latest
+
+    def concerned_by(self, snapshot: QueueSnapshot) -> bool:
+        position = snapshot.position_of(self.seq)
+        return position != self.shown_position or position == 0 or snapshot.sold_out
+
+    def wake(self, snapshot: QueueSnapshot | None) -> None:
+        self.latest = snapshot
+        self._woken.set()
+
+
+class _EventTicker:
+    def __init__(self, event_id: str, fetch: FetchSnapshot, interval: float) -> None:
+        self.event_id = event_id
+        self.watchers: set[Watcher] = set()
+        self._fetch = fetch
+        self._interval = interval
+
+    async def run(self, on_idle: Callable[[], None]) -> None:
+        failing = False
+        while self.watchers:
+            try:
+                snapshot = await self._fetch(self.event_id)
+            except Exception:
+                if not failing:
+                    log.exception("snapshot of event %s failed; streams wait", self.event_id)
+                failing = True
+            else:
+                failing = False
+                await self._fan_out(snapshot)
+            await asyncio.sleep(self._interval)
+        # No await between the emptiness check and this call: no stream can slip in between.
+        on_idle()
+
+    async def _fan_out(self, snapshot: QueueSnapshot) -> None:
+        watchers = list(self.watchers)
+        for start in range(0, len(watchers), WAKE_CHUNK):
+            for watcher in watchers[start : start + WAKE_CHUNK]:
+                if watcher.concerned_by(snapshot):
+                    watcher.wake(snapshot)
+            await asyncio.sleep(0)
+
+
+class PositionHub:
+    """The tickers of one instance, one per event that has open streams."""
+
+    def __init__(self, fetch: FetchSnapshot, interval: float) -> None:
+        self._fetch = fetch
+        self._interval = interval
+        self._tickers: dict[str, _EventTicker] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    @contextmanager
+    def watch(self, event_id: str, seq: int, position: int) -> Iterator[Watcher]:
+        """Follows the waiting user holding ``seq``, who was last shown ``position``."""
+        watcher = Watcher(seq=seq, shown_position=position)
+        ticker = self._tickers.get(event_id)
+        if ticker is None:
+            ticker = self._start(event_id)
+        ticker.watchers.add(watcher)
+        try:
+            yield watcher
+        finally:
+            ticker.watchers.discard(watcher)
+
+    @property
+    def streams(self) -> int:
+        return sum(len(ticker.watchers) for ticker in self._tickers.values())
+
+    async def close(self) -> None:
+        """Stops every ticker and tells every open stream to end."""
+        for ticker in self._tickers.values():
+            for watcher in ticker.watchers:
+                watcher.closed = True
+                watcher.wake(None)
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tickers.clear()
+        self._tasks.clear()
+
+    def _start(self, event_id: str) -> _EventTicker:
+        ticker = _EventTicker(event_id, self._fetch, self._interval)
+        self._tickers[event_id] = ticker
+
+        def forget() -> None:
+            del self._tickers[event_id]
+            del self._tasks[event_id]
+
+        self._tasks[event_id] = asyncio.create_task(
+            ticker.run(on_idle=forget), name=f"positions:{event_id}"
+        )
+        return ticker

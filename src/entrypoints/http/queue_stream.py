@@ -1,0 +1,101 @@
+"""The messages of one ``/api/v1/queue/stream`` connection (SPEC section 5).
+
+``position`` on connect and whenever it changes, refreshed (with a keep-alive comment) after
+``keepalive`` seconds of silence; then one of ``admitted``, ``sold_out`` or ``expired``, and the
+stream ends. While the user waits, positions come from the hub's shared snapshots; the store is
+asked about this user again only once the snapshots say they no longer wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+from litestar.response import ServerSentEventMessage
+
+from entrypoints.http.positions import PositionHub, Watcher
+from ticketing_core.clock import to_datetime
+from ticketing_core.errors import NotInQueue
+from ticketing_core.model import QueueStatus, QueueView, estimated_wait_seconds
+from ticketing_core.service import TicketingService
+from ticketing_core.settings import EventSettings
+
+
+async def queue_messages(
+    service: TicketingService,
+    hub: PositionHub,
+    first: QueueView,
+    keepalive: float,
+) -> AsyncIterator[ServerSentEventMessage]:
+    settings = await service.event(first.event_id)
+    view: QueueView | None = first
+    while view is not None and view.status is QueueStatus.WAITING:
+        yield _message("position", _position(view.position, view.estimated_wait_seconds))
+        with hub.watch(view.event_id, view.seq, view.position) as watcher:
+            positions = _positions(watcher, settings, view.estimated_wait_seconds, keepalive)
+            async for message in positions:
+                yield message
+            if watcher.closed:
+                return
+        view = await _status(service, view)
+    yield _outcome(view)
+
+
+async def _positions(
+    watcher: Watcher, settings: EventSettings, first_wait: int, keepalive: float
+) -> AsyncIterator[ServerSentEventMessage]:
+    """Position updates until the shared snapshots say the user no longer waits."""
+    wait = first_wait
+    while not watcher.closed:
+        snapshot = await watcher.next_snapshot(keepalive)
+        if watcher.closed:
+            return
+        if snapshot is None:
+            if watcher.latest is not None:
+                latest = watcher.latest
+                wait = estimated_wait_seconds(
+                    watcher.shown_position, settings, latest.active, latest.taken_at
+                )
+            yield _message("position", _position(watcher.shown_position, wait), "keep-alive")
+            continue
+        position = snapshot.position_of(watcher.seq)
+        if position == 0 or snapshot.sold_out:
+            return
+        if position != watcher.shown_position:
+            watcher.shown_position = position
+            wait = estimated_wait_seconds(position, settings, snapshot.active, snapshot.taken_at)
+            yield _message("position", _position(position, wait))
+
+
+async def _status(service: TicketingService, view: QueueView) -> QueueView | None:
+    """The one read of this user's state once they stopped waiting; None if they left."""
+    try:
+        return await service.queue_status(view.event_id, view.user_id)
+    except NotInQueue:
+        return None
+
+
+def _outcome(view: QueueView | None) -> ServerSentEventMessage:
+    if view is None or view.status is QueueStatus.EXPIRED:
+        return _message("expired", {})
+    if view.status is QueueStatus.SOLD_OUT:
+        return _message("sold_out", {})
+    # ADMITTED, or COMPLETED when the user already bought during their admission.
+    expires = view.admission_expires_at
+    return _message(
+        "admitted",
+        {"admissionExpiresAt": to_datetime(expires) if expires is not None else None},
+    )
+
+
+def _position(position: int, wait: int) -> dict[str, int]:
+    return {"position": position, "estimatedWaitSeconds": wait}
+
+
+def _message(
+    event: str, data: dict[str, Any], comment: str | None = None
+) -> ServerSentEventMessage:
+    return ServerSentEventMessage(
+        event=event, data=msgspec.json.encode(data).decode(), comment=comment
+    )

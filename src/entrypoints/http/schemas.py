@@ -1,0 +1,107 @@
+"""Wire schemas of API v1: camelCase JSON, separate from the domain's types (see ``mapping``).
+
+Bounds repeat SPEC section 4 so that the OpenAPI document states them; the domain checks them
+again when it builds ``EventSettings``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from ticketing_core.settings import EVENT_ID_PATTERN, USER_ID_PATTERN
+
+EventId = Annotated[str, msgspec.Meta(pattern=EVENT_ID_PATTERN, examples=["concert-2025-06-01"])]
+UserId = Annotated[str, msgspec.Meta(pattern=USER_ID_PATTERN, examples=["alice@example.com"])]
+Moment = Annotated[datetime, msgspec.Meta(tz=True, description="RFC 3339, UTC")]
+QueueStatusName = Literal["WAITING", "ADMITTED", "COMPLETED", "EXPIRED", "SOLD_OUT"]
+ReservationStatusName = Literal["PENDING", "CONFIRMED", "CANCELLED", "EXPIRED"]
+
+
+class Wire(msgspec.Struct, rename="camel"):
+    """Base of every body: camelCase names on the wire."""
+
+
+class NewEvent(Wire, kw_only=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    total_seats: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)]
+    event_id: EventId | None = None
+    max_per_user: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    opens_at: Moment | None = None
+    admission_rate_per_second: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 100
+    max_active_users: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 5_000
+    admission_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] = 300
+    hold_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] = 600
+
+
+class Event(Wire, kw_only=True):
+    event_id: str
+    name: str
+    total_seats: int
+    max_per_user: int
+    opens_at: datetime
+    admission_rate_per_second: int
+    max_active_users: int
+    admission_ttl_seconds: int
+    hold_ttl_seconds: int
+
+
+class EventStats(Wire, kw_only=True):
+    remaining_seats: int
+    waiting_users: int
+    active_users: int
+    pending_seats: int
+    confirmed_seats: int
+
+
+class EventWithStats(Event, kw_only=True):
+    stats: EventStats
+
+
+class QueueEntry(Wire):
+    event_id: EventId
+    user_id: UserId
+
+
+class QueueTicket(Wire, kw_only=True, omit_defaults=True):
+    token: str
+    status: QueueStatusName
+    position: int
+    estimated_wait_seconds: int
+    admission_expires_at: datetime | None = None
+    """Only while ADMITTED."""
+
+
+class ReserveRequest(Wire):
+    event_id: EventId
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=100)]
+
+
+class Hold(Wire, kw_only=True):
+    """What a reserve answers: the new hold, PENDING until confirmed, cancelled or expired."""
+
+    reservation_id: str
+    status: ReservationStatusName
+    quantity: int
+    expires_at: datetime
+
+
+class Reservation(Wire, kw_only=True):
+    reservation_id: str
+    event_id: str
+    user_id: str
+    quantity: int
+    status: ReservationStatusName
+    created_at: datetime
+    expires_at: datetime
+
+
+class Readiness(Wire, kw_only=True):
+    ready: bool
+    dependencies: dict[str, Literal["up", "down"]]
+
+
+class Liveness(Wire):
+    status: Literal["alive"] = "alive"
