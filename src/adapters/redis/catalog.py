@@ -1,0 +1,44 @@
+"""Events on Redis: the settings of each event and the registry of all of them."""
+
+from __future__ import annotations
+
+from adapters.redis.client import RedisClient
+from adapters.redis.keys import EVENTS_KEY, OUTBOX_GROUP, event_key
+from adapters.redis.scripts import Scripts
+from ticketing_core.errors import EventExists
+from ticketing_core.settings import EventSettings
+
+
+class RedisEventCatalog:
+    def __init__(self, client: RedisClient, scripts: Scripts) -> None:
+        self._client = client
+        self._scripts = scripts
+
+    async def add(self, settings: EventSettings, now_ms: int) -> None:
+        try:
+            await self._scripts.run(
+                "add_event",
+                settings.event_id,
+                settings.model_dump_json(),
+                settings.total_seats,
+                settings.admission_rate_per_second,
+                settings.opens_at_ms,
+                OUTBOX_GROUP,
+            )
+        except EventExists:
+            # It exists, so it belongs in the registry: this repairs an add whose process
+            # stopped between the script and the registry write below.
+            await self._register(settings.event_id, now_ms)
+            raise
+        await self._register(settings.event_id, now_ms)
+
+    async def get(self, event_id: str) -> EventSettings | None:
+        found = await self._client.get(event_key(event_id, "settings"))
+        return EventSettings.model_validate_json(found) if found is not None else None
+
+    async def event_ids(self) -> list[str]:
+        return [str(event_id) for event_id in await self._client.zrange(EVENTS_KEY, 0, -1)]
+
+    async def _register(self, event_id: str, now_ms: int) -> None:
+        # NX: an event keeps the time it was first registered, so the order stays oldest first.
+        await self._client.zadd(EVENTS_KEY, {event_id: now_ms}, nx=True)

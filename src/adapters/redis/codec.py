@@ -1,0 +1,52 @@
+"""Turns what the scripts store and answer back into domain values.
+
+A reservation is stored (in ``{e}:reservations`` and in each outbox entry) as the record
+``"quantity|STATUS|created_at|expires_at|updated_at|user"``, written by ``lib.lua``. The user
+comes last so that the record splits unambiguously whatever characters the user id holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ticketing_core.messages import ReservationMessage
+from ticketing_core.model import Reservation, ReservationStatus
+
+_RECORD_FIELDS = 6
+
+
+def text(value: object) -> str:
+    """A string answered by Redis (the clients are opened with ``decode_responses``)."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected a decoded string from Redis, got {value!r}")
+    return value
+
+
+def reservation(event_id: str, reservation_id: str, record: str) -> Reservation:
+    parts = record.split("|", _RECORD_FIELDS - 1)
+    if len(parts) != _RECORD_FIELDS:
+        raise ValueError(f"malformed reservation record {record!r}")
+    quantity, status, created_at, expires_at, updated_at, user_id = parts
+    return Reservation(
+        reservation_id=reservation_id,
+        event_id=event_id,
+        user_id=user_id,
+        quantity=int(quantity),
+        status=ReservationStatus(status),
+        created_at=int(created_at),
+        expires_at=int(expires_at),
+        updated_at=int(updated_at),
+    )
+
+
+def reservations(event_id: str, reply: list[Any]) -> list[Reservation]:
+    """Reads a script's ``{id, record, id, record, ...}`` answer."""
+    return [
+        reservation(event_id, text(reply[i]), text(reply[i + 1])) for i in range(0, len(reply), 2)
+    ]
+
+
+def outbox_message(event_id: str, fields: dict[str, str]) -> ReservationMessage:
+    """An outbox entry carries the reservation as it became; the message follows from it (its
+    id is derived from the reservation and the change, so it is the same on every read)."""
+    return ReservationMessage.of(reservation(event_id, fields["id"], fields["reservation"]))

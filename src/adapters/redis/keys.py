@@ -1,0 +1,40 @@
+"""Where each piece of an event's hot state lives in Redis.
+
+Every key of one event carries the hash tag ``{eventId}``, so Redis Cluster keeps them all in
+one slot and a script may touch any of them. Event ids cannot contain braces (see
+``EVENT_ID_PATTERN``), so the tag is exactly the id. The layout is described in
+docs/adr/0003-redis-key-layout.md.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+KeyName = Literal[
+    "settings",  # string: the event's settings as JSON
+    "stock",  # hash: remaining, pending, confirmed seats
+    "seq",  # string: the last sequence number handed out by enter
+    "places",  # hash: user -> "seq|STATUS|admission_expires_at"
+    "waiting",  # sorted set: user scored by sequence number, in order of entry
+    "gaps",  # sorted set: sequence numbers of users who left while waiting
+    "active",  # sorted set: admitted user scored by admission expiry
+    "bucket",  # hash: admission token bucket (tokens in thousandths, at = its time in ms)
+    "reservations",  # hash: reservation id -> "quantity|STATUS|created|expires|updated|user"
+    "holds",  # sorted set: id of each PENDING reservation scored by its expiry
+    "held",  # hash: user -> seats in their PENDING and CONFIRMED reservations
+    "answers",  # hash: (user, idempotency key) -> id of the reservation that key made
+    "outbox",  # stream: one entry per reservation change, read by the relays' group
+]
+KEY_NAMES: tuple[KeyName, ...] = get_args(KeyName)
+
+EVENTS_KEY = "ticketing:events"
+"""Sorted set of every event id, scored by creation time. Outside any event's hash tag, so it
+is written by its own command after the event's script (a script on Cluster may only touch
+keys of one slot)."""
+
+OUTBOX_GROUP = "relay"
+"""The consumer group through which outbox relays read each event's outbox stream."""
+
+
+def event_key(event_id: str, name: KeyName) -> str:
+    return f"{{{event_id}}}:{name}"

@@ -1,0 +1,16 @@
+-- Registers an event and puts its seats on sale, in one step.
+-- KEYS: settings, stock, bucket, outbox
+-- ARGV: settings JSON, total seats, admission rate per second, opens_at (ms), outbox group
+-- Returns 1. Refuses: event_exists.
+local settings_json, total_seats, rate, opens_at, group = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+
+if redis.call('EXISTS', K.settings) == 1 then
+  return refuse('event_exists', 'an event with this id already exists')
+end
+redis.call('SET', K.settings, settings_json)
+redis.call('HSET', K.stock, 'remaining', total_seats, 'pending', 0, 'confirmed', 0)
+-- The admission bucket starts full at the opening: a burst of one second's admissions.
+redis.call('HSET', K.bucket, 'tokens', int(rate * 1000), 'at', opens_at)
+-- The relays read the outbox through this group; `0` so it sees every entry ever written.
+redis.call('XGROUP', 'CREATE', K.outbox, group, '0', 'MKSTREAM')
+return 1

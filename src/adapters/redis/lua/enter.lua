@@ -1,0 +1,17 @@
+-- A user enters the waiting room (SaleState.enter): idempotent while they wait or are
+-- admitted; otherwise a new place at the back, numbered by the event's sequence.
+-- KEYS: stock, seq, places, waiting, active
+-- ARGV: user, now (ms)
+-- Returns the view (lib.lua). Refuses: event_not_found, sold_out.
+local user, now = ARGV[1], tonumber(ARGV[2])
+
+if sold_out() then
+  return refuse('sold_out', 'every seat is sold')
+end
+local place = current_place(user, now)
+if not place or (place.status ~= 'WAITING' and place.status ~= 'ADMITTED') then
+  place = { seq = redis.call('INCR', K.seq), status = 'WAITING', expires = 0 }
+  write_place(user, place)
+  redis.call('ZADD', K.waiting, place.seq, user)
+end
+return view(user, place, now)

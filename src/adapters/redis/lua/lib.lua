@@ -1,0 +1,148 @@
+-- Helpers shared by the scripts. scripts.py builds every script as: a generated line naming
+-- its KEYS (`local K = {stock = KEYS[1], ...}`), this file, event_guard.lua for scripts on an
+-- existing event, then the script's own file. So each rule below exists once, and a script
+-- only ever touches keys it was given.
+--
+-- Numbers: Lua numbers are doubles. Every value here (epoch milliseconds, counts, seats,
+-- thousandths of an admission) is an integer below 2^53, so the arithmetic is exact; but `..`
+-- prints a number with 14 significant digits, so numbers are turned into text with int().
+
+local function int(n)
+  return string.format('%d', n)
+end
+
+-- A refusal is the error reply "<code> <detail>"; the adapter raises the domain error of that
+-- code. Scripts *return* it (raising it with error() would append the script's position), and
+-- return it after any writes the rule makes first: a Redis script is never rolled back.
+local function refuse(code, detail)
+  return redis.error_reply(code .. ' ' .. detail)
+end
+
+-- stock -------------------------------------------------------------------------------------
+
+local function stock()
+  local v = redis.call('HMGET', K.stock, 'remaining', 'pending', 'confirmed')
+  return { remaining = tonumber(v[1]), pending = tonumber(v[2]), confirmed = tonumber(v[3]) }
+end
+
+-- Sold out is final only while no hold is pending: a pending hold may still return its seats.
+local function sold_out()
+  local s = stock()
+  return s.remaining == 0 and s.pending == 0
+end
+
+-- places in the queue -----------------------------------------------------------------------
+-- K.places maps user -> "seq|STATUS|admission_expires_at" (the expiry is 0 while waiting).
+
+local function read_place(user)
+  local raw = redis.call('HGET', K.places, user)
+  if not raw then
+    return nil
+  end
+  local seq, status, expires = string.match(raw, '^(%d+)|(%u+)|(%d+)$')
+  return { seq = tonumber(seq), status = status, expires = tonumber(expires) }
+end
+
+local function write_place(user, place)
+  redis.call('HSET', K.places, user, int(place.seq) .. '|' .. place.status .. '|' .. int(place.expires))
+end
+
+-- The user's place, ending an admission whose time ran out on the way (lazily, as
+-- SaleState._current_place does: every script that looks at a place sees the same state, and
+-- the next admission tick no longer counts that admission as one it ended).
+local function current_place(user, now)
+  local place = read_place(user)
+  if place and place.status == 'ADMITTED' and place.expires <= now then
+    redis.call('ZREM', K.active, user)
+    place.status = 'EXPIRED'
+    write_place(user, place)
+  end
+  return place
+end
+
+-- Admissions not yet expired at `now` (K.active is scored by admission expiry).
+local function active_count(now)
+  return redis.call('ZCOUNT', K.active, '(' .. int(now), '+inf')
+end
+
+-- What the user sees of their place: {seq, status, position, admission_expires_at or 0,
+-- active admissions}. The adapter derives the estimated wait from the last one.
+local function view(user, place, now)
+  local status, position, expires = place.status, 0, 0
+  if status == 'WAITING' then
+    if sold_out() then
+      status = 'SOLD_OUT'
+    else
+      position = redis.call('ZRANK', K.waiting, user) + 1
+    end
+  elseif status == 'ADMITTED' then
+    expires = place.expires
+  end
+  return { place.seq, status, position, expires, active_count(now) }
+end
+
+-- reservations ------------------------------------------------------------------------------
+-- K.reservations maps id -> "quantity|STATUS|created_at|expires_at|updated_at|user" (codec.py
+-- reads it). The user comes last so that the record splits unambiguously whatever it holds.
+
+local function encode_reservation(r)
+  return table.concat({ int(r.quantity), r.status, int(r.created), int(r.expires), int(r.updated), r.user }, '|')
+end
+
+local function read_reservation(id)
+  local raw = redis.call('HGET', K.reservations, id)
+  if not raw then
+    return nil
+  end
+  local quantity, status, created, expires, updated, user =
+    string.match(raw, '^(%d+)|(%u+)|(%d+)|(%d+)|(%d+)|(.*)$')
+  return {
+    id = id,
+    user = user,
+    quantity = tonumber(quantity),
+    status = status,
+    created = tonumber(created),
+    expires = tonumber(expires),
+    updated = tonumber(updated),
+  }
+end
+
+-- Stores the reservation and records its change in the outbox in the same step, so a change
+-- is never made without its message nor announced without being made. Returns {id, record}.
+local function save_reservation(r)
+  local record = encode_reservation(r)
+  redis.call('HSET', K.reservations, r.id, record)
+  redis.call('XADD', K.outbox, '*', 'id', r.id, 'reservation', record)
+  return { r.id, record }
+end
+
+-- The user's reservation, or nil (also for another user's id: it must not be revealed).
+local function owned_reservation(id, user)
+  local r = read_reservation(id)
+  if r and r.user == user then
+    return r
+  end
+  return nil
+end
+
+-- Moves a PENDING hold to a terminal status (SaleState._finish): its seats return to sale
+-- unless it is confirmed. Returns {id, record}.
+local function finish(r, status, now)
+  redis.call('ZREM', K.holds, r.id)
+  redis.call('HINCRBY', K.stock, 'pending', -r.quantity)
+  if status == 'CONFIRMED' then
+    redis.call('HINCRBY', K.stock, 'confirmed', r.quantity)
+  else
+    redis.call('HINCRBY', K.stock, 'remaining', r.quantity)
+    if redis.call('HINCRBY', K.held, r.user, -r.quantity) <= 0 then
+      redis.call('HDEL', K.held, r.user)
+    end
+  end
+  r.status = status
+  r.updated = now
+  return save_reservation(r)
+end
+
+local function lapsed(r, now)
+  return r.status == 'PENDING' and r.expires <= now
+end

@@ -1,0 +1,75 @@
+"""The waiting room on Redis: each operation is one script (see lua/)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.redis.scripts import Scripts
+from ticketing_core.model import (
+    AdmissionReport,
+    QueueSnapshot,
+    QueueStatus,
+    QueueView,
+    estimated_wait_seconds,
+)
+from ticketing_core.settings import EventSettings
+
+
+class RedisQueueStore:
+    def __init__(self, scripts: Scripts) -> None:
+        self._scripts = scripts
+
+    async def enter(self, settings: EventSettings, user_id: str, now_ms: int) -> QueueView:
+        reply = await self._scripts.run("enter", settings.event_id, user_id, now_ms)
+        return _view(settings, user_id, reply, now_ms)
+
+    async def status(self, settings: EventSettings, user_id: str, now_ms: int) -> QueueView:
+        reply = await self._scripts.run("status", settings.event_id, user_id, now_ms)
+        return _view(settings, user_id, reply, now_ms)
+
+    async def leave(self, settings: EventSettings, user_id: str, now_ms: int) -> bool:
+        return bool(await self._scripts.run("leave", settings.event_id, user_id, now_ms))
+
+    async def admit(self, settings: EventSettings, now_ms: int) -> AdmissionReport:
+        expired, *admitted = await self._scripts.run(
+            "admit",
+            settings.event_id,
+            now_ms,
+            settings.opens_at_ms,
+            settings.admission_rate_per_second,
+            settings.max_active_users,
+            settings.admission_ttl_ms,
+        )
+        return AdmissionReport(
+            admitted=tuple(str(user) for user in admitted), expired_admissions=int(expired)
+        )
+
+    async def snapshot(self, settings: EventSettings, now_ms: int) -> QueueSnapshot:
+        head, waiting, active, sold_out, *gaps = await self._scripts.run(
+            "snapshot", settings.event_id, now_ms
+        )
+        return QueueSnapshot(
+            event_id=settings.event_id,
+            head_seq=int(head),
+            gaps=tuple(int(gap) for gap in gaps),
+            waiting=int(waiting),
+            active=int(active),
+            sold_out=bool(sold_out),
+            taken_at=now_ms,
+        )
+
+
+def _view(settings: EventSettings, user_id: str, reply: list[Any], now_ms: int) -> QueueView:
+    seq, status_name, position, admission_expires_at, active = reply
+    status = QueueStatus(status_name)
+    return QueueView(
+        event_id=settings.event_id,
+        user_id=user_id,
+        seq=int(seq),
+        status=status,
+        position=int(position),
+        estimated_wait_seconds=estimated_wait_seconds(int(position), settings, int(active), now_ms),
+        admission_expires_at=(
+            int(admission_expires_at) if status is QueueStatus.ADMITTED else None
+        ),
+    )

@@ -1,0 +1,112 @@
+"""The Lua scripts: which keys each one takes, how it is built and loaded, and how it is run.
+
+Each script is built from the files in ``lua/``: a generated first line naming its KEYS
+(``local K = {stock = KEYS[1], ...}``, in the order of ``SCRIPT_KEYS``, so the order is written
+down once), ``lib.lua`` (the helpers the rules share), ``event_guard.lua`` for scripts on an
+existing event, then the script's own file. ``Scripts.load`` sends them all with SCRIPT LOAD
+when a client opens; after that they run by SHA (EVALSHA), and a server that lost them
+(restart, SCRIPT FLUSH, failover) gets them again on the first NOSCRIPT, through redis-py's
+``AsyncScript``.
+
+A script refuses a request with the error reply ``"<code> <detail>"``; ``Scripts.run`` raises
+the domain error of that code (``ERRORS_BY_CODE``) and lets any other Redis error through.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any, Literal
+
+from redis.commands.core import AsyncScript
+from redis.exceptions import ResponseError
+
+from adapters.redis.client import RedisClient
+from adapters.redis.keys import KeyName, event_key
+from ticketing_core.errors import ERRORS_BY_CODE, DomainError
+
+ScriptName = Literal[
+    "add_event",
+    "enter",
+    "status",
+    "leave",
+    "admit",
+    "snapshot",
+    "reserve",
+    "confirm",
+    "cancel",
+    "expire_holds",
+    "acknowledge",
+]
+
+_HOLD_KEYS: tuple[KeyName, ...] = ("stock", "reservations", "holds", "held", "outbox")
+
+SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
+    "add_event": ("settings", "stock", "bucket", "outbox"),
+    "enter": ("stock", "seq", "places", "waiting", "active"),
+    "status": ("stock", "places", "waiting", "active"),
+    "leave": ("stock", "places", "waiting", "gaps", "active"),
+    "admit": ("stock", "places", "waiting", "active", "bucket"),
+    "snapshot": ("stock", "seq", "waiting", "gaps", "active"),
+    "reserve": (
+        "stock",
+        "places",
+        "active",
+        "reservations",
+        "holds",
+        "held",
+        "answers",
+        "outbox",
+    ),
+    "confirm": _HOLD_KEYS,
+    "cancel": _HOLD_KEYS,
+    "expire_holds": _HOLD_KEYS,
+    "acknowledge": ("outbox",),
+}
+"""The keys each script is given, in order. Every key it touches is among them."""
+
+_WITHOUT_EVENT_GUARD: frozenset[ScriptName] = frozenset({"add_event", "acknowledge"})
+
+
+def lua_file(name: str) -> str:
+    return (files("adapters.redis") / "lua" / f"{name}.lua").read_text(encoding="utf-8")
+
+
+def script_source(name: ScriptName) -> str:
+    names = ", ".join(f"{key} = KEYS[{i}]" for i, key in enumerate(SCRIPT_KEYS[name], start=1))
+    parts = [f"local K = {{{names}}}", lua_file("lib")]
+    if name not in _WITHOUT_EVENT_GUARD:
+        parts.append(lua_file("event_guard"))
+    parts.append(lua_file(name))
+    return "\n".join(parts)
+
+
+class Scripts:
+    """Every script, registered on one client."""
+
+    def __init__(self, client: RedisClient) -> None:
+        self._client = client
+        self._scripts: dict[ScriptName, AsyncScript] = {
+            name: client.register_script(script_source(name)) for name in SCRIPT_KEYS
+        }
+
+    async def load(self) -> None:
+        """SCRIPT LOAD of every script (on Cluster: on every primary)."""
+        for script in self._scripts.values():
+            await self._client.script_load(script.script)
+
+    async def run(self, name: ScriptName, event_id: str, *args: str | int) -> Any:
+        """Runs the script on ``event_id``'s keys; a refusal raises its domain error."""
+        keys = [event_key(event_id, key) for key in SCRIPT_KEYS[name]]
+        try:
+            return await self._scripts[name](keys=keys, args=args)
+        except ResponseError as error:
+            refusal = _refusal(error)
+            if refusal is None:
+                raise
+            raise refusal from None
+
+
+def _refusal(error: ResponseError) -> DomainError | None:
+    code, _, detail = str(error).partition(" ")
+    kind = ERRORS_BY_CODE.get(code)
+    return kind(detail) if kind is not None else None
