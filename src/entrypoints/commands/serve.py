@@ -15,7 +15,7 @@ from entrypoints.settings import AppSettings
 
 log = logging.getLogger(__name__)
 
-APP_FACTORY = "entrypoints.http:create_app"
+APP_FACTORY = "entrypoints.http.app:create_app"
 MAX_CONCURRENCY = 16_384
 """Requests one worker serves at once. Every open SSE stream is one of them; granian's default
 (backlog / workers = 1,024) would turn the 1,025th stream away."""

@@ -1,5 +1,1 @@
-"""The HTTP API v1 on Litestar (SPEC section 5)."""
-
-from entrypoints.http.app import create_app
-
-__all__ = ["create_app"]
+"""The HTTP API v1 on Litestar (SPEC section 5); ``entrypoints.http.app.create_app`` builds it."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from entrypoints.backends import HealthProbe
 from entrypoints.container import Container
@@ -48,7 +48,9 @@ def dependencies(container: Container) -> dict[str, Provide]:
     def provide_tokens() -> QueueTokens:
         return container.tokens()
 
-    def provide_queue_pass(request: Request[Any, Any, Any], tokens: QueueTokens) -> QueuePass:
+    def provide_queue_pass(
+        request: Request[Any, Any, Any], tokens: NamedDependency[QueueTokens]
+    ) -> QueuePass:
         return tokens.verify(request.headers.get(QUEUE_TOKEN_HEADER))
 
     def provide_admin(request: Request[Any, Any, Any]) -> AdminAccess:

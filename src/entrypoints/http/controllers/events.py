@@ -6,6 +6,8 @@ import uuid
 
 import pydantic
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from entrypoints.http import mapping, schemas
 from entrypoints.http.dependencies import AdminAccess
@@ -31,7 +33,10 @@ class EventsController(Controller):
         ),
     )
     async def create_event(
-        self, admin: AdminAccess, data: schemas.NewEvent, service: TicketingService
+        self,
+        admin: NamedDependency[AdminAccess],
+        data: JSONBody[schemas.NewEvent],
+        service: NamedDependency[TicketingService],
     ) -> schemas.Event:
         event_id = data.event_id or f"evt-{uuid.uuid4().hex[:16]}"
         try:
@@ -45,7 +50,9 @@ class EventsController(Controller):
         summary="An event, with live stats",
         responses=problems({404: "`event_not_found`"}),
     )
-    async def get_event(self, event_id: str, service: TicketingService) -> schemas.EventWithStats:
+    async def get_event(
+        self, event_id: FromPath[str], service: NamedDependency[TicketingService]
+    ) -> schemas.EventWithStats:
         settings = await service.event(event_id)
         return mapping.event_with_stats(settings, await service.stats(event_id))
 

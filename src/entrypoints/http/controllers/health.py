@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 
 from entrypoints.backends import HealthProbe
@@ -37,7 +38,9 @@ class HealthController(Controller):
             )
         },
     )
-    async def ready(self, probes: Mapping[str, HealthProbe]) -> Response[schemas.Readiness]:
+    async def ready(
+        self, probes: NamedDependency[Mapping[str, HealthProbe]]
+    ) -> Response[schemas.Readiness]:
         states = await asyncio.gather(*(_state(name, probe) for name, probe in probes.items()))
         dependencies = dict(zip(probes, states, strict=True))
         ready = all(state == "up" for state in states)

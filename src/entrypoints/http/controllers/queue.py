@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, delete, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, QueryParameter
 from litestar.response import ServerSentEvent
 
 from entrypoints.http import mapping, schemas
@@ -40,7 +41,10 @@ class QueueController(Controller):
         ),
     )
     async def enter(
-        self, data: schemas.QueueEntry, service: TicketingService, tokens: QueueTokens
+        self,
+        data: JSONBody[schemas.QueueEntry],
+        service: NamedDependency[TicketingService],
+        tokens: NamedDependency[QueueTokens],
     ) -> schemas.QueueTicket:
         view = await service.enter(data.event_id, data.user_id)
         return mapping.queue_ticket(view, tokens.issue(data.event_id, data.user_id))
@@ -51,7 +55,9 @@ class QueueController(Controller):
         security=QUEUE_TOKEN,
         responses=problems({401: BAD_TOKEN}),
     )
-    async def status(self, queue_pass: QueuePass, service: TicketingService) -> schemas.QueueTicket:
+    async def status(
+        self, queue_pass: NamedDependency[QueuePass], service: NamedDependency[TicketingService]
+    ) -> schemas.QueueTicket:
         view = await service.queue_status(queue_pass.event_id, queue_pass.user_id)
         return mapping.queue_ticket(view, queue_pass.token)
 
@@ -66,12 +72,12 @@ class QueueController(Controller):
     )
     async def stream(
         self,
-        service: TicketingService,
-        tokens: QueueTokens,
-        positions: PositionHub,
-        settings: AppSettings,
+        service: NamedDependency[TicketingService],
+        tokens: NamedDependency[QueueTokens],
+        positions: NamedDependency[PositionHub],
+        settings: NamedDependency[AppSettings],
         token: Annotated[
-            str | None, Parameter(description="The `token` that entering the queue answered")
+            str | None, QueryParameter(description="The `token` that entering the queue answered")
         ] = None,
     ) -> ServerSentEvent:
         queue_pass = tokens.verify(token)
@@ -88,5 +94,7 @@ class QueueController(Controller):
         security=QUEUE_TOKEN,
         responses=problems({401: BAD_TOKEN}),
     )
-    async def leave(self, queue_pass: QueuePass, service: TicketingService) -> None:
+    async def leave(
+        self, queue_pass: NamedDependency[QueuePass], service: NamedDependency[TicketingService]
+    ) -> None:
         await service.leave(queue_pass.event_id, queue_pass.user_id)

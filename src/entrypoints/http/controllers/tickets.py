@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from entrypoints.http import mapping, schemas
 from entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
@@ -14,8 +15,8 @@ from ticketing_core.service import TicketingService
 
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         min_length=1,
         max_length=255,
         description="The same user and key within 24 hours get the same hold and answer.",
@@ -46,9 +47,9 @@ class TicketsController(Controller):
     )
     async def reserve(
         self,
-        data: schemas.ReserveRequest,
-        queue_pass: QueuePass,
-        service: TicketingService,
+        data: JSONBody[schemas.ReserveRequest],
+        queue_pass: NamedDependency[QueuePass],
+        service: NamedDependency[TicketingService],
         idempotency_key: IdempotencyKey = None,
     ) -> schemas.Hold:
         queue_pass.require_event(data.event_id)
@@ -63,7 +64,10 @@ class TicketsController(Controller):
         responses=problems({401: BAD_TOKEN, 404: NOT_FOUND}),
     )
     async def get_reservation(
-        self, reservation_id: str, queue_pass: QueuePass, service: TicketingService
+        self,
+        reservation_id: FromPath[str],
+        queue_pass: NamedDependency[QueuePass],
+        service: NamedDependency[TicketingService],
     ) -> schemas.Reservation:
         found = await service.reservation(queue_pass.event_id, queue_pass.user_id, reservation_id)
         return mapping.reservation(found)
@@ -81,7 +85,10 @@ class TicketsController(Controller):
         ),
     )
     async def confirm(
-        self, reservation_id: str, queue_pass: QueuePass, service: TicketingService
+        self,
+        reservation_id: FromPath[str],
+        queue_pass: NamedDependency[QueuePass],
+        service: NamedDependency[TicketingService],
     ) -> schemas.Reservation:
         confirmed = await service.confirm(queue_pass.event_id, queue_pass.user_id, reservation_id)
         return mapping.reservation(confirmed)
@@ -95,7 +102,10 @@ class TicketsController(Controller):
         ),
     )
     async def cancel(
-        self, reservation_id: str, queue_pass: QueuePass, service: TicketingService
+        self,
+        reservation_id: FromPath[str],
+        queue_pass: NamedDependency[QueuePass],
+        service: NamedDependency[TicketingService],
     ) -> schemas.Reservation:
         cancelled = await service.cancel(queue_pass.event_id, queue_pass.user_id, reservation_id)
         return mapping.reservation(cancelled)

@@ -1,0 +1,150 @@
+"""POST /api/v1/events and GET /api/v1/events/{eventId}."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from tests.e2e.support import ADMIN, Sale, assert_problem
+from ticketing_core.clock import ManualClock, to_datetime
+
+pytestmark = pytest.mark.anyio
+
+Client = httpx.AsyncClient
+
+
+def parse_moment(text: str) -> datetime:
+    assert text.endswith("Z"), text
+    return datetime.fromisoformat(text)
+
+
+async def test_an_admin_creates_an_event_with_the_spec_defaults(
+    client: Client, clock: ManualClock
+) -> None:
+    response = await client.post(
+        "/api/v1/events", json={"name": "Concert", "totalSeats": 500}, headers=ADMIN
+    )
+
+    assert response.status_code == 201
+    event = response.json()
+    assert event["eventId"]
+    assert event == {
+        "eventId": event["eventId"],
+        "name": "Concert",
+        "totalSeats": 500,
+        "maxPerUser": 1,
+        "opensAt": event["opensAt"],
+        "admissionRatePerSecond": 100,
+        "maxActiveUsers": 5_000,
+        "admissionTtlSeconds": 300,
+        "holdTtlSeconds": 600,
+    }
+    assert parse_moment(event["opensAt"]) == to_datetime(clock.now_ms())
+
+
+async def test_an_event_keeps_the_id_and_settings_it_was_given(client: Client) -> None:
+    settings = {
+        "eventId": "concert-2030.06_01",
+        "name": "Concert",
+        "totalSeats": 10_000_000,
+        "maxPerUser": 100,
+        "opensAt": "2030-06-01T18:00:00+02:00",
+        "admissionRatePerSecond": 100_000,
+        "maxActiveUsers": 1_000_000,
+        "admissionTtlSeconds": 86_400,
+        "holdTtlSeconds": 1,
+    }
+
+    response = await client.post("/api/v1/events", json=settings, headers=ADMIN)
+
+    assert response.status_code == 201
+    event = response.json()
+    assert event == {**settings, "opensAt": "2030-06-01T16:00:00Z"}
+    assert parse_moment(event["opensAt"]) == datetime(2030, 6, 1, 16, tzinfo=UTC)
+
+
+async def test_reading_an_event_shows_its_live_stats(sale: Sale) -> None:
+    event = await sale.create_event(totalSeats=5, maxPerUser=2, eventId="stats")
+    tokens = await sale.admitted("stats", "ann", "bob")
+    await sale.enter("stats", "cat")
+    hold = await sale.hold(tokens["ann"], "stats", 2)
+    await sale.hold(tokens["bob"], "stats", 1)
+    await sale.client.post(
+        f"/api/v1/tickets/{hold['reservationId']}/confirm",
+        headers={"X-Queue-Token": tokens["ann"]},
+    )
+
+    read = await sale.event("stats")
+
+    assert read == {
+        **event,
+        "stats": {
+            "remainingSeats": 2,
+            "waitingUsers": 1,
+            "activeUsers": 1,
+            "pendingSeats": 1,
+            "confirmedSeats": 2,
+        },
+    }
+
+
+async def test_creating_an_event_needs_the_admin_key(client: Client) -> None:
+    body = {"name": "Concert", "totalSeats": 5}
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong-key"},
+        {"Authorization": ADMIN["Authorization"].replace("Bearer", "Basic")},
+        {"Authorization": ADMIN["Authorization"] + "x"},
+    ):
+        response = await client.post("/api/v1/events", json=body, headers=headers)
+        assert_problem(response, 401, "unauthorized")
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_an_event_id_can_be_taken_only_once(client: Client) -> None:
+    body = {"eventId": "once", "name": "Concert", "totalSeats": 5}
+    assert (await client.post("/api/v1/events", json=body, headers=ADMIN)).status_code == 201
+
+    again = await client.post("/api/v1/events", json=body, headers=ADMIN)
+
+    assert_problem(again, 409, "event_exists")
+
+
+async def test_an_unknown_event_is_not_found(client: Client) -> None:
+    response = await client.get("/api/v1/events/nobody-made-this")
+
+    assert_problem(response, 404, "event_not_found")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"totalSeats": 5},
+        {"name": "", "totalSeats": 5},
+        {"name": "x" * 201, "totalSeats": 5},
+        {"name": "Concert", "totalSeats": 0},
+        {"name": "Concert", "totalSeats": 10_000_001},
+        {"name": "Concert", "totalSeats": "five"},
+        {"name": "Concert", "totalSeats": True},
+        {"name": "Concert", "totalSeats": None},
+        {"name": ["Concert"], "totalSeats": 5},
+        {"name": "Concert", "totalSeats": 5.5},
+        {"name": "Concert", "totalSeats": 5, "maxPerUser": 101},
+        {"name": "Concert", "totalSeats": 5, "admissionRatePerSecond": 0},
+        {"name": "Concert", "totalSeats": 5, "maxActiveUsers": 1_000_001},
+        {"name": "Concert", "totalSeats": 5, "admissionTtlSeconds": 86_401},
+        {"name": "Concert", "totalSeats": 5, "holdTtlSeconds": -1},
+        {"name": "Concert", "totalSeats": 5, "eventId": "-starts-with-a-dash"},
+        {"name": "Concert", "totalSeats": 5, "eventId": "x" * 65},
+        {"name": "Concert", "totalSeats": 5, "opensAt": "tomorrow"},
+        {"name": "Concert", "totalSeats": 5, "opensAt": "2030-06-01T18:00:00"},
+        {"name": "Concert", "totalSeats": 2**70},
+        ["not", "an", "object"],
+    ],
+)
+async def test_settings_out_of_bounds_are_a_validation_error(client: Client, body: object) -> None:
+    response = await client.post("/api/v1/events", json=body, headers=ADMIN)
+
+    assert_problem(response, 400, "validation_error")
