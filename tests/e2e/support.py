@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -133,3 +134,24 @@ class Sale:
         assert response.status_code == 202, response.text
         hold: dict[str, Any] = response.json()
         return hold
+
+
+def sse_messages(body: str) -> list[tuple[str, dict[str, Any], list[str]]]:
+    """(event, JSON data, comments) of every message of an event stream."""
+    messages = []
+    for block in body.replace("\r\n", "\n").split("\n\n"):
+        if not block.strip():
+            continue
+        event, data, comments = "message", None, []
+        for line in block.split("\n"):
+            field, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if field == "":
+                comments.append(value)
+            elif field == "event":
+                event = value
+            elif field == "data":
+                data = json.loads(value)
+        assert isinstance(data, dict), f"every message has a JSON data line: {block!r}"
+        messages.append((event, data, comments))
+    return messages

@@ -1,0 +1,120 @@
+"""Admissions, hold expiry and the outbox relay run on their own, and outlive failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+import pytest
+
+from entrypoints.backends import memory_backends
+from entrypoints.container import Container
+from entrypoints.http.drivers import BackgroundDrivers
+from entrypoints.settings import AppSettings
+from tests.e2e.support import Sale, queue_token
+from ticketing_core.clock import ManualClock, to_datetime
+from ticketing_core.messages import ReservationMessage
+from ticketing_core.relay import OutboxRelay
+from ticketing_core.service import TicketingService
+from ticketing_core.settings import EventSettings
+
+pytestmark = pytest.mark.anyio
+
+
+POLL_SECONDS = 0.01
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 3.0) -> None:
+    """Polls ``check``: the drivers change things on their own schedule, not the test's."""
+    for _ in range(int(seconds / POLL_SECONDS)):
+        if await check():
+            return
+        await asyncio.sleep(POLL_SECONDS)
+    raise AssertionError(f"still not true after {seconds} s")
+
+
+@pytest.fixture
+def settings(settings: AppSettings) -> AppSettings:
+    return settings.model_copy(
+        update={"drivers": True, "tick_interval_seconds": 0.01, "relay_interval_seconds": 0.01}
+    )
+
+
+async def test_users_are_admitted_and_holds_expire_without_anyone_ticking(sale: Sale) -> None:
+    await sale.create_event(eventId="show", holdTtlSeconds=60)
+    token = (await sale.enter("show", "ann"))["token"]
+
+    async def admitted() -> bool:
+        return bool((await sale.status(token))["status"] == "ADMITTED")
+
+    await eventually(admitted)
+    hold = await sale.hold(token, "show")
+    sale.clock.advance(60_000)
+
+    async def expired() -> bool:
+        path = f"/api/v1/tickets/{hold['reservationId']}"
+        read = await sale.client.get(path, headers=queue_token(token))
+        return bool(read.json()["status"] == "EXPIRED")
+
+    await eventually(expired)
+    assert (await sale.event("show"))["stats"]["remainingSeats"] == 10
+
+
+async def test_every_reservation_change_is_relayed_to_the_record(
+    sale: Sale, container: Container
+) -> None:
+    await sale.create_event(eventId="show")
+    token = (await sale.admitted("show", "ann"))["ann"]
+    hold = await sale.hold(token, "show")
+    path = f"/api/v1/tickets/{hold['reservationId']}/confirm"
+    await sale.client.post(path, headers=queue_token(token))
+    backends = await container.backends.async_()
+    assert backends.archive is not None
+    archive = backends.archive
+
+    async def recorded() -> bool:
+        found = await archive.get(hold["reservationId"])
+        return found is not None and found.status == "CONFIRMED"
+
+    await eventually(recorded)
+
+
+class FlakyBus:
+    """An event bus that is down for its first ``outages`` publishes."""
+
+    def __init__(self, outages: int) -> None:
+        self.outages = outages
+        self.delivered: list[ReservationMessage] = []
+
+    async def publish(self, messages: Sequence[ReservationMessage]) -> None:
+        if self.outages:
+            self.outages -= 1
+            raise ConnectionError("the bus is down")
+        self.delivered.extend(messages)
+
+
+async def test_the_relay_keeps_going_after_the_bus_fails(clock: ManualClock) -> None:
+    backends = memory_backends()
+    service = TicketingService(
+        catalog=backends.catalog, queue=backends.queue, stock=backends.stock, clock=clock
+    )
+    bus = FlakyBus(outages=3)
+    drivers = BackgroundDrivers(service, OutboxRelay(backends.outbox, bus, "test"), 0.01, 0.01)
+    opens_at = to_datetime(clock.now_ms())
+    await service.create_event(
+        EventSettings(event_id="show", name="Show", total_seats=5, opens_at=opens_at)
+    )
+    await service.enter("show", "ann")
+
+    async def admitted() -> bool:
+        return (await service.queue_status("show", "ann")).status == "ADMITTED"
+
+    async def delivered() -> bool:
+        return bool(bus.delivered)
+
+    async with drivers.running():
+        await eventually(admitted)
+        await service.reserve("show", "ann", 1)
+        await eventually(delivered)
+
+    assert [message.type for message in bus.delivered] == ["reservation.created"]

@@ -1,0 +1,118 @@
+"""GET /api/v1/queue/stream: live positions, then how the wait ended."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from tests.e2e.support import Sale, assert_problem, queue_token, sse_messages
+
+pytestmark = pytest.mark.anyio
+
+SETTLE = 0.15
+"""Long enough for several shared snapshots (every 20 ms in these tests) to reach the stream."""
+
+
+def open_stream(sale: Sale, token: str) -> asyncio.Task[httpx.Response]:
+    """The stream's whole response, once it ends (the test transport buffers it)."""
+    return asyncio.create_task(sale.client.get("/api/v1/queue/stream", params={"token": token}))
+
+
+async def finished(stream: asyncio.Task[httpx.Response]) -> httpx.Response:
+    response = await asyncio.wait_for(stream, timeout=5)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    return response
+
+
+async def leave(sale: Sale, token: str) -> None:
+    response = await sale.client.delete("/api/v1/queue", headers=queue_token(token))
+    assert response.status_code == 204
+
+
+async def test_a_waiting_user_follows_their_position_until_admitted(sale: Sale) -> None:
+    await sale.create_event(eventId="show", maxActiveUsers=1)
+    tokens = [(await sale.enter("show", f"user-{n}"))["token"] for n in range(3)]
+    await sale.tick("show")
+    stream = open_stream(sale, tokens[2])
+    await asyncio.sleep(SETTLE)
+
+    for ahead in tokens[:2]:
+        await leave(sale, ahead)
+        await sale.tick("show")
+        await asyncio.sleep(SETTLE)
+
+    messages = sse_messages((await finished(stream)).text)
+    assert [(event, data.get("position")) for event, data, _ in messages] == [
+        ("position", 2),
+        ("position", 1),
+        ("admitted", None),
+    ]
+    assert all(data["estimatedWaitSeconds"] > 0 for _, data, _ in messages[:2])
+    assert messages[-1][1]["admissionExpiresAt"].endswith("Z")
+
+
+async def test_an_admitted_user_learns_it_at_once(sale: Sale) -> None:
+    await sale.create_event(eventId="show")
+    token = (await sale.admitted("show", "ann"))["ann"]
+
+    messages = sse_messages((await finished(open_stream(sale, token))).text)
+
+    assert [event for event, _, _ in messages] == ["admitted"]
+
+
+async def test_the_waiting_hear_when_the_event_sells_out(sale: Sale) -> None:
+    await sale.create_event(eventId="show", totalSeats=1, maxActiveUsers=1)
+    buyer = (await sale.admitted("show", "ann"))["ann"]
+    waiting = (await sale.enter("show", "bob"))["token"]
+    hold = await sale.hold(buyer, "show")
+    stream = open_stream(sale, waiting)
+    await asyncio.sleep(SETTLE)
+
+    await sale.client.post(
+        f"/api/v1/tickets/{hold['reservationId']}/confirm", headers=queue_token(buyer)
+    )
+
+    messages = sse_messages((await finished(stream)).text)
+    assert messages == [
+        (
+            "position",
+            {"position": 1, "estimatedWaitSeconds": messages[0][1]["estimatedWaitSeconds"]},
+            [],
+        ),
+        ("sold_out", {}, []),
+    ]
+
+
+async def test_a_user_who_leaves_sees_their_stream_end_as_expired(sale: Sale) -> None:
+    await sale.create_event(eventId="show", opensAt="2099-01-01T00:00:00Z")
+    token = (await sale.enter("show", "ann"))["token"]
+    stream = open_stream(sale, token)
+    await asyncio.sleep(SETTLE)
+
+    await leave(sale, token)
+
+    messages = sse_messages((await finished(stream)).text)
+    assert [(event, data) for event, data, _ in messages][-1] == ("expired", {})
+
+
+async def test_an_ended_admission_streams_expired(sale: Sale) -> None:
+    await sale.create_event(eventId="show", admissionTtlSeconds=30)
+    token = (await sale.admitted("show", "ann"))["ann"]
+    sale.clock.advance(30_000)
+
+    messages = sse_messages((await finished(open_stream(sale, token))).text)
+
+    assert [(event, data) for event, data, _ in messages] == [("expired", {})]
+
+
+async def test_a_stream_needs_a_valid_token_with_a_place(sale: Sale) -> None:
+    await sale.create_event(eventId="show")
+    token = (await sale.enter("show", "ann"))["token"]
+    await leave(sale, token)
+
+    for params in ({}, {"token": "forged"}, {"token": token}):
+        response = await sale.client.get("/api/v1/queue/stream", params=params)
+        assert_problem(response, 401, "invalid_token")
