@@ -22,6 +22,10 @@ class RedisHotState:
     outbox: RedisOutbox
     client: RedisClient
 
+    async def ping(self) -> None:
+        """Returns when Redis answers (a health probe); raises when it does not."""
+        await self.client.ping()
+
     async def close(self) -> None:
         await self.client.aclose()
 
