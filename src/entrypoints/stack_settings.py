@@ -53,3 +53,8 @@ def settings_for_command(kind: type[SettingsT]) -> SettingsT:
             for problem in error.errors()
         )
         raise SystemExit(f"ticketing: {problems}") from None
+
+
+class ReconcileSettings(DatabaseSettings):
+    redis_url: str
+    redis_cluster: bool = False

@@ -1,0 +1,72 @@
+"""``ticketing reconcile --event ID [--repair]``: Redis checked (and rebuilt) from PostgreSQL.
+
+Exit code 0: Redis agrees with PostgreSQL (after the repair, with ``--repair``); 1: it does
+not; 2: the check could not be made (unknown event; with ``--repair``, a stream not drained).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from entrypoints.commands import Command
+from entrypoints.reconcile import NotDrained, Reconciliation, reconcile
+from entrypoints.stack_settings import ReconcileSettings, settings_for_command
+from ticketing_core.errors import EventNotFound
+
+CONSISTENT, DRIFT, UNABLE = 0, 1, 2
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--event", required=True, metavar="ID", help="the event to check")
+    parser.add_argument(
+        "--repair",
+        action="store_true",
+        help="rewrite the event's seats and reservations in Redis from PostgreSQL",
+    )
+
+
+def run(arguments: argparse.Namespace) -> int:
+    settings = settings_for_command(ReconcileSettings)
+    event_id: str = arguments.event
+    try:
+        before, after = asyncio.run(
+            reconcile(
+                event_id,
+                database_url=settings.database_url,
+                redis_url=settings.redis_url,
+                redis_cluster=settings.redis_cluster,
+                repair=arguments.repair,
+            )
+        )
+    except (EventNotFound, NotDrained) as error:
+        print(f"ticketing reconcile: {error}", file=sys.stderr)
+        return UNABLE
+    report(before)
+    if after is not None:
+        print("repaired from PostgreSQL; now:")
+        report(after)
+    return DRIFT if (after or before).drift else CONSISTENT
+
+
+def report(state: Reconciliation) -> None:
+    expected = state.expected
+    print(
+        f"event {state.event_id}: PostgreSQL remaining {expected.remaining}, "
+        f"pending {expected.pending_seats}, confirmed {expected.confirmed_seats}"
+    )
+    if state.outbox_backlog:
+        print(f"  note: {state.outbox_backlog} messages not yet relayed; drift may be transient")
+    for difference in state.drift:
+        print(f"  drift: {difference}")
+    if not state.drift:
+        print("  Redis agrees")
+
+
+COMMAND = Command(
+    name="reconcile",
+    summary="compare an event's Redis hot state with PostgreSQL; --repair rebuilds it",
+    configure=configure,
+    run=run,
+)

@@ -1,0 +1,91 @@
+"""Checks an event's hot state in Redis against PostgreSQL and, if asked, rebuilds it.
+
+PostgreSQL is the durable record, so it is the reference: the seats its reservations hold
+(PENDING, CONFIRMED) and the rest on sale. The comparison means something only once the
+stream is drained, i.e. every change recorded in Redis has reached PostgreSQL: the Redis
+outbox is empty (checked here) and the workers have no lag (the operator's to check, with
+the consumer-lag metric). A repair is refused while the outbox still holds messages, since
+PostgreSQL would then be behind Redis and the repair would undo sales.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapters.postgres import PostgresReservationRepository, open_pool
+from adapters.redis.client import open_client
+from adapters.redis.restore import outbox_backlog, read_stock, restore_event
+from ticketing_core.clock import SystemClock
+from ticketing_core.errors import EventNotFound
+from ticketing_core.model import ReservationStatus, StockStats
+
+
+class NotDrained(Exception):
+    """The event's outbox still holds messages PostgreSQL has not seen: no repair now."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    event_id: str
+    expected: StockStats
+    """What PostgreSQL's reservations imply."""
+    found: StockStats | None
+    """Redis's stock counters; None when the event is missing from Redis."""
+    outbox_backlog: int
+
+    @property
+    def drift(self) -> list[str]:
+        """Each difference, in words; empty when Redis agrees with PostgreSQL."""
+        if self.found is None:
+            return ["the event is missing from Redis"]
+        pairs = {
+            "remaining": (self.found.remaining, self.expected.remaining),
+            "pending": (self.found.pending_seats, self.expected.pending_seats),
+            "confirmed": (self.found.confirmed_seats, self.expected.confirmed_seats),
+        }
+        return [
+            f"{name} seats: Redis {redis}, PostgreSQL {postgres}"
+            for name, (redis, postgres) in pairs.items()
+            if redis != postgres
+        ]
+
+
+async def reconcile(
+    event_id: str, *, database_url: str, redis_url: str, redis_cluster: bool, repair: bool
+) -> tuple[Reconciliation, Reconciliation | None]:
+    """The event as found, and (when ``repair`` and it drifted) as found after the repair.
+
+    Raises ``EventNotFound`` when PostgreSQL does not know the event and ``NotDrained`` when
+    a repair is asked for while the outbox is not empty.
+    """
+    async with open_pool(database_url, max_size=2) as pool:
+        repository = PostgresReservationRepository(pool)
+        settings = await repository.event(event_id)
+        if settings is None:
+            raise EventNotFound(f"PostgreSQL has no event {event_id!r}")
+        client = open_client(redis_url, redis_cluster)
+        try:
+            seats = await repository.seats_by_status(event_id)
+            pending, confirmed = (
+                seats[ReservationStatus.PENDING],
+                seats[ReservationStatus.CONFIRMED],
+            )
+            expected = StockStats(settings.total_seats - pending - confirmed, pending, confirmed)
+
+            async def look() -> Reconciliation:
+                found = await read_stock(client, event_id)
+                backlog = await outbox_backlog(client, event_id)
+                return Reconciliation(event_id, expected, found, backlog)
+
+            before = await look()
+            if not (repair and before.drift):
+                return before, None
+            if before.outbox_backlog:
+                raise NotDrained(
+                    f"{before.outbox_backlog} messages of {event_id} are not relayed yet"
+                )
+            reservations = await repository.reservations_of(event_id)
+            await restore_event(client, settings, reservations, SystemClock().now_ms())
+            return before, await look()
+        finally:
+            await client.aclose()
