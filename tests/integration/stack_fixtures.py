@@ -46,6 +46,11 @@ def kafka_bootstrap() -> str:
     return required_env("TICKETING_KAFKA_BOOTSTRAP")
 
 
+@pytest.fixture(scope="session")
+def stack_redis_url() -> str:
+    return required_env("TICKETING_REDIS_URL")
+
+
 @pytest.fixture
 def run_id() -> str:
     return uuid.uuid4().hex[:10]

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
 
+from entrypoints.stack_settings import StackSettings
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 from ticketing_core.settings import EventSettings
@@ -107,3 +112,18 @@ def unconsumed(bootstrap: str, group: str, topic: str) -> int:
         return behind
     finally:
         consumer.close()
+
+
+def worker_process(settings: StackSettings) -> subprocess.Popen[bytes]:
+    """``ticketing worker`` as its own process, configured like ``settings`` says."""
+    environment = {
+        **os.environ,
+        "TICKETING_DATABASE_URL": settings.database_url,
+        "TICKETING_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "TICKETING_KAFKA_TOPIC": settings.kafka_topic,
+        "TICKETING_KAFKA_DEAD_LETTER_TOPIC": settings.kafka_dead_letter_topic,
+        "TICKETING_KAFKA_GROUP": settings.kafka_group,
+        "TICKETING_WORKER_BATCH_SIZE": str(settings.worker_batch_size),
+    }
+    ticketing = Path(sys.executable).with_name("ticketing")
+    return subprocess.Popen([str(ticketing), "worker"], env=environment, stdout=subprocess.DEVNULL)

@@ -1,0 +1,182 @@
+"""``ticketing reconcile``: Redis checked against PostgreSQL, and rebuilt from it after Redis
+lost an event's data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.memory import MemoryEventBus
+from adapters.postgres import PostgresReservationRepository
+from adapters.redis import RedisHotState, open_redis_hot_state
+from adapters.redis.keys import EVENTS_KEY, event_key
+from entrypoints.commands import reconcile as reconcile_command
+from entrypoints.reconcile import NotDrained, reconcile
+from ticketing_core.clock import SystemClock
+from ticketing_core.errors import LimitExceeded
+from ticketing_core.model import ReservationStatus, StockStats
+from ticketing_core.relay import OutboxRelay
+from ticketing_core.service import TicketingService
+from ticketing_core.settings import EventSettings
+
+pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+
+SEATS = 50
+LIMIT = 3
+
+
+class Sale:
+    """One event on the real Redis hot state whose changes reach PostgreSQL through the
+    outbox, as the relay and the worker carry them (the bus here writes the record directly)."""
+
+    def __init__(
+        self, hot: RedisHotState, repository: PostgresReservationRepository, event_id: str
+    ):
+        self.hot = hot
+        self.repository = repository
+        self.event_id = event_id
+        self.service = TicketingService(
+            catalog=hot.catalog, queue=hot.queue, stock=hot.stock, clock=SystemClock()
+        )
+        bus = MemoryEventBus()
+        bus.subscribe(repository.apply)
+        self._relay = OutboxRelay(hot.outbox, bus, "reconcile-test")
+        self.settings = EventSettings(
+            event_id=event_id,
+            name="Reconcile",
+            total_seats=SEATS,
+            max_per_user=LIMIT,
+            opens_at=datetime.now(UTC),
+            admission_rate_per_second=1_000,
+        )
+
+    async def open(self) -> None:
+        await self.repository.save_event(self.settings)
+        await self.service.create_event(self.settings)
+
+    async def buy(self, user: str, quantity: int) -> str:
+        await self.service.enter(self.event_id, user)
+        await self.service.tick(self.event_id)
+        held = await self.service.reserve(self.event_id, user, quantity)
+        return held.reservation_id
+
+    async def drain(self) -> None:
+        while await self._relay.relay(self.event_id):
+            pass
+
+    async def forget(self) -> None:
+        """Redis loses everything it knew about the event."""
+        client = self.hot.client
+        keys = [key async for key in client.scan_iter(match=f"{{{self.event_id}}}:*")]
+        if keys:
+            await client.delete(*keys)
+        await client.zrem(EVENTS_KEY, self.event_id)
+
+
+@pytest.fixture
+async def sale(
+    stack_redis_url: str, repository: PostgresReservationRepository, run_id: str
+) -> AsyncIterator[Sale]:
+    hot = await open_redis_hot_state(stack_redis_url)
+    sale = Sale(hot, repository, f"rc-{run_id}")
+    await sale.open()
+    yield sale
+    await sale.forget()
+    await hot.close()
+
+
+async def check(sale: Sale, url: str, redis_url: str, *, repair: bool = False) -> list[str]:
+    before, after = await reconcile(
+        sale.event_id, database_url=url, redis_url=redis_url, redis_cluster=False, repair=repair
+    )
+    return (after or before).drift
+
+
+async def sell_some(sale: Sale) -> dict[str, str]:
+    """Holds, confirmations and a cancellation, all relayed to PostgreSQL."""
+    service, event = sale.service, sale.event_id
+    ids = {user: await sale.buy(user, quantity) for user, quantity in [("ann", 2), ("bob", 3)]}
+    ids["cy"] = await sale.buy("cy", 1)
+    ids["dee"] = await sale.buy("dee", 2)
+    await service.confirm(event, "bob", ids["bob"])
+    await service.cancel(event, "dee", ids["dee"])
+    await sale.drain()
+    return ids
+
+
+async def test_a_drained_event_agrees_and_injected_drift_is_found_and_repaired(
+    sale: Sale, migrated_url: str, stack_redis_url: str
+) -> None:
+    await sell_some(sale)
+    assert await check(sale, migrated_url, stack_redis_url) == []
+
+    await sale.hot.client.hincrby(event_key(sale.event_id, "stock"), "remaining", 5)
+
+    assert await check(sale, migrated_url, stack_redis_url) == [
+        "remaining seats: Redis 49, PostgreSQL 44"
+    ]
+    assert await check(sale, migrated_url, stack_redis_url, repair=True) == []
+    assert await sale.hot.stock.stats(sale.settings) == StockStats(44, 3, 3)
+
+
+async def test_after_redis_lost_the_event_repair_rebuilds_seats_holds_and_limits(
+    sale: Sale, migrated_url: str, stack_redis_url: str
+) -> None:
+    ids = await sell_some(sale)
+    await sale.forget()
+    assert await check(sale, migrated_url, stack_redis_url) == ["the event is missing from Redis"]
+
+    assert await check(sale, migrated_url, stack_redis_url, repair=True) == []
+
+    service, event = sale.service, sale.event_id
+    assert await sale.hot.stock.stats(sale.settings) == StockStats(SEATS - 6, 3, 3)
+    assert event in await sale.hot.catalog.event_ids()
+    for reservation in await sale.repository.reservations_of(event):
+        assert await sale.hot.stock.get(event, reservation.reservation_id) == reservation
+    # The rules go on from the rebuilt state: ann's hold confirms, bob (3 confirmed) is at the
+    # limit, dee (cancelled) may buy again, and seats held or sold are not sold twice.
+    confirmed = await service.confirm(event, "ann", ids["ann"])
+    assert confirmed.status is ReservationStatus.CONFIRMED
+    await service.enter(event, "bob")
+    await service.tick(event)
+    with pytest.raises(LimitExceeded):
+        await service.reserve(event, "bob", 1)
+    await sale.buy("dee", 3)
+    await sale.drain()
+    assert await sale.hot.stock.stats(sale.settings) == StockStats(SEATS - 9, 4, 5)
+    assert await check(sale, migrated_url, stack_redis_url) == []
+
+
+async def test_repair_is_refused_while_the_outbox_holds_messages_postgres_has_not_seen(
+    sale: Sale, migrated_url: str, stack_redis_url: str
+) -> None:
+    await sale.buy("ann", 2)  # recorded in the outbox, not relayed
+
+    assert await check(sale, migrated_url, stack_redis_url) == [
+        "remaining seats: Redis 48, PostgreSQL 50",
+        "pending seats: Redis 2, PostgreSQL 0",
+    ]
+    with pytest.raises(NotDrained):
+        await check(sale, migrated_url, stack_redis_url, repair=True)
+
+
+async def test_the_command_exits_0_when_consistent_1_on_drift_and_2_for_an_unknown_event(
+    sale: Sale, migrated_url: str, stack_redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETING_DATABASE_URL", migrated_url)
+    monkeypatch.setenv("TICKETING_REDIS_URL", stack_redis_url)
+
+    def command(event_id: str, repair: bool = False) -> int:
+        return reconcile_command.run(argparse.Namespace(event=event_id, repair=repair))
+
+    await sell_some(sale)
+    assert await asyncio.to_thread(command, sale.event_id) == 0
+    await sale.forget()
+    assert await asyncio.to_thread(command, sale.event_id) == 1
+    assert await asyncio.to_thread(command, sale.event_id, True) == 0
+    assert await asyncio.to_thread(command, sale.event_id) == 0
+    assert await asyncio.to_thread(command, "no-such-event") == 2
