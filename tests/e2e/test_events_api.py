@@ -127,6 +127,8 @@ async def test_an_unknown_event_is_not_found(client: Client) -> None:
         {"name": "Concert", "totalSeats": 0},
         {"name": "Concert", "totalSeats": 10_000_001},
         {"name": "Concert", "totalSeats": "five"},
+        {"name": "Concert", "totalSeats": "5"},
+        {"name": "Concert", "totalSeats": 5, "opensAt": 0},
         {"name": "Concert", "totalSeats": True},
         {"name": "Concert", "totalSeats": None},
         {"name": ["Concert"], "totalSeats": 5},

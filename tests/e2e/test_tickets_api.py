@@ -110,6 +110,7 @@ async def test_a_user_at_their_limit_is_refused_more(sale: Sale) -> None:
         {"eventId": "show", "quantity": 0},
         {"eventId": "show", "quantity": 101},
         {"eventId": "show", "quantity": "one"},
+        {"eventId": "show", "quantity": "1"},
         {"quantity": 1},
         "not an object",
     ],

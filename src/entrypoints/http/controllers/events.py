@@ -7,9 +7,10 @@ import uuid
 import pydantic
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, SkipValidation
 
 from entrypoints.http import mapping, schemas
+from entrypoints.http.bodies import strict_body
 from entrypoints.http.dependencies import AdminAccess
 from entrypoints.http.openapi import ADMIN, TOO_LARGE, problems
 from ticketing_core.errors import InvalidInput
@@ -35,12 +36,13 @@ class EventsController(Controller):
     async def create_event(
         self,
         admin: NamedDependency[AdminAccess],
-        data: JSONBody[schemas.NewEvent],
+        data: JSONBody[SkipValidation[schemas.NewEvent]],
         service: NamedDependency[TicketingService],
     ) -> schemas.Event:
-        event_id = data.event_id or f"evt-{uuid.uuid4().hex[:16]}"
+        body = strict_body(schemas.NewEvent, data)
+        event_id = body.event_id or f"evt-{uuid.uuid4().hex[:16]}"
         try:
-            settings = mapping.event_settings(data, event_id, service.clock.now_ms())
+            settings = mapping.event_settings(body, event_id, service.clock.now_ms())
         except pydantic.ValidationError as error:
             raise InvalidInput(_first_reason(error)) from None
         return mapping.event(await service.create_event(settings))

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter, SkipValidation
 from litestar.response import ServerSentEvent
 
 from entrypoints.http import mapping, schemas
+from entrypoints.http.bodies import strict_body
 from entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
 from entrypoints.http.positions import PositionHub
 from entrypoints.http.queue_stream import queue_messages
@@ -42,12 +43,13 @@ class QueueController(Controller):
     )
     async def enter(
         self,
-        data: JSONBody[schemas.QueueEntry],
+        data: JSONBody[SkipValidation[schemas.QueueEntry]],
         service: NamedDependency[TicketingService],
         tokens: NamedDependency[QueueTokens],
     ) -> schemas.QueueTicket:
-        view = await service.enter(data.event_id, data.user_id)
-        return mapping.queue_ticket(view, tokens.issue(data.event_id, data.user_id))
+        entry = strict_body(schemas.QueueEntry, data)
+        view = await service.enter(entry.event_id, entry.user_id)
+        return mapping.queue_ticket(view, tokens.issue(entry.event_id, entry.user_id))
 
     @get(
         "/status",

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody, SkipValidation
 
 from entrypoints.http import mapping, schemas
+from entrypoints.http.bodies import strict_body
 from entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
 from entrypoints.http.tokens import QueuePass
 from ticketing_core.service import TicketingService
@@ -47,14 +48,15 @@ class TicketsController(Controller):
     )
     async def reserve(
         self,
-        data: JSONBody[schemas.ReserveRequest],
+        data: JSONBody[SkipValidation[schemas.ReserveRequest]],
         queue_pass: NamedDependency[QueuePass],
         service: NamedDependency[TicketingService],
         idempotency_key: IdempotencyKey = None,
     ) -> schemas.Hold:
-        queue_pass.require_event(data.event_id)
+        request = strict_body(schemas.ReserveRequest, data)
+        queue_pass.require_event(request.event_id)
         reservation = await service.reserve(
-            data.event_id, queue_pass.user_id, data.quantity, idempotency_key
+            request.event_id, queue_pass.user_id, request.quantity, idempotency_key
         )
         return mapping.hold(reservation)
 
