@@ -16,7 +16,14 @@ def create_pool(conninfo: str, *, min_size: int = 1, max_size: int = 10) -> Pool
     """A pool that is not open yet: ``await pool.open(wait=True)`` before use, and
     ``await pool.close()`` on shutdown (opening in the constructor is deprecated in psycopg)."""
     return AsyncConnectionPool(
-        conninfo, min_size=min_size, max_size=max_size, open=False, name="ticketing"
+        conninfo,
+        min_size=min_size,
+        max_size=max_size,
+        open=False,
+        name="ticketing",
+        # A connection idle in the pool dies silently when the server restarts; checking it
+        # on the way out (one empty round trip) hands out a fresh one instead of an error.
+        check=AsyncConnectionPool.check_connection,
     )
 
 
