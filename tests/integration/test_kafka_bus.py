@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from confluent_kafka import KafkaError
 
 from adapters.kafka import DeliveryFailed, KafkaConfig, KafkaEventBus
 from adapters.kafka.codec import decode_value
@@ -78,3 +79,25 @@ async def test_an_unreachable_broker_fails_the_publish_and_the_relay_keeps_the_e
         await bus.close()
 
     assert len(await outbox.claim("sale-1", "test", 10)) == 1, "not acknowledged: still there"
+
+
+async def test_a_producer_failed_fatally_is_replaced_and_publishing_goes_on(
+    kafka_config: KafkaConfig,
+) -> None:
+    bus = KafkaEventBus(kafka_config)
+    await bus.start()
+    message = created()
+    try:
+        broken = bus._producer._client
+        assert broken is not None
+        # librdkafka offers Python no way to provoke a fatal error: report one as it would.
+        broken._on_error(KafkaError(KafkaError._FATAL, "simulated", fatal=True))
+        await bus.publish([message])
+        assert bus._producer._client is not broken
+    finally:
+        await bus.close()
+
+    records = await asyncio.to_thread(
+        read_topic, kafka_config.bootstrap_servers, kafka_config.topic, 1
+    )
+    assert decode_value(records[0].value()) == message

@@ -38,28 +38,59 @@ class Record:
     headers: Headers
 
 
+class _Client:
+    """One librdkafka producer and the thread that serves its callbacks."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.failed = threading.Event()
+        self._stopping = threading.Event()
+        self.producer = Producer({**config, "error_cb": self._on_error})
+        self._poller = threading.Thread(target=self._poll, name="kafka-producer-poll", daemon=True)
+        self._poller.start()
+
+    def close(self, drain_seconds: float) -> None:
+        """Blocking: stops polling, waits up to ``drain_seconds`` for outstanding deliveries,
+        then fails the rest (their futures settle with ``DeliveryFailed``)."""
+        self._stopping.set()
+        self._poller.join()
+        if self.producer.flush(drain_seconds):
+            log.warning("closing a Kafka producer with undelivered messages; failing them")
+            self.producer.purge()
+            self.producer.flush(0)
+
+    def _poll(self) -> None:
+        while not self._stopping.is_set():
+            self.producer.poll(POLL_INTERVAL_SECONDS)
+
+    def _on_error(self, error: KafkaError) -> None:
+        # Brokers coming and going are reported here too; librdkafka retries those itself.
+        # A fatal error (the idempotent producer's sequence state is lost) never heals: this
+        # client must be replaced.
+        if error.fatal():
+            log.error("Kafka producer failed fatally, replacing it: %s", error)
+            self.failed.set()
+        else:
+            log.debug("Kafka producer: %s", error)
+
+
 class AsyncProducer:
     def __init__(self, config: dict[str, Any]) -> None:
         self._config = config
-        self._producer: Producer | None = None
+        self._client: _Client | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._closing = threading.Event()
-        self._poller: threading.Thread | None = None
 
     async def start(self) -> None:
         """Creates the client and its poll thread; call from the loop that will await."""
         self._loop = asyncio.get_running_loop()
-        self._producer = Producer(self._config)
-        self._poller = threading.Thread(target=self._poll, name="kafka-producer-poll", daemon=True)
-        self._poller.start()
+        self._client = _Client(self._config)
 
     async def send(self, record: Record) -> asyncio.Future[Message]:
         """Hands one record to librdkafka; the future settles when the broker answers."""
-        producer, loop = self._started()
+        loop = self._started_loop()
         delivered: asyncio.Future[Message] = loop.create_future()
         while True:
             try:
-                producer.produce(
+                (await self._healthy_client()).producer.produce(
                     record.topic,
                     value=record.value,
                     key=record.key,
@@ -86,29 +117,26 @@ class AsyncProducer:
             ) from failures[0]
 
     async def close(self, drain_seconds: float = 10.0) -> None:
-        """Stops polling, waits up to ``drain_seconds`` for outstanding deliveries, then fails
-        the rest."""
-        if self._producer is None or self._poller is None:
-            return
-        producer = self._producer
-        self._closing.set()
-        await asyncio.to_thread(self._poller.join)
-        if await asyncio.to_thread(producer.flush, drain_seconds):
-            log.warning("closing the Kafka producer with undelivered messages; failing them")
-            producer.purge()
-            await asyncio.to_thread(producer.flush, 0)
-        self._producer = None
+        """Waits up to ``drain_seconds`` for outstanding deliveries, then fails the rest."""
+        client, self._client = self._client, None
+        if client is not None:
+            await asyncio.to_thread(client.close, drain_seconds)
 
-    def _started(self) -> tuple[Producer, asyncio.AbstractEventLoop]:
-        if self._producer is None or self._loop is None:
+    def _started_loop(self) -> asyncio.AbstractEventLoop:
+        if self._client is None or self._loop is None:
             raise RuntimeError("the producer is not started (or already closed)")
-        return self._producer, self._loop
+        return self._loop
 
-    def _poll(self) -> None:
-        producer = self._producer
-        assert producer is not None  # set before the thread starts
-        while not self._closing.is_set():
-            producer.poll(POLL_INTERVAL_SECONDS)
+    async def _healthy_client(self) -> _Client:
+        client = self._client
+        if client is None:
+            raise RuntimeError("the producer is closed")
+        if client.failed.is_set():
+            self._client = _Client(self._config)
+            # What the failed client still holds fails now; callers publish it again.
+            await asyncio.to_thread(client.close, 0)
+            client = self._client
+        return client
 
     @staticmethod
     def _on_delivery(
