@@ -33,7 +33,10 @@ EVENT = "outage-sale"
 
 
 def services(action: str) -> None:
-    subprocess.run([str(SERVICES), action, "kafka"], check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(
+        [str(SERVICES), action, "kafka"], check=False, capture_output=True, text=True
+    )
+    assert done.returncode == 0, f"services.sh {action} kafka failed:\n{done.stderr[-3000:]}"
 
 
 class Shop:
