@@ -58,5 +58,10 @@ class KafkaEventBus:
             ]
         )
 
+    async def ping(self) -> None:
+        """Returns when Kafka answers for the stream's topic; raises otherwise (a health
+        probe)."""
+        await self._producer.ping(self._config.topic)
+
     async def close(self) -> None:
         await self._producer.close()

@@ -116,6 +116,13 @@ class AsyncProducer:
                 f"{len(failures)} of {len(records)} messages not delivered: {failures[0]}"
             ) from failures[0]
 
+    async def ping(self, topic: str, timeout_seconds: float = 2.0) -> None:
+        """Returns when a broker answers a metadata request for ``topic``; raises otherwise."""
+        client = await self._healthy_client()
+        metadata = await asyncio.to_thread(client.producer.list_topics, topic, timeout_seconds)
+        if not metadata.brokers:
+            raise DeliveryFailed("no Kafka broker answers")
+
     async def close(self, drain_seconds: float = 10.0) -> None:
         """Waits up to ``drain_seconds`` for outstanding deliveries, then fails the rest."""
         client, self._client = self._client, None

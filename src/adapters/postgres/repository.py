@@ -70,6 +70,11 @@ class PostgresReservationRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
+    async def ping(self) -> None:
+        """Returns when PostgreSQL answers; raises otherwise (a health probe)."""
+        async with self._pool.connection() as connection:
+            await connection.execute("SELECT 1")
+
     async def save_event(self, settings: EventSettings) -> None:
         """Idempotent: an event already recorded keeps its row (settings never change)."""
         async with self._pool.connection() as connection:
