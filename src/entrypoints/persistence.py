@@ -1,0 +1,69 @@
+"""The real stack's stream and durable record, ready for the composition root to wire.
+
+On the real stack an API instance needs, besides the Redis hot state: the Kafka event bus for
+its outbox relay, the PostgreSQL repository as the archive that reads fall back to, and every
+new event recorded in PostgreSQL before it goes on sale (the worker's rows refer to it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from adapters.kafka import KafkaEventBus
+from adapters.postgres import PostgresReservationRepository, migrate, open_pool
+from entrypoints.stack_settings import StackSettings
+from ticketing_core.ports import EventCatalog, ReservationRepository
+from ticketing_core.settings import EventSettings
+
+
+class ArchivingCatalog:
+    """An ``EventCatalog`` that writes each new event to the durable record first.
+
+    First, so that an event is never on sale without its row: if PostgreSQL is down the
+    create fails before Redis knows the event, and a retry is safe (``save_event`` is
+    idempotent; a taken id still answers ``EventExists`` from the hot store).
+    """
+
+    def __init__(self, catalog: EventCatalog, archive: ReservationRepository) -> None:
+        self._catalog = catalog
+        self._archive = archive
+
+    async def add(self, settings: EventSettings, now_ms: int) -> None:
+        await self._archive.save_event(settings)
+        await self._catalog.add(settings, now_ms)
+
+    async def get(self, event_id: str) -> EventSettings | None:
+        return await self._catalog.get(event_id)
+
+    async def event_ids(self) -> list[str]:
+        return await self._catalog.event_ids()
+
+
+@dataclass(frozen=True, slots=True)
+class Persistence:
+    bus: KafkaEventBus
+    archive: PostgresReservationRepository
+    probes: Mapping[str, Callable[[], Awaitable[None]]]
+
+
+@asynccontextmanager
+async def open_persistence(
+    settings: StackSettings, *, migrate_first: bool = False
+) -> AsyncIterator[Persistence]:
+    """Opens the PostgreSQL pool and the Kafka producer (creating missing topics), and closes
+    them afterwards. ``migrate_first`` applies pending migrations (handy in development;
+    production runs ``ticketing migrate`` as a release step)."""
+    if migrate_first:
+        await migrate(settings.database_url)
+    async with open_pool(settings.database_url) as pool:
+        archive = PostgresReservationRepository(pool)
+        bus = KafkaEventBus(settings.kafka_config())
+        await bus.start()
+        try:
+            yield Persistence(
+                bus=bus, archive=archive, probes={"postgres": archive.ping, "kafka": bus.ping}
+            )
+        finally:
+            await bus.close()
