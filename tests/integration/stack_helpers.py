@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from confluent_kafka import Consumer, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupState, Message, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from entrypoints.stack_settings import StackSettings
 from ticketing_core.messages import ReservationMessage
@@ -127,3 +128,12 @@ def worker_process(settings: StackSettings) -> subprocess.Popen[bytes]:
     }
     ticketing = Path(sys.executable).with_name("ticketing")
     return subprocess.Popen([str(ticketing), "worker"], env=environment, stdout=subprocess.DEVNULL)
+
+
+def group_members_with_partitions(bootstrap: str, group: str) -> int:
+    """Blocking: how many members of ``group`` hold partitions, once the group is stable."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    description = admin.describe_consumer_groups([group])[group].result(timeout=10)
+    if description.state != ConsumerGroupState.STABLE:
+        return 0
+    return sum(1 for member in description.members if member.assignment.topic_partitions)
