@@ -9,6 +9,7 @@ import pytest
 from entrypoints.settings import AppSettings
 from tests.e2e.support import Sale, queue_token, sse_messages
 from tests.e2e.test_queue_stream import finished, open_stream
+from ticketing_core.clock import to_datetime
 
 pytestmark = pytest.mark.anyio
 
@@ -19,16 +20,22 @@ def settings(settings: AppSettings) -> AppSettings:
     return settings.model_copy(update={"stream_keepalive_seconds": 0.05})
 
 
-async def test_a_quiet_stream_repeats_the_position_with_a_keep_alive(sale: Sale) -> None:
-    await sale.create_event(eventId="show", opensAt="2099-01-01T00:00:00Z")
+async def test_a_quiet_stream_repeats_the_position_with_a_fresh_estimate(sale: Sale) -> None:
+    opens_at = to_datetime(sale.clock.now_ms() + 60_000)
+    await sale.create_event(eventId="show", opensAt=opens_at.isoformat())
     token = (await sale.enter("show", "ann"))["token"]
     stream = open_stream(sale, token)
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.2)
+    sale.clock.advance(30_000)
+    await asyncio.sleep(0.2)
 
     left = await sale.client.delete("/api/v1/queue", headers=queue_token(token))
     assert left.status_code == 204
 
     messages = sse_messages((await finished(stream)).text)
     keepalives = [data for event, data, comments in messages if comments == ["keep-alive"]]
-    assert len(keepalives) >= 2
+    assert len(keepalives) >= 4
     assert all(data["position"] == 1 for data in keepalives)
+    waits = [data["estimatedWaitSeconds"] for data in keepalives]
+    assert waits[0] == 61
+    assert waits[-1] == 31

@@ -19,6 +19,9 @@ APP_FACTORY = "entrypoints.http.app:create_app"
 MAX_CONCURRENCY = 16_384
 """Requests one worker serves at once. Every open SSE stream is one of them; granian's default
 (backlog / workers = 1,024) would turn the 1,025th stream away."""
+SHUTDOWN_GRACE_SECONDS = 5
+"""Granian waits for open requests before a worker stops, and position streams never finish on
+their own: after this long the worker is stopped anyway (clients' EventSource reconnects)."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +52,7 @@ def run(arguments: argparse.Namespace) -> int:
         workers=workers,
         backlog=4_096,
         backpressure=MAX_CONCURRENCY,
+        workers_kill_timeout=SHUTDOWN_GRACE_SECONDS,
         log_level=LogLevels.info,
     ).serve()
     return 0

@@ -83,6 +83,9 @@ class _EventTicker:
             for watcher in watchers[start : start + WAKE_CHUNK]:
                 if watcher.concerned_by(snapshot):
                     watcher.wake(snapshot)
+                else:
+                    # Not worth a message now, but a keep-alive will want fresh numbers.
+                    watcher.latest = snapshot
             await asyncio.sleep(0)
 
 
