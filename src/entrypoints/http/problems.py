@@ -116,7 +116,7 @@ def http_problem(request: Request[Any, Any, Any], error: HTTPException) -> Respo
     status = error.status_code
     if status >= 500:
         return unexpected_problem(request, error)
-    phrase = HTTPStatus(status).phrase
+    phrase = _phrase(status)
     code = HTTP_CODE.get(status, phrase.lower().replace(" ", "_").replace("-", "_"))
     detail = error.detail if error.detail and error.detail != phrase else phrase
     errors = error.extra if isinstance(error.extra, list) and error.extra else None
@@ -140,6 +140,13 @@ def unexpected_problem(request: Request[Any, Any, Any], error: Exception) -> Res
         title="Internal Server Error",
         detail="something went wrong on our side; it was logged",
     )
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Request refused"
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
