@@ -1,4 +1,4 @@
-"""POST /api/v1/events and GET /api/v1/events/{eventId}."""
+"""POST /api/v1/events, GET /api/v1/events and GET /api/v1/events/{eventId}."""
 
 from __future__ import annotations
 
@@ -88,6 +88,40 @@ async def test_reading_an_event_shows_its_live_stats(sale: Sale) -> None:
             "confirmedSeats": 2,
         },
     }
+
+
+async def test_listing_events_shows_every_event_oldest_first_with_its_stats(sale: Sale) -> None:
+    assert (await sale.client.get("/api/v1/events")).json() == []
+    first = await sale.create_event(eventId="first", totalSeats=3)
+    second = await sale.create_event(eventId="second", totalSeats=1)
+    tokens = await sale.admitted("second", "ann")
+    await sale.hold(tokens["ann"], "second", 1)
+
+    response = await sale.client.get("/api/v1/events")
+
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            **first,
+            "stats": {
+                "remainingSeats": 3,
+                "waitingUsers": 0,
+                "activeUsers": 0,
+                "pendingSeats": 0,
+                "confirmedSeats": 0,
+            },
+        },
+        {
+            **second,
+            "stats": {
+                "remainingSeats": 0,
+                "waitingUsers": 0,
+                "activeUsers": 0,
+                "pendingSeats": 1,
+                "confirmedSeats": 0,
+            },
+        },
+    ]
 
 
 async def test_creating_an_event_needs_the_admin_key(client: Client) -> None:

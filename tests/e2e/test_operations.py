@@ -19,6 +19,7 @@ pytestmark = pytest.mark.anyio
 
 SPEC_ROUTES = {
     ("post", "/api/v1/events"),
+    ("get", "/api/v1/events"),
     ("get", "/api/v1/events/{event_id}"),
     ("post", "/api/v1/queue/enter"),
     ("get", "/api/v1/queue/status"),
