@@ -1,26 +1,38 @@
 """Which adapters serve the ports: the one decision that differs between deployments.
 
-``open_backends`` is the only place that knows the adapter packages. It is an async generator
-so that adapters holding connections (Redis, Kafka, PostgreSQL) open before the app serves
-and close after it stops; the container runs it as a ``Resource``. To add a deployment, add a
-branch here that yields a ``Backends`` built from those adapters.
+``open_backends`` is the only place that picks adapter packages. It is an async generator so
+that adapters holding connections (Redis, Kafka, PostgreSQL) open before the app serves and
+close after it stops; the container runs it as a ``Resource``. Three deployments, chosen by
+which ``TICKETING_*`` settings are set (``deployment_of``):
+
+- **embedded** (none set): every port in this process (``adapters.memory``).
+- **redis** (``TICKETING_REDIS_URL``): the hot state in Redis, shared by any number of API
+  instances: the waiting room, seats, holds and the outbox are as safe as Redis is, and the
+  admission rate and "never oversold" hold over all instances. The outbox relay delivers to an
+  in-process record, though, so the durable side is *not* durable: each instance's record
+  holds only what its own relay delivered and dies with the process, a ``GET`` of a hold
+  Redis no longer knows answers only from that, and nothing reaches Kafka or PostgreSQL. For
+  trying Redis out and for the Redis end-to-end tests; not for production.
+- **stack** (Redis plus ``TICKETING_KAFKA_BOOTSTRAP`` and ``TICKETING_DATABASE_URL``): the real
+  stack. Every change reaches Kafka through the outbox and PostgreSQL through the worker
+  (``ticketing worker``); new events are recorded in PostgreSQL before they go on sale;
+  reads fall back to PostgreSQL.
+
+Kafka or PostgreSQL without Redis is refused: the outbox, which carries every change to
+Kafka, lives in Redis.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 
-from adapters.memory import (
-    MemoryEventBus,
-    MemoryEventCatalog,
-    MemoryOutbox,
-    MemoryQueueStore,
-    MemoryReservationRepository,
-    MemorySales,
-    MemoryStockStore,
-)
+from adapters.memory import memory_parts, memory_record
+from adapters.redis import open_redis_hot_state
+from entrypoints.persistence import ArchivingCatalog, open_persistence
 from entrypoints.settings import AppSettings
+from entrypoints.stack_settings import StackSettings
 from ticketing_core.ports import (
     EventBus,
     EventCatalog,
@@ -47,29 +59,87 @@ class Backends:
     probes: Mapping[str, HealthProbe] = field(default_factory=dict)
 
 
+class Deployment(Enum):
+    EMBEDDED = "embedded"
+    REDIS = "redis"
+    STACK = "stack"
+
+
+class BackendsMisconfigured(ValueError):
+    """The settings name a combination of backends that cannot work."""
+
+
+def deployment_of(settings: AppSettings) -> Deployment:
+    """Which deployment the settings ask for; raises ``BackendsMisconfigured`` for none."""
+    kafka, database = settings.kafka_bootstrap is not None, settings.database_url is not None
+    if settings.redis_url is None:
+        if kafka or database:
+            raise BackendsMisconfigured(
+                "TICKETING_KAFKA_BOOTSTRAP and TICKETING_DATABASE_URL need TICKETING_REDIS_URL: "
+                "the outbox that carries every change to Kafka lives in Redis"
+            )
+        return Deployment.EMBEDDED
+    if kafka != database:
+        missing = "TICKETING_DATABASE_URL" if kafka else "TICKETING_KAFKA_BOOTSTRAP"
+        raise BackendsMisconfigured(
+            f"{missing} is not set: the real stack needs Kafka and PostgreSQL together "
+            "(unset both for the Redis-only mode)"
+        )
+    return Deployment.STACK if kafka else Deployment.REDIS
+
+
 async def open_backends(settings: AppSettings) -> AsyncIterator[Backends]:
     """Opens the adapters the settings ask for, yields them, and closes them afterwards."""
-    if not settings.embedded:
-        raise NotImplementedError(
-            "only the embedded (in-memory) backends are wired so far: unset TICKETING_REDIS_URL, "
-            "TICKETING_KAFKA_BOOTSTRAP and TICKETING_DATABASE_URL"
+    deployment = deployment_of(settings)
+    if deployment is Deployment.EMBEDDED:
+        yield memory_backends()
+        return
+    assert settings.redis_url is not None
+    hot = await open_redis_hot_state(settings.redis_url, cluster=settings.redis_cluster)
+    try:
+        if deployment is Deployment.REDIS:
+            record = memory_record()
+            yield Backends(
+                catalog=hot.catalog,
+                queue=hot.queue,
+                stock=hot.stock,
+                outbox=hot.outbox,
+                bus=record.bus,
+                archive=record.archive,
+                probes={"redis": hot.ping},
+            )
+            return
+        assert settings.kafka_bootstrap is not None
+        assert settings.database_url is not None
+        # Topic names, partitions and the like come from the environment (StackSettings), the
+        # same as for the worker; the servers from the settings this app was given.
+        stack = StackSettings(
+            database_url=settings.database_url, kafka_bootstrap=settings.kafka_bootstrap
         )
-    yield memory_backends()
+        async with open_persistence(stack, migrate_first=settings.migrate_on_start) as durable:
+            yield Backends(
+                catalog=ArchivingCatalog(hot.catalog, durable.archive),
+                queue=hot.queue,
+                stock=hot.stock,
+                outbox=hot.outbox,
+                bus=durable.bus,
+                archive=durable.archive,
+                probes={"redis": hot.ping, **durable.probes},
+            )
+    finally:
+        await hot.close()
 
 
 def memory_backends() -> Backends:
     """The embedded default: every port in this process; the bus feeds the record directly."""
-    sales = MemorySales()
-    archive = MemoryReservationRepository()
-    bus = MemoryEventBus()
-    bus.subscribe(archive.apply)
+    parts = memory_parts()
     return Backends(
-        catalog=MemoryEventCatalog(sales),
-        queue=MemoryQueueStore(sales),
-        stock=MemoryStockStore(sales),
-        outbox=MemoryOutbox(sales),
-        bus=bus,
-        archive=archive,
+        catalog=parts.catalog,
+        queue=parts.queue,
+        stock=parts.stock,
+        outbox=parts.outbox,
+        bus=parts.bus,
+        archive=parts.archive,
         probes={"memory": _always_up},
     )
 

@@ -24,6 +24,9 @@ class AppSettings(BaseSettings):
     redis_cluster: bool = False
     kafka_bootstrap: str | None = None
     database_url: str | None = None
+    migrate_on_start: bool = False
+    """Apply pending PostgreSQL migrations when the API starts: a development convenience;
+    deployments run ``ticketing migrate`` once, as a release step."""
 
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65_535)] = 8000

@@ -14,16 +14,27 @@ from adapters.memory.stores import (
     MemorySales,
     MemoryStockStore,
 )
-from adapters.memory.wiring import MemoryTicketing, memory_ticketing
+from adapters.memory.wiring import (
+    MemoryParts,
+    MemoryRecord,
+    MemoryTicketing,
+    memory_parts,
+    memory_record,
+    memory_ticketing,
+)
 
 __all__ = [
     "MemoryEventBus",
     "MemoryEventCatalog",
     "MemoryOutbox",
+    "MemoryParts",
     "MemoryQueueStore",
+    "MemoryRecord",
     "MemoryReservationRepository",
     "MemorySales",
     "MemoryStockStore",
     "MemoryTicketing",
+    "memory_parts",
+    "memory_record",
     "memory_ticketing",
 ]

@@ -1,4 +1,6 @@
-"""The in-memory set assembled: a service, its relay and the durable record it feeds."""
+"""The in-memory set assembled: every port on one ``MemorySales``, and the durable record the
+bus feeds. ``memory_parts`` is the one place that puts the parts together; the embedded
+backends of the HTTP API and ``memory_ticketing`` (a service in this process) both use it."""
 
 from __future__ import annotations
 
@@ -16,6 +18,48 @@ from adapters.memory.stores import (
 from ticketing_core.clock import Clock, SystemClock
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryRecord:
+    """A bus that delivers every message straight into an in-memory durable record."""
+
+    bus: MemoryEventBus
+    archive: MemoryReservationRepository
+
+
+def memory_record() -> MemoryRecord:
+    archive = MemoryReservationRepository()
+    bus = MemoryEventBus()
+    bus.subscribe(archive.apply)
+    return MemoryRecord(bus, archive)
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryParts:
+    """One implementation of every port, all in this process."""
+
+    catalog: MemoryEventCatalog
+    queue: MemoryQueueStore
+    stock: MemoryStockStore
+    outbox: MemoryOutbox
+    bus: MemoryEventBus
+    archive: MemoryReservationRepository
+    sales: MemorySales = field(repr=False)
+
+
+def memory_parts() -> MemoryParts:
+    sales = MemorySales()
+    record = memory_record()
+    return MemoryParts(
+        catalog=MemoryEventCatalog(sales),
+        queue=MemoryQueueStore(sales),
+        stock=MemoryStockStore(sales),
+        outbox=MemoryOutbox(sales),
+        bus=record.bus,
+        archive=record.archive,
+        sales=sales,
+    )
 
 
 @dataclass
@@ -36,16 +80,13 @@ class MemoryTicketing:
 
 def memory_ticketing(clock: Clock | None = None) -> MemoryTicketing:
     """A complete ticketing service in this process, on the in-memory adapters."""
-    sales = MemorySales()
-    repository = MemoryReservationRepository()
-    bus = MemoryEventBus()
-    bus.subscribe(repository.apply)
+    parts = memory_parts()
     service = TicketingService(
-        catalog=MemoryEventCatalog(sales),
-        queue=MemoryQueueStore(sales),
-        stock=MemoryStockStore(sales),
+        catalog=parts.catalog,
+        queue=parts.queue,
+        stock=parts.stock,
         clock=clock or SystemClock(),
-        archive=repository,
+        archive=parts.archive,
     )
-    relay = OutboxRelay(MemoryOutbox(sales), bus, consumer="memory")
-    return MemoryTicketing(service, relay, bus, repository, sales)
+    relay = OutboxRelay(parts.outbox, parts.bus, consumer="memory")
+    return MemoryTicketing(service, relay, parts.bus, parts.archive, parts.sales)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 import resource
+import sys
 
 from granian.constants import Interfaces
 from granian.log import LogLevels
 from granian.server import Server
 
+from entrypoints.backends import BackendsMisconfigured, Deployment, deployment_of
 from entrypoints.commands import Command
 from entrypoints.settings import AppSettings
 
@@ -39,7 +41,12 @@ def run(arguments: argparse.Namespace) -> int:
     host = arguments.host or settings.host
     port = settings.port if arguments.port is None else arguments.port
     workers = arguments.workers or settings.workers
-    if settings.embedded and workers > 1:
+    try:
+        deployment = deployment_of(settings)
+    except BackendsMisconfigured as error:
+        print(f"ticketing serve: {error}", file=sys.stderr)
+        return 2
+    if deployment is Deployment.EMBEDDED and workers > 1:
         log.error("the embedded (in-memory) mode keeps state in one process: use one worker")
         return 2
     _raise_open_files_limit()
