@@ -20,6 +20,7 @@ from ticketing_core.model import (
     Reservation,
     StockStats,
 )
+from ticketing_core.sale import ADMISSIONS_PER_CALL
 from ticketing_core.settings import EventSettings
 
 
@@ -54,9 +55,12 @@ class QueueStore(Protocol):
         """Gives up the user's place or admission; False when there was none."""
         ...
 
-    async def admit(self, settings: EventSettings, now_ms: int) -> AdmissionReport:
-        """One admission tick: ends due admissions, then admits from the head in FIFO order
-        while below ``max_active_users`` and within the global token bucket of
+    async def admit(
+        self, settings: EventSettings, now_ms: int, limit: int = ADMISSIONS_PER_CALL
+    ) -> AdmissionReport:
+        """One admission step: ends up to ``limit`` due admissions (earliest first), then admits
+        up to ``limit`` users from the head in FIFO order while fewer than
+        ``max_active_users`` hold an admission and within the global token bucket of
         ``admission_rate_per_second``; nobody before ``opens_at``, nobody when sold out."""
         ...
 

@@ -39,6 +39,9 @@ from ticketing_core.settings import EventSettings
 IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000
 TOKEN = 1000
 """The admission bucket counts thousandths of an admission, so refills are exact integers."""
+ADMISSIONS_PER_CALL = 2_000
+"""One admission step changes at most this many places, so that a burst of a large admission
+rate never holds a store (one Redis script runs alone) for long; the service repeats steps."""
 
 
 @dataclass(slots=True)
@@ -59,7 +62,7 @@ class SaleState:
         self._places: dict[str, _Place] = {}
         self._waiting: SortedDict[int, str] = SortedDict()  # seq -> user id
         self._gaps: SortedList[int] = SortedList()  # seqs that left while waiting
-        self._active: SortedList[tuple[int, int, str]] = SortedList()  # (expiry, seq, user)
+        self._active: SortedList[tuple[int, str]] = SortedList()  # (expiry, user), as Redis orders
         self._bucket = settings.admission_rate_per_second * TOKEN
         self._bucket_at = settings.opens_at_ms
         self._reservations: dict[str, Reservation] = {}
@@ -98,12 +101,13 @@ class SaleState:
             del self._waiting[place.seq]
             self._gaps.add(place.seq)
         elif place.status is QueueStatus.ADMITTED:
-            self._active.remove((place.admission_expires_at, place.seq, user_id))
+            self._active.remove((place.admission_expires_at, user_id))
         del self._places[user_id]
         return True
 
-    def admit(self, now_ms: int) -> AdmissionReport:
-        expired = self._end_due_admissions(now_ms)
+    def admit(self, now_ms: int, limit: int = ADMISSIONS_PER_CALL) -> AdmissionReport:
+        """Ends at most ``limit`` due admissions, then admits at most ``limit`` users."""
+        expired = self._end_due_admissions(now_ms, limit)
         if now_ms < self.settings.opens_at_ms or self.sold_out:
             return AdmissionReport(admitted=(), expired_admissions=expired)
         rate = self.settings.admission_rate_per_second
@@ -111,13 +115,13 @@ class SaleState:
         self._bucket = min(rate * TOKEN, self._bucket + elapsed * rate)
         self._bucket_at = max(self._bucket_at, now_ms)
         room = self.settings.max_active_users - len(self._active)
-        count = min(self._bucket // TOKEN, room, len(self._waiting))
+        count = min(self._bucket // TOKEN, room, len(self._waiting), limit)
         admitted: list[str] = []
         expires_at = now_ms + self.settings.admission_ttl_ms
         for _ in range(count):
             seq, user_id = self._waiting.popitem(0)
             self._places[user_id] = _Place(seq, QueueStatus.ADMITTED, expires_at)
-            self._active.add((expires_at, seq, user_id))
+            self._active.add((expires_at, user_id))
             admitted.append(user_id)
         self._bucket -= count * TOKEN
         return AdmissionReport(admitted=tuple(admitted), expired_admissions=expired)
@@ -140,7 +144,7 @@ class SaleState:
         return len(self._waiting)
 
     def _active_count(self, now_ms: int) -> int:
-        return len(self._active) - self._active.bisect_left((now_ms + 1, 0, ""))
+        return len(self._active) - self._active.bisect_left((now_ms + 1, ""))
 
     def _current_place(self, user_id: str, now_ms: int) -> _Place | None:
         """The user's place, with an admission whose time ran out marked EXPIRED."""
@@ -150,14 +154,14 @@ class SaleState:
             and place.status is QueueStatus.ADMITTED
             and place.admission_expires_at <= now_ms
         ):
-            self._active.remove((place.admission_expires_at, place.seq, user_id))
+            self._active.remove((place.admission_expires_at, user_id))
             place.status = QueueStatus.EXPIRED
         return place
 
-    def _end_due_admissions(self, now_ms: int) -> int:
-        due = self._active.bisect_left((now_ms + 1, 0, ""))
-        for expires_at, _seq, user_id in list(self._active.islice(0, due)):
-            self._active.remove((expires_at, _seq, user_id))
+    def _end_due_admissions(self, now_ms: int, limit: int) -> int:
+        due = min(self._active.bisect_left((now_ms + 1, "")), limit)
+        for expires_at, user_id in list(self._active.islice(0, due)):
+            self._active.remove((expires_at, user_id))
             self._places[user_id].status = QueueStatus.EXPIRED
         return due
 
@@ -231,7 +235,7 @@ class SaleState:
         self.pending_seats += quantity
         self._held_by_user[user_id] = held + quantity
         if held + quantity >= self.settings.max_per_user:
-            self._active.remove((place.admission_expires_at, place.seq, user_id))
+            self._active.remove((place.admission_expires_at, user_id))
             place.status = QueueStatus.COMPLETED
         self._reservations[reservation_id] = reservation
         self._holds.add((reservation.expires_at, reservation_id))

@@ -15,6 +15,7 @@ from ticketing_core.model import (
     Reservation,
 )
 from ticketing_core.ports import EventCatalog, QueueStore, ReservationRepository, StockStore
+from ticketing_core.sale import ADMISSIONS_PER_CALL
 from ticketing_core.settings import EventSettings
 
 HOLDS_EXPIRED_PER_TICK = 1_000
@@ -107,7 +108,15 @@ class TicketingService:
         settings = await self.event(event_id)
         now = self._clock.now_ms()
         expired = await self._stock.expire_holds(settings, now, HOLDS_EXPIRED_PER_TICK)
-        admissions = await self._queue.admit(settings, now)
+        step = await self._queue.admit(settings, now, ADMISSIONS_PER_CALL)
+        admitted, ended = list(step.admitted), step.expired_admissions
+        while len(step.admitted) == ADMISSIONS_PER_CALL or step.expired_admissions == (
+            ADMISSIONS_PER_CALL
+        ):
+            step = await self._queue.admit(settings, now, ADMISSIONS_PER_CALL)
+            admitted.extend(step.admitted)
+            ended += step.expired_admissions
+        admissions = AdmissionReport(admitted=tuple(admitted), expired_admissions=ended)
         return TickReport(admissions=admissions, expired_holds=tuple(expired))
 
     # -- reservations -----------------------------------------------------------------

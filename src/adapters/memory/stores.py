@@ -15,7 +15,7 @@ from ticketing_core.model import (
     StockStats,
 )
 from ticketing_core.ports import OutboxEntry
-from ticketing_core.sale import SaleState
+from ticketing_core.sale import ADMISSIONS_PER_CALL, SaleState
 from ticketing_core.settings import EventSettings
 
 
@@ -73,8 +73,10 @@ class MemoryQueueStore:
     async def leave(self, settings: EventSettings, user_id: str, now_ms: int) -> bool:
         return self._sales.sale(settings.event_id).leave(user_id, now_ms)
 
-    async def admit(self, settings: EventSettings, now_ms: int) -> AdmissionReport:
-        return self._sales.sale(settings.event_id).admit(now_ms)
+    async def admit(
+        self, settings: EventSettings, now_ms: int, limit: int = ADMISSIONS_PER_CALL
+    ) -> AdmissionReport:
+        return self._sales.sale(settings.event_id).admit(now_ms, limit)
 
     async def snapshot(self, settings: EventSettings, now_ms: int) -> QueueSnapshot:
         return self._sales.sale(settings.event_id).snapshot(now_ms)

@@ -12,6 +12,7 @@ from ticketing_core.model import (
     QueueView,
     estimated_wait_seconds,
 )
+from ticketing_core.sale import ADMISSIONS_PER_CALL
 from ticketing_core.settings import EventSettings
 
 
@@ -30,7 +31,9 @@ class RedisQueueStore:
     async def leave(self, settings: EventSettings, user_id: str, now_ms: int) -> bool:
         return bool(await self._scripts.run("leave", settings.event_id, user_id, now_ms))
 
-    async def admit(self, settings: EventSettings, now_ms: int) -> AdmissionReport:
+    async def admit(
+        self, settings: EventSettings, now_ms: int, limit: int = ADMISSIONS_PER_CALL
+    ) -> AdmissionReport:
         expired, *admitted = await self._scripts.run(
             "admit",
             settings.event_id,
@@ -39,6 +42,7 @@ class RedisQueueStore:
             settings.admission_rate_per_second,
             settings.max_active_users,
             settings.admission_ttl_ms,
+            limit,
         )
         return AdmissionReport(
             admitted=tuple(str(user) for user in admitted), expired_admissions=int(expired)

@@ -143,9 +143,10 @@ class _SaleMachineBase(RuleBasedStateMachine):
     def time_passes(self, step: int) -> None:
         self.clock.advance(step)
 
-    @rule()
-    def tick(self) -> None:
-        """What the background drivers do: expire due holds, then admit."""
+    @rule(limit=st.sampled_from([1, 2, 2_000]))
+    def tick(self, limit: int) -> None:
+        """What the background drivers do: expire due holds, then admit (in steps of
+        ``limit``, so that partial steps are exercised too)."""
         now = self.clock.now_ms()
         expired = self.run(self.hot.stock.expire_holds(self.settings, now, 1_000))
         expected = self.sale.expire_holds(now)
@@ -153,8 +154,8 @@ class _SaleMachineBase(RuleBasedStateMachine):
             r.reservation_id for r in expected
         )
         assert all(r.status is ReservationStatus.EXPIRED for r in expired)
-        report = self.run(self.hot.queue.admit(self.settings, now))
-        admitted, ended = self.sale.admit(now)
+        report = self.run(self.hot.queue.admit(self.settings, now, limit))
+        admitted, ended = self.sale.admit(now, limit)
         assert list(report.admitted) == admitted, "admission must follow the order of entry"
         assert report.expired_admissions == ended
         self.admissions.extend((now, user) for user in report.admitted)

@@ -145,25 +145,29 @@ class SaleModel:
         del self.places[user_id]
         return True
 
-    def admit(self, now_ms: int) -> tuple[list[str], int]:
-        expired = 0
-        for place in self.places.values():
-            if place.status is QueueStatus.ADMITTED and place.admission_expires_at <= now_ms:
-                place.status = QueueStatus.EXPIRED
-                expired += 1
+    def admit(self, now_ms: int, limit: int) -> tuple[list[str], int]:
+        due = sorted(
+            (place.admission_expires_at, user)
+            for user, place in self.places.items()
+            if place.status is QueueStatus.ADMITTED and place.admission_expires_at <= now_ms
+        )[:limit]
+        for _, user in due:
+            self.places[user].status = QueueStatus.EXPIRED
         if now_ms < self.settings.opens_at_ms or self.sold_out:
-            return [], expired
+            return [], len(due)
         rate = self.settings.admission_rate_per_second
         if now_ms > self.bucket_at:
             self.bucket_milli = min(
                 rate * 1000, self.bucket_milli + (now_ms - self.bucket_at) * rate
             )
             self.bucket_at = now_ms
-        admitted = []
+        holding = sum(1 for p in self.places.values() if p.status is QueueStatus.ADMITTED)
+        admitted: list[str] = []
         while (
             self.waiting
             and self.bucket_milli >= 1000
-            and self.active(now_ms) < self.settings.max_active_users
+            and holding + len(admitted) < self.settings.max_active_users
+            and len(admitted) < limit
         ):
             user_id = self.waiting.pop(0)
             place = self.places[user_id]
@@ -172,7 +176,7 @@ class SaleModel:
             self.bucket_milli -= 1000
             admitted.append(user_id)
             self.admission_log.append((now_ms, user_id, place.seq))
-        return admitted, expired
+        return admitted, len(due)
 
     # reservations ---------------------------------------------------------------------
 

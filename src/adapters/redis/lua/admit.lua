@@ -2,7 +2,8 @@
 -- queue in order of entry while below max_active_users, within the event's token bucket.
 -- KEYS: stock, places, waiting, active, bucket
 -- ARGV: now (ms), opens_at (ms), admission rate per second, max active users,
---       admission TTL (ms)
+--       admission TTL (ms), limit (at most this many admissions ended, and as many made:
+--       a burst never holds Redis for long; the caller repeats)
 -- Returns {admissions ended, admitted user...}. Refuses: event_not_found.
 --
 -- The bucket lives in K.bucket, one per event, and only this script changes it, atomically:
@@ -10,16 +11,17 @@
 -- refills are exact integers. Its time only moves forward (at = max(at, now)), and a refill
 -- covers only the time after it: an instance whose clock runs behind another's refills
 -- nothing, so no stretch of time is ever paid out twice.
-local now, opens_at, rate, max_active, ttl =
-  tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local now, opens_at, rate, max_active, ttl, limit =
+  tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]),
+  tonumber(ARGV[6])
 
-local due = redis.call('ZRANGEBYSCORE', K.active, '-inf', int(now))
+local due = redis.call('ZRANGEBYSCORE', K.active, '-inf', int(now), 'LIMIT', 0, limit)
 for _, user in ipairs(due) do
   local place = read_place(user)
   place.status = 'EXPIRED'
   write_place(user, place)
+  redis.call('ZREM', K.active, user)
 end
-redis.call('ZREMRANGEBYSCORE', K.active, '-inf', int(now))
 local reply = { #due }
 if now < opens_at or sold_out() then
   return reply
@@ -31,7 +33,7 @@ tokens = math.min(rate * 1000, tokens + math.max(0, now - at) * rate)
 at = math.max(at, now)
 
 local room = math.max(0, max_active - redis.call('ZCARD', K.active))
-local count = math.min(math.floor(tokens / 1000), room, redis.call('ZCARD', K.waiting))
+local count = math.min(math.floor(tokens / 1000), room, redis.call('ZCARD', K.waiting), limit)
 if count > 0 then
   local expires = now + ttl
   local head = redis.call('ZPOPMIN', K.waiting, count)
