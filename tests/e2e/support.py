@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +20,37 @@ ADMIN_KEY = "admin-key-for-tests-only-0123456789"
 TOKEN_SECRET = "token-secret-for-tests-only-0123456789abcdef"
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 PROBLEM = "application/problem+json"
+EVENTS = "/api/v1/events"
+
+
+LOOPBACK = "127.0.0.1"
+BACKEND_VARIABLES = ("TICKETING_REDIS_URL", "TICKETING_KAFKA_BOOTSTRAP", "TICKETING_DATABASE_URL")
+"""Settings that pick the backends (``entrypoints.backends``)."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def unique_event_id(name: str) -> str:
+    """An event id no other test (or run) uses: Redis outlives a test and may be shared."""
+    return f"{name}-{uuid.uuid4().hex[:10]}"
+
+
+class CreatedEvents:
+    """Collects the ids of the events created through a client (an httpx response hook)."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    async def record(self, response: httpx.Response) -> None:
+        request = response.request
+        if (request.method, request.url.path, response.status_code) == ("POST", EVENTS, 201):
+            await response.aread()
+            self.ids.append(response.json()["eventId"])
 
 
 def queue_token(token: str) -> dict[str, str]:

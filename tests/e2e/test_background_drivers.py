@@ -40,15 +40,17 @@ def settings(settings: AppSettings) -> AppSettings:
     )
 
 
-async def test_users_are_admitted_and_holds_expire_without_anyone_ticking(sale: Sale) -> None:
-    await sale.create_event(eventId="show", holdTtlSeconds=60)
-    token = (await sale.enter("show", "ann"))["token"]
+async def test_users_are_admitted_and_holds_expire_without_anyone_ticking(
+    sale: Sale, show: str
+) -> None:
+    await sale.create_event(eventId=show, holdTtlSeconds=60)
+    token = (await sale.enter(show, "ann"))["token"]
 
     async def admitted() -> bool:
         return bool((await sale.status(token))["status"] == "ADMITTED")
 
     await eventually(admitted)
-    hold = await sale.hold(token, "show")
+    hold = await sale.hold(token, show)
     sale.clock.advance(60_000)
 
     async def expired() -> bool:
@@ -57,15 +59,15 @@ async def test_users_are_admitted_and_holds_expire_without_anyone_ticking(sale: 
         return bool(read.json()["status"] == "EXPIRED")
 
     await eventually(expired)
-    assert (await sale.event("show"))["stats"]["remainingSeats"] == 10
+    assert (await sale.event(show))["stats"]["remainingSeats"] == 10
 
 
 async def test_every_reservation_change_is_relayed_to_the_record(
-    sale: Sale, container: Container
+    sale: Sale, container: Container, show: str
 ) -> None:
-    await sale.create_event(eventId="show")
-    token = (await sale.admitted("show", "ann"))["ann"]
-    hold = await sale.hold(token, "show")
+    await sale.create_event(eventId=show)
+    token = (await sale.admitted(show, "ann"))["ann"]
+    hold = await sale.hold(token, show)
     path = f"/api/v1/tickets/{hold['reservationId']}/confirm"
     await sale.client.post(path, headers=queue_token(token))
     backends = await container.backends.async_()

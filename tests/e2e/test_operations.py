@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+import redis
 from dependency_injector import providers
 
 from entrypoints.backends import Backends, memory_backends
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import AppSettings
-from tests.e2e.support import serving
+from tests.e2e.support import ADMIN_KEY, TOKEN_SECRET, free_port, serving
 
 pytestmark = pytest.mark.anyio
 
@@ -41,11 +45,13 @@ async def test_a_running_process_is_live(client: httpx.AsyncClient) -> None:
     assert (response.status_code, response.json()) == (200, {"status": "alive"})
 
 
-async def test_the_embedded_backends_are_always_ready(client: httpx.AsyncClient) -> None:
+async def test_every_dependency_of_the_backend_is_ready(
+    client: httpx.AsyncClient, backend: str
+) -> None:
     response = await client.get("/health/ready")
 
     assert response.status_code == 200
-    assert response.json() == {"ready": True, "dependencies": {"memory": "up"}}
+    assert response.json() == {"ready": True, "dependencies": {backend: "up"}}
 
 
 async def redis_is_down() -> None:
@@ -57,15 +63,73 @@ async def backends_with_redis_down() -> AsyncIterator[Backends]:
     yield dataclasses.replace(backends, probes={**backends.probes, "redis": redis_is_down})
 
 
-async def test_readiness_names_the_dependency_that_is_down(settings: AppSettings) -> None:
+def settings_on(redis_url: str | None) -> AppSettings:
+    return AppSettings(
+        admin_key=ADMIN_KEY,
+        token_secret=TOKEN_SECRET,
+        redis_url=redis_url,
+        kafka_bootstrap=None,
+        database_url=None,
+        drivers=False,
+    )
+
+
+async def test_readiness_names_the_dependency_that_is_down() -> None:
     container = Container()
     container.backends.override(providers.Resource(backends_with_redis_down))
 
-    async with serving(create_app(settings, container)) as client:
+    async with serving(create_app(settings_on(None), container)) as client:
         response = await client.get("/health/ready")
 
     assert response.status_code == 503
     assert response.json() == {"ready": False, "dependencies": {"memory": "up", "redis": "down"}}
+
+
+@pytest.fixture
+def own_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A Redis server of this test's own on a free loopback port, so that it may stop it."""
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while not answers(url):
+            assert server.poll() is None, "redis-server exited"
+            assert time.monotonic() < deadline, "redis-server did not answer within 10 s"
+            time.sleep(0.05)
+        yield url, server
+    finally:
+        server.kill()
+        server.wait()
+
+
+def answers(url: str) -> bool:
+    client = redis.Redis.from_url(url)
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+    finally:
+        client.close()
+
+
+async def test_readiness_answers_503_naming_redis_once_redis_stops(
+    own_redis: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, server = own_redis
+    async with serving(create_app(settings_on(url))) as client:
+        up = await client.get("/health/ready")
+        server.kill()
+        await asyncio.to_thread(server.wait)
+        down = await client.get("/health/ready")
+
+    assert (up.status_code, up.json()) == (200, {"ready": True, "dependencies": {"redis": "up"}})
+    assert down.status_code == 503
+    assert down.json() == {"ready": False, "dependencies": {"redis": "down"}}
 
 
 async def test_metrics_are_prometheus_text(client: httpx.AsyncClient) -> None:

@@ -91,9 +91,11 @@ async def test_a_wrong_method_is_not_allowed(client: httpx.AsyncClient) -> None:
     "path", ["/api/v1/events", "/api/v1/queue/enter", "/api/v1/tickets/reserve"]
 )
 @pytest.mark.parametrize("body", [b"{", b'{"eventId": "show",}', b"\xff\xfe", b"null", b"[]"])
-async def test_malformed_json_is_a_validation_error(sale: Sale, path: str, body: bytes) -> None:
-    await sale.create_event(eventId="show")
-    token = (await sale.admitted("show", "ann"))["ann"]
+async def test_malformed_json_is_a_validation_error(
+    sale: Sale, path: str, body: bytes, show: str
+) -> None:
+    await sale.create_event(eventId=show)
+    token = (await sale.admitted(show, "ann"))["ann"]
     headers = {"Content-Type": "application/json", **ADMIN, **queue_token(token)}
 
     response = await sale.client.post(path, content=body, headers=headers)

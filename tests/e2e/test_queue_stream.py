@@ -32,16 +32,16 @@ async def leave(sale: Sale, token: str) -> None:
     assert response.status_code == 204
 
 
-async def test_a_waiting_user_follows_their_position_until_admitted(sale: Sale) -> None:
-    await sale.create_event(eventId="show", maxActiveUsers=1)
-    tokens = [(await sale.enter("show", f"user-{n}"))["token"] for n in range(3)]
-    await sale.tick("show")
+async def test_a_waiting_user_follows_their_position_until_admitted(sale: Sale, show: str) -> None:
+    await sale.create_event(eventId=show, maxActiveUsers=1)
+    tokens = [(await sale.enter(show, f"user-{n}"))["token"] for n in range(3)]
+    await sale.tick(show)
     stream = open_stream(sale, tokens[2])
     await asyncio.sleep(SETTLE)
 
     for ahead in tokens[:2]:
         await leave(sale, ahead)
-        await sale.tick("show")
+        await sale.tick(show)
         await asyncio.sleep(SETTLE)
 
     messages = sse_messages((await finished(stream)).text)
@@ -54,20 +54,20 @@ async def test_a_waiting_user_follows_their_position_until_admitted(sale: Sale) 
     assert messages[-1][1]["admissionExpiresAt"].endswith("Z")
 
 
-async def test_an_admitted_user_learns_it_at_once(sale: Sale) -> None:
-    await sale.create_event(eventId="show")
-    token = (await sale.admitted("show", "ann"))["ann"]
+async def test_an_admitted_user_learns_it_at_once(sale: Sale, show: str) -> None:
+    await sale.create_event(eventId=show)
+    token = (await sale.admitted(show, "ann"))["ann"]
 
     messages = sse_messages((await finished(open_stream(sale, token))).text)
 
     assert [event for event, _, _ in messages] == ["admitted"]
 
 
-async def test_the_waiting_hear_when_the_event_sells_out(sale: Sale) -> None:
-    await sale.create_event(eventId="show", totalSeats=1, maxActiveUsers=1)
-    buyer = (await sale.admitted("show", "ann"))["ann"]
-    waiting = (await sale.enter("show", "bob"))["token"]
-    hold = await sale.hold(buyer, "show")
+async def test_the_waiting_hear_when_the_event_sells_out(sale: Sale, show: str) -> None:
+    await sale.create_event(eventId=show, totalSeats=1, maxActiveUsers=1)
+    buyer = (await sale.admitted(show, "ann"))["ann"]
+    waiting = (await sale.enter(show, "bob"))["token"]
+    hold = await sale.hold(buyer, show)
     stream = open_stream(sale, waiting)
     await asyncio.sleep(SETTLE)
 
@@ -86,9 +86,9 @@ async def test_the_waiting_hear_when_the_event_sells_out(sale: Sale) -> None:
     ]
 
 
-async def test_a_user_who_leaves_sees_their_stream_end_as_expired(sale: Sale) -> None:
-    await sale.create_event(eventId="show", opensAt="2099-01-01T00:00:00Z")
-    token = (await sale.enter("show", "ann"))["token"]
+async def test_a_user_who_leaves_sees_their_stream_end_as_expired(sale: Sale, show: str) -> None:
+    await sale.create_event(eventId=show, opensAt="2099-01-01T00:00:00Z")
+    token = (await sale.enter(show, "ann"))["token"]
     stream = open_stream(sale, token)
     await asyncio.sleep(SETTLE)
 
@@ -98,9 +98,9 @@ async def test_a_user_who_leaves_sees_their_stream_end_as_expired(sale: Sale) ->
     assert [(event, data) for event, data, _ in messages][-1] == ("expired", {})
 
 
-async def test_an_ended_admission_streams_expired(sale: Sale) -> None:
-    await sale.create_event(eventId="show", admissionTtlSeconds=30)
-    token = (await sale.admitted("show", "ann"))["ann"]
+async def test_an_ended_admission_streams_expired(sale: Sale, show: str) -> None:
+    await sale.create_event(eventId=show, admissionTtlSeconds=30)
+    token = (await sale.admitted(show, "ann"))["ann"]
     sale.clock.advance(30_000)
 
     messages = sse_messages((await finished(open_stream(sale, token))).text)
@@ -108,9 +108,9 @@ async def test_an_ended_admission_streams_expired(sale: Sale) -> None:
     assert [(event, data) for event, data, _ in messages] == [("expired", {})]
 
 
-async def test_a_stream_needs_a_valid_token_with_a_place(sale: Sale) -> None:
-    await sale.create_event(eventId="show")
-    token = (await sale.enter("show", "ann"))["token"]
+async def test_a_stream_needs_a_valid_token_with_a_place(sale: Sale, show: str) -> None:
+    await sale.create_event(eventId=show)
+    token = (await sale.enter(show, "ann"))["token"]
     await leave(sale, token)
 
     for params in ({}, {"token": "forged"}, {"token": token}):

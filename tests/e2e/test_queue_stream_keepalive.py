@@ -20,10 +20,12 @@ def settings(settings: AppSettings) -> AppSettings:
     return settings.model_copy(update={"stream_keepalive_seconds": 0.05})
 
 
-async def test_a_quiet_stream_repeats_the_position_with_a_fresh_estimate(sale: Sale) -> None:
+async def test_a_quiet_stream_repeats_the_position_with_a_fresh_estimate(
+    sale: Sale, show: str
+) -> None:
     opens_at = to_datetime(sale.clock.now_ms() + 60_000)
-    await sale.create_event(eventId="show", opensAt=opens_at.isoformat())
-    token = (await sale.enter("show", "ann"))["token"]
+    await sale.create_event(eventId=show, opensAt=opens_at.isoformat())
+    token = (await sale.enter(show, "ann"))["token"]
     stream = open_stream(sale, token)
     await asyncio.sleep(0.2)
     sale.clock.advance(30_000)

@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.e2e.support import TOKEN_SECRET, Sale, assert_problem, queue_token
+from tests.e2e.support import TOKEN_SECRET, Sale, assert_problem, queue_token, unique_event_id
 
 pytestmark = pytest.mark.anyio
 
@@ -71,10 +71,10 @@ ROUTES: dict[str, Call] = {
     ["missing", "empty", "garbage", "tampered", "forged", "expired", "unsigned", "no-audience"],
 )
 async def test_every_route_refuses_a_token_that_is_not_the_servers_own(
-    sale: Sale, route: str, kind: str
+    sale: Sale, route: str, kind: str, show: str
 ) -> None:
-    await sale.create_event(eventId="show")
-    valid = (await sale.admitted("show", "ann"))["ann"]
+    await sale.create_event(eventId=show)
+    valid = (await sale.admitted(show, "ann"))["ann"]
     token = bad_tokens(valid)[kind]
     headers = {} if token is None else queue_token(token)
 
@@ -83,23 +83,24 @@ async def test_every_route_refuses_a_token_that_is_not_the_servers_own(
     assert_problem(response, 401, "invalid_token")
 
 
-async def test_a_token_cannot_reserve_at_another_event(sale: Sale) -> None:
-    await sale.create_event(eventId="show")
-    await sale.create_event(eventId="other-show")
-    token = (await sale.admitted("show", "ann"))["ann"]
-    await sale.admitted("other-show", "ann")
+async def test_a_token_cannot_reserve_at_another_event(sale: Sale, show: str) -> None:
+    other = unique_event_id("other-show")
+    await sale.create_event(eventId=show)
+    await sale.create_event(eventId=other)
+    token = (await sale.admitted(show, "ann"))["ann"]
+    await sale.admitted(other, "ann")
 
-    response = await sale.reserve(token, "other-show")
+    response = await sale.reserve(token, other)
 
     assert_problem(response, 401, "invalid_token")
-    assert (await sale.event("other-show"))["stats"]["pendingSeats"] == 0
+    assert (await sale.event(other))["stats"]["pendingSeats"] == 0
 
 
-async def test_a_token_names_its_event_and_user_and_lasts_48_hours(sale: Sale) -> None:
-    await sale.create_event(eventId="show")
+async def test_a_token_names_its_event_and_user_and_lasts_48_hours(sale: Sale, show: str) -> None:
+    await sale.create_event(eventId=show)
 
-    token = (await sale.enter("show", "ann"))["token"]
+    token = (await sale.enter(show, "ann"))["token"]
 
     payload = jwt.decode(token, TOKEN_SECRET, algorithms=["HS256"], audience=AUDIENCE)
-    assert (payload["evt"], payload["sub"]) == ("show", "ann")
+    assert (payload["evt"], payload["sub"]) == (show, "ann")
     assert payload["exp"] - payload["iat"] == 48 * 3600

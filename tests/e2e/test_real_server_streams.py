@@ -1,4 +1,7 @@
-"""A real ``ticketing serve`` process holds a crowd of position streams and admits them all."""
+"""A real ``ticketing serve`` process holds a crowd of position streams and admits them all.
+
+The server runs on the embedded backends whatever the environment sets: this is about the
+server holding streams (tests/stack runs real processes on the real stack)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import json
 import os
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,21 +21,21 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.support import ADMIN, ADMIN_KEY, TOKEN_SECRET
+from tests.e2e.support import (
+    ADMIN,
+    ADMIN_KEY,
+    BACKEND_VARIABLES,
+    LOOPBACK,
+    TOKEN_SECRET,
+    free_port,
+)
 
 pytestmark = pytest.mark.anyio
 
 STREAMS = 1_000
 OPENS_IN = timedelta(seconds=6)
 """Time to enter everybody and open every stream before the sale opens."""
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
+HOST = LOOPBACK
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ def server(tmp_path: Path, open_files_limit: None) -> Iterator[str]:
     port = free_port()
     log = (tmp_path / "server.log").open("w")
     environment = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name not in BACKEND_VARIABLES},
         "TICKETING_ADMIN_KEY": ADMIN_KEY,
         "TICKETING_TOKEN_SECRET": TOKEN_SECRET,
         "TICKETING_HOST": HOST,

@@ -21,13 +21,13 @@ from adapters.kafka import KafkaConfig, ensure_topics
 from adapters.postgres import Pool, PostgresReservationRepository, migrate, open_pool
 from entrypoints.stack_settings import StackSettings
 
-SERVICES_HINT = 'start them with: eval "$(scripts/services.sh up postgres kafka)"'
+SERVICES_HINT = 'start them with: eval "$(scripts/services.sh up all)"'
 
 
 def required_env(name: str) -> str:
     value = os.environ.get(name)
     if not value:
-        pytest.fail(f"{name} is not set; these tests need the real stack ({SERVICES_HINT})")
+        pytest.fail(f"{name} is not set; these tests need the services ({SERVICES_HINT})")
     return value
 
 

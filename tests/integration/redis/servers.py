@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import pytest
@@ -18,6 +18,7 @@ import redis
 import redis.cluster
 
 from adapters.redis import RedisHotState, open_redis_hot_state
+from adapters.redis.client import RedisClient
 from adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
 from ticketing_core.testing import HotState
 
@@ -64,10 +65,15 @@ def as_harness_state(state: RedisHotState) -> HotState:
 
 async def forget_test_events(state: RedisHotState) -> None:
     """Deletes every key of the events the tests created (each has its own id)."""
-    for event_id in await state.catalog.event_ids():
-        if TEST_EVENT_ID.match(event_id):
-            await state.client.delete(*(event_key(event_id, name) for name in KEY_NAMES))
-            await state.client.zrem(EVENTS_KEY, event_id)
+    test_events = [e for e in await state.catalog.event_ids() if TEST_EVENT_ID.match(e)]
+    await forget_events(state.client, test_events)
+
+
+async def forget_events(client: RedisClient, event_ids: Iterable[str]) -> None:
+    """Redis loses everything it knew about these events (keys and registry entry)."""
+    for event_id in event_ids:
+        await client.delete(*(event_key(event_id, name) for name in KEY_NAMES))
+        await client.zrem(EVENTS_KEY, event_id)
 
 
 Opener = Callable[[], Awaitable[RedisHotState]]
