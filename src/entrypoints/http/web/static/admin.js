@@ -1,0 +1,199 @@
+// The operator's page: create a sale with every setting, and watch one sale live.
+
+import {
+  $, call, clearNotice, duration, loadSession, localTime, notify, saveSession, showScreen,
+} from "./api.js";
+
+const SESSION_KEY = "ticketing.operator";
+const POLL_MS = 1_000;
+const WINDOW_MS = 120_000; // the chart shows the last two minutes
+const SERIES = [
+  ["sold", (stats) => stats.confirmedSeats],
+  ["held", (stats) => stats.pendingSeats],
+  ["admitted", (stats) => stats.activeUsers],
+  ["waiting", (stats) => stats.waitingUsers],
+];
+
+const session = loadSession(SESSION_KEY, { adminKey: null, watched: null });
+let watching = null; // the sale being polled
+let samples = []; // {at, stats} of that sale within the chart's window, oldest first
+let pollTimer = null;
+
+function save() {
+  saveSession(SESSION_KEY, session);
+}
+
+function showLogin() {
+  $("forget-key").hidden = true;
+  showScreen("login");
+}
+
+function showConsole() {
+  $("forget-key").hidden = false;
+  showScreen("console");
+  loadList();
+}
+
+// ---------------------------------------------------------------- creating a sale
+
+async function create() {
+  const body = {};
+  for (const input of $("create-form").elements) {
+    const value = input.name ? input.value.trim() : "";
+    // Left empty: the server's default (a generated id, opening now).
+    if (value !== "") body[input.name] = input.type === "number" ? Number(value) : value;
+  }
+  // datetime-local is a wall-clock time without a zone; the API wants an RFC 3339 moment.
+  if (body.opensAt) body.opensAt = new Date(body.opensAt).toISOString();
+  const answer = await call("POST", "/api/v1/events", { adminKey: session.adminKey, body });
+  if (!answer.ok) {
+    if (answer.problem.code === "unauthorized") {
+      session.adminKey = null;
+      save();
+      showLogin();
+      notify("bad", "The admin key was refused: enter it again.", answer.problem.detail);
+    } else {
+      notify("bad", `Not created: ${answer.problem.title}.`, answer.problem.detail);
+    }
+    return;
+  }
+  const sale = answer.data;
+  notify("good", `Created “${sale.name}” (${sale.eventId}).`, `Buyers find it at ${location.origin}/`);
+  session.watched = sale.eventId;
+  save();
+  await loadList();
+}
+
+// ---------------------------------------------------------------- watching a sale
+
+async function loadList() {
+  const answer = await call("GET", "/api/v1/events");
+  if (!answer.ok) {
+    notify("warn", "Could not load the sales.", answer.problem.detail);
+    return;
+  }
+  const sales = answer.data.slice().reverse(); // newest first
+  $("watched").replaceChildren(
+    ...sales.map((sale) => new Option(`${sale.name} (${sale.eventId})`, sale.eventId)),
+  );
+  $("nothing").hidden = sales.length > 0;
+  const known = sales.find((sale) => sale.eventId === session.watched) ?? sales[0];
+  if (known) $("watched").value = known.eventId;
+  watch(known?.eventId ?? null);
+}
+
+function watch(eventId) {
+  if (eventId === watching) return;
+  clearTimeout(pollTimer);
+  watching = eventId;
+  samples = [];
+  session.watched = eventId;
+  save();
+  $("board").hidden = eventId === null;
+  if (eventId !== null) poll(eventId);
+}
+
+// One request at a time, the next a second after the last answer: a slow server is never
+// sent a pile of them.
+async function poll(eventId) {
+  const answer = await call("GET", `/api/v1/events/${encodeURIComponent(eventId)}`);
+  if (eventId !== watching) return; // the operator switched sales meanwhile
+  if (answer.ok) {
+    const now = Date.now();
+    samples.push({ at: now, stats: answer.data.stats });
+    samples = samples.filter((sample) => sample.at > now - WINDOW_MS);
+    show(answer.data);
+    $("freshness").textContent = `Updated every second; last at ${new Date(now).toLocaleTimeString()}.`;
+  } else {
+    $("freshness").textContent = `Not updated: ${answer.problem.detail}. Trying again every second.`;
+  }
+  pollTimer = setTimeout(() => poll(eventId), POLL_MS);
+}
+
+function show(sale) {
+  const { stats } = sale;
+  $("remaining").textContent = `${stats.remainingSeats} / ${sale.totalSeats}`;
+  $("waiting").textContent = stats.waitingUsers;
+  $("admitted").textContent = stats.activeUsers;
+  $("pending").textContent = stats.pendingSeats;
+  $("confirmed").textContent = stats.confirmedSeats;
+  $("settings").textContent = `${sale.eventId} · up to ${sale.maxPerUser} per buyer · `
+    + `opens ${localTime(sale.opensAt)} · admits ${sale.admissionRatePerSecond}/s, at most `
+    + `${sale.maxActiveUsers} at once · turns last ${duration(sale.admissionTtlSeconds)}, `
+    + `holds ${duration(sale.holdTtlSeconds)}`;
+  drawChart();
+}
+
+// ---------------------------------------------------------------- the chart (inline SVG)
+
+const SVG = "http://www.w3.org/2000/svg";
+const WIDTH = 640;
+const HEIGHT = 220;
+const LEFT = 44;
+const RIGHT = 10;
+const TOP = 10;
+const BOTTOM = 24;
+
+function svg(name, attributes, text) {
+  const node = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// The smallest 1, 2 or 5 times a power of ten at or above n: round numbers on the axis.
+function roundUp(n) {
+  const power = 10 ** Math.floor(Math.log10(n));
+  return [1, 2, 5, 10].map((step) => step * power).find((top) => top >= n);
+}
+
+function drawChart() {
+  const now = Date.now();
+  const values = samples.flatMap(({ stats }) => SERIES.map(([, pick]) => pick(stats)));
+  const top = roundUp(Math.max(1, ...values));
+  const x = (at) => LEFT + (1 - (now - at) / WINDOW_MS) * (WIDTH - LEFT - RIGHT);
+  const y = (value) => TOP + (1 - value / top) * (HEIGHT - TOP - BOTTOM);
+  const nodes = [];
+  for (const value of new Set([0, Math.round(top / 2), top])) {
+    nodes.push(svg("line", { class: "grid", x1: LEFT, x2: WIDTH - RIGHT, y1: y(value), y2: y(value) }));
+    nodes.push(svg("text", { x: LEFT - 6, y: y(value) + 4, "text-anchor": "end" }, value));
+  }
+  const bottom = HEIGHT - 6;
+  nodes.push(svg("text", { x: LEFT, y: bottom }, "2 min ago"));
+  nodes.push(svg("text", { x: (LEFT + WIDTH - RIGHT) / 2, y: bottom, "text-anchor": "middle" }, "1 min ago"));
+  nodes.push(svg("text", { x: WIDTH - RIGHT, y: bottom, "text-anchor": "end" }, "now"));
+  for (const [name, pick] of SERIES) {
+    const points = samples.map(({ at, stats }) => `${x(at).toFixed(1)},${y(pick(stats)).toFixed(1)}`);
+    nodes.push(svg("polyline", { class: name, points: points.join(" ") }));
+  }
+  $("chart").replaceChildren(...nodes);
+}
+
+// ---------------------------------------------------------------- start
+
+$("key-form").addEventListener("submit", (submitted) => {
+  submitted.preventDefault();
+  session.adminKey = $("admin-key").value.trim();
+  save();
+  notify("info", "Key kept for this tab.", "The server checks it when you create a sale.");
+  showConsole();
+});
+$("forget-key").addEventListener("click", () => {
+  session.adminKey = null;
+  save();
+  clearNotice();
+  showLogin();
+});
+$("create-form").addEventListener("submit", async (submitted) => {
+  submitted.preventDefault();
+  $("create").disabled = true;
+  try {
+    await create();
+  } finally {
+    $("create").disabled = false;
+  }
+});
+$("watched").addEventListener("change", () => watch($("watched").value));
+$("reload-list").addEventListener("click", loadList);
+if (session.adminKey) showConsole();
+else showLogin();

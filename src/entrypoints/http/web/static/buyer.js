@@ -1,0 +1,438 @@
+// The buyer's page: pick a sale, wait in line (live over SSE), reserve, confirm or cancel.
+// Every step is driven by what the server says; the page only remembers, in session storage,
+// what it needs to pick up where it was after a reload: the queue token and an open hold.
+
+import {
+  $, call, clearNotice, clock, duration, loadSession, localTime, notify, randomId, saveSession,
+  secondsUntil, showScreen,
+} from "./api.js";
+
+const SESSION_KEY = "ticketing.buyer";
+const LIST_REFRESH_MS = 5_000;
+const RETRY_MS = 3_000;
+
+const state = loadSession(SESSION_KEY, {
+  userId: "",
+  eventId: null,
+  token: null,
+  holdId: null,
+  reserve: null, // {key, quantity} of a reserve whose answer has not arrived yet
+});
+let event = null; // settings of the chosen sale (name, maxPerUser, rates)
+let stream = null; // the EventSource while waiting in line
+let countdownTimer = null;
+let listTimer = null;
+
+// What each refusal means for the buyer; the server's own `detail` is shown beneath.
+const PLAIN = {
+  sold_out: "Sold out: no seat is free right now. Seats come back when a buyer cancels or a "
+    + "hold runs out, so try again in a moment.",
+  insufficient_seats: "Not that many seats are left: ask for fewer.",
+  limit_exceeded: "You already have the most seats one buyer may have.",
+  not_admitted: "It is not your turn (any more): enter the queue again to buy.",
+  hold_expired: "Too late: your hold ran out and its seats went back on sale.",
+  invalid_state: "This reservation can no longer change.",
+  reservation_not_found: "This reservation is not known (any more).",
+  invalid_token: "Your place in the queue is gone: enter the queue again.",
+  event_not_found: "This sale does not exist (any more).",
+  validation_error: "That was not accepted.",
+  network: "No connection to the server.",
+};
+
+function explain(problem) {
+  const kind = problem.code === "sold_out" || problem.code === "network" ? "warn" : "bad";
+  notify(kind, PLAIN[problem.code] ?? problem.title, problem.detail);
+}
+
+function save() {
+  saveSession(SESSION_KEY, state);
+}
+
+function forget() {
+  Object.assign(state, { eventId: null, token: null, holdId: null, reserve: null });
+  save();
+}
+
+// Stops whatever the previous screen had running: the stream, a countdown, the list refresh.
+function quiet() {
+  if (stream) stream.close();
+  stream = null;
+  clearInterval(countdownTimer);
+  clearInterval(listTimer);
+}
+
+async function withBusy(button, work) {
+  button.disabled = true;
+  try {
+    await work();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function seats(n) {
+  return n === 1 ? "1 seat" : `${n} seats`;
+}
+
+// ---------------------------------------------------------------- picking a sale
+
+function showPick() {
+  quiet();
+  showScreen("pick");
+  refreshEvents();
+  listTimer = setInterval(refreshEvents, LIST_REFRESH_MS);
+}
+
+async function refreshEvents() {
+  const answer = await call("GET", "/api/v1/events");
+  if (!answer.ok) {
+    explain(answer.problem);
+    return;
+  }
+  const newestFirst = answer.data.slice().reverse();
+  $("events").replaceChildren(...newestFirst.map(eventCard));
+  $("no-events").hidden = newestFirst.length > 0;
+}
+
+function eventCard(sale) {
+  const card = $("event-card").content.firstElementChild.cloneNode(true);
+  const { remainingSeats, pendingSeats, waitingUsers } = sale.stats;
+  const opensIn = secondsUntil(sale.opensAt);
+  // As the server sees it: sold out only when no seat is left and no hold can bring one back.
+  const soldOut = remainingSeats === 0 && pendingSeats === 0;
+  const [label, tone] = soldOut ? ["Sold out", "gone"]
+    : opensIn > 0 ? ["Opens soon", "soon"]
+    : remainingSeats === 0 ? ["All held", "soon"]
+    : ["On sale", ""];
+  card.querySelector(".name").textContent = sale.name;
+  const badge = card.querySelector(".badge");
+  badge.textContent = label;
+  badge.className = `badge ${tone}`;
+  card.querySelector(".seats").textContent = `${remainingSeats} of ${sale.totalSeats} seats left`
+    + (pendingSeats ? ` (${pendingSeats} held by buyers now)` : "")
+    + ` · up to ${sale.maxPerUser} per buyer`;
+  card.querySelector(".when").textContent = (opensIn > 0 ? "Opens " : "Opened ")
+    + localTime(sale.opensAt) + (waitingUsers ? ` · ${waitingUsers} in line` : "");
+  const join = card.querySelector(".join");
+  join.setAttribute("aria-label", `Join the queue for ${sale.name}`);
+  join.addEventListener("click", () => withBusy(join, () => joinSale(sale.eventId)));
+  return card;
+}
+
+async function joinSale(eventId) {
+  const input = $("user-id");
+  if (!input.reportValidity()) return;
+  state.userId = input.value.trim();
+  save();
+  showWho();
+  await enter(eventId);
+}
+
+// Entering again is how a buyer comes back: the server keeps the place of one who still
+// waits or is admitted, and starts a new place at the back for one whose turn ended.
+async function enter(eventId) {
+  clearNotice();
+  const answer = await call("POST", "/api/v1/queue/enter", {
+    body: { eventId, userId: state.userId },
+  });
+  if (!answer.ok) {
+    explain(answer.problem);
+    return;
+  }
+  Object.assign(state, { eventId, token: answer.data.token, holdId: null, reserve: null });
+  save();
+  if (await loadEvent()) route(answer.data);
+}
+
+async function loadEvent() {
+  const answer = await call("GET", `/api/v1/events/${encodeURIComponent(state.eventId)}`);
+  if (!answer.ok) {
+    explain(answer.problem);
+    if (answer.problem.code === "event_not_found") {
+      forget();
+      showPick();
+    }
+    return false;
+  }
+  event = answer.data;
+  for (const heading of document.querySelectorAll(".event-name")) heading.textContent = event.name;
+  return true;
+}
+
+// ---------------------------------------------------------------- where the buyer stands
+
+// The status answer decides the screen, whatever led here (entering, the stream's outcome,
+// a refusal, a reload).
+function route(ticket) {
+  quiet();
+  switch (ticket.status) {
+    case "WAITING":
+      showWaiting(ticket);
+      follow();
+      break;
+    case "ADMITTED":
+      showShop(ticket.admissionExpiresAt);
+      break;
+    case "COMPLETED":
+      finish(`Your turn is over: you reached the limit of ${seats(event.maxPerUser)} per buyer. `
+        + "If you cancelled, enter the queue again to buy again.");
+      break;
+    case "EXPIRED":
+      finish("Your turn ran out. Enter the queue again to get a new place in line.");
+      break;
+    case "SOLD_OUT":
+      finish("Sold out: every seat is sold. Seats come back if a buyer cancels or a hold runs "
+        + "out, so you can try again.", "Try again");
+      break;
+  }
+}
+
+async function refresh() {
+  const answer = await call("GET", "/api/v1/queue/status", { token: state.token });
+  if (answer.ok) {
+    route(answer.data);
+  } else if (answer.problem.code === "network") {
+    explain(answer.problem);
+    setTimeout(refresh, RETRY_MS);
+  } else {
+    explain(answer.problem);
+    forget();
+    showPick();
+  }
+}
+
+function finish(text, again = "Enter the queue again") {
+  $("done-text").textContent = text;
+  $("again").textContent = again;
+  showScreen("done");
+}
+
+// ---------------------------------------------------------------- waiting in line
+
+function showWaiting(ticket) {
+  showScreen("waiting");
+  showPosition(ticket);
+  const opensIn = secondsUntil(event.opensAt);
+  $("wait-basis").textContent = `Buyers are let in at up to ${event.admissionRatePerSecond} `
+    + "per second, in the order they came"
+    + (opensIn > 0 ? `, from ${localTime(event.opensAt)}.` : ".");
+}
+
+function showPosition({ position, estimatedWaitSeconds }) {
+  $("position").textContent = position;
+  $("wait").textContent = estimatedWaitSeconds > 0
+    ? `about ${duration(estimatedWaitSeconds)}`
+    : "any moment now";
+}
+
+function showLink(live) {
+  $("link").className = `small ${live ? "live" : "offline"}`;
+  $("link").textContent = live ? "Live: your place updates as the line moves."
+    : "Connection lost: reconnecting…";
+}
+
+function follow() {
+  const source = new EventSource(
+    `/api/v1/queue/stream?token=${encodeURIComponent(state.token)}`,
+  );
+  stream = source;
+  source.addEventListener("open", () => showLink(true));
+  source.addEventListener("position", (message) => showPosition(JSON.parse(message.data)));
+  // The stream ends after its outcome. Close it at once (or EventSource would reconnect to a
+  // stream with nothing more to say) and let the status tell the whole story.
+  for (const outcome of ["admitted", "sold_out", "expired"]) {
+    source.addEventListener(outcome, () => {
+      quiet();
+      refresh();
+    });
+  }
+  source.addEventListener("error", () => {
+    if (source !== stream) return;
+    showLink(false);
+    recheck(source);
+  });
+}
+
+// After a dropped or refused stream: the line may have moved on while it was down.
+async function recheck(source) {
+  const answer = await call("GET", "/api/v1/queue/status", { token: state.token });
+  if (source !== stream) return; // something else took over meanwhile
+  if (answer.ok && answer.data.status !== "WAITING") {
+    route(answer.data);
+    return;
+  }
+  if (answer.ok) {
+    showPosition(answer.data);
+  } else if (answer.problem.code !== "network") {
+    explain(answer.problem);
+    forget();
+    showPick();
+    return;
+  }
+  // EventSource reconnects by itself after a drop, but not after a refused connection (an
+  // error status): then it is CLOSED, and a new one is opened here.
+  if (source.readyState === EventSource.CLOSED) {
+    setTimeout(() => {
+      if (source === stream) follow();
+    }, RETRY_MS);
+  }
+}
+
+async function leave() {
+  await call("DELETE", "/api/v1/queue", { token: state.token });
+  forget();
+  notify("info", "You left the queue.");
+  showPick();
+}
+
+// ---------------------------------------------------------------- reserving
+
+function showShop(admissionExpiresAt) {
+  const select = $("quantity");
+  const chosen = select.value;
+  const options = Array.from({ length: event.maxPerUser }, (_, i) => new Option(seats(i + 1), i + 1));
+  select.replaceChildren(...options);
+  if (chosen && Number(chosen) <= event.maxPerUser) select.value = chosen;
+  $("quantity-hint").textContent = `1 to ${event.maxPerUser} per buyer, all or nothing. `
+    + `A hold keeps them for ${duration(event.holdTtlSeconds)} until you confirm.`;
+  $("reserve").textContent = "Reserve";
+  showScreen("shop");
+  countdown("admission-clock", admissionExpiresAt, refresh);
+}
+
+function countdown(id, until, onEnd) {
+  clearInterval(countdownTimer);
+  const tick = () => {
+    const left = secondsUntil(until);
+    $(id).textContent = clock(left);
+    if (left <= 0) {
+      clearInterval(countdownTimer);
+      onEnd();
+    }
+  };
+  tick();
+  // A few ticks a second, so that the display never skips a second.
+  countdownTimer = setInterval(tick, 250);
+}
+
+async function reserve(quantity) {
+  clearNotice();
+  // The key is saved before the request goes out: if its answer is lost (a reload, a dropped
+  // connection), sending the same key again answers the same hold instead of a second one.
+  state.reserve = { key: state.reserve?.key ?? randomId(), quantity };
+  save();
+  const answer = await call("POST", "/api/v1/tickets/reserve", {
+    token: state.token,
+    idempotencyKey: state.reserve.key,
+    body: { eventId: state.eventId, quantity: state.reserve.quantity },
+  });
+  if (!answer.ok && answer.problem.code === "network") {
+    explain(answer.problem);
+    return;
+  }
+  state.reserve = null;
+  save();
+  if (answer.ok) {
+    showHold(answer.data);
+    return;
+  }
+  explain(answer.problem);
+  await refresh();
+  // Still admitted, and seats may come back: the same button is the way to try again.
+  const retry = ["sold_out", "insufficient_seats"].includes(answer.problem.code);
+  if (retry && !$("shop").hidden) $("reserve").textContent = "Try again";
+}
+
+function showHold(hold) {
+  quiet();
+  state.holdId = hold.reservationId;
+  save();
+  $("hold-seats").textContent = seats(hold.quantity);
+  $("hold-id").textContent = hold.reservationId;
+  showScreen("hold");
+  countdown("hold-clock", hold.expiresAt, holdRanOut);
+}
+
+// The server expires holds on its own schedule; ask until it has.
+async function holdRanOut() {
+  const answer = await call("GET", `/api/v1/tickets/${encodeURIComponent(state.holdId)}`, {
+    token: state.token,
+  });
+  if (answer.ok && answer.data.status === "PENDING") {
+    setTimeout(holdRanOut, 1_000);
+    return;
+  }
+  state.holdId = null;
+  save();
+  notify("warn", "Your hold ran out: its seats went back on sale.");
+  await refresh();
+}
+
+async function settle(action) {
+  clearNotice();
+  const answer = await call(
+    "POST",
+    `/api/v1/tickets/${encodeURIComponent(state.holdId)}/${action}`,
+    { token: state.token },
+  );
+  if (!answer.ok && answer.problem.code === "network") {
+    explain(answer.problem); // stay on the hold: pressing again is safe
+    return;
+  }
+  state.holdId = null;
+  save();
+  if (answer.ok && action === "confirm") {
+    const n = answer.data.quantity;
+    notify("good", `Confirmed: ${seats(n)} ${n === 1 ? "is" : "are"} yours.`,
+      `Reservation ${answer.data.reservationId}`);
+  } else if (answer.ok) {
+    notify("info", `Cancelled: ${seats(answer.data.quantity)} went back on sale.`);
+  } else {
+    explain(answer.problem);
+  }
+  // Still admitted below the limit: reserve more; otherwise the turn is over.
+  await refresh();
+}
+
+// ---------------------------------------------------------------- start
+
+function showWho() {
+  $("who").textContent = state.userId ? `You: ${state.userId}` : "";
+}
+
+async function resume() {
+  if (!(await loadEvent())) return;
+  await refresh();
+  if (state.reserve) {
+    await reserve(state.reserve.quantity);
+  } else if (state.holdId) {
+    const answer = await call("GET", `/api/v1/tickets/${encodeURIComponent(state.holdId)}`, {
+      token: state.token,
+    });
+    if (answer.ok && answer.data.status === "PENDING") {
+      showHold(answer.data);
+    } else {
+      state.holdId = null;
+      save();
+    }
+  }
+}
+
+$("user-id").value = state.userId;
+$("identity").addEventListener("submit", (submitted) => submitted.preventDefault());
+$("leave").addEventListener("click", () => withBusy($("leave"), leave));
+$("reserve-form").addEventListener("submit", (submitted) => {
+  submitted.preventDefault();
+  withBusy($("reserve"), () => reserve(Number($("quantity").value)));
+});
+$("confirm").addEventListener("click", () => withBusy($("confirm"), () => settle("confirm")));
+$("cancel").addEventListener("click", () => withBusy($("cancel"), () => settle("cancel")));
+$("again").addEventListener("click", () => withBusy($("again"), () => enter(state.eventId)));
+$("other").addEventListener("click", () => {
+  clearNotice();
+  forget();
+  showPick();
+});
+showWho();
+if (state.token) resume();
+else showPick();
