@@ -17,6 +17,7 @@ from entrypoints.http.dependencies import dependencies
 from entrypoints.http.lifespan import lifespan
 from entrypoints.http.openapi import openapi_config
 from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.web import web_client
 from entrypoints.settings import AppSettings
 
 
@@ -32,6 +33,7 @@ def create_app(settings: AppSettings | None = None, container: Container | None 
             TicketsController,
             HealthController,
             MetricsController,
+            web_client(),
         ],
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
