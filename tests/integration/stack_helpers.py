@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 from confluent_kafka import Consumer, ConsumerGroupState, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
@@ -115,9 +116,9 @@ def unconsumed(bootstrap: str, group: str, topic: str) -> int:
         consumer.close()
 
 
-def worker_process(settings: StackSettings) -> subprocess.Popen[bytes]:
-    """``ticketing worker`` as its own process, configured like ``settings`` says."""
-    environment = {
+def stack_environment(settings: StackSettings) -> dict[str, str]:
+    """The environment of a process of the real stack configured like ``settings`` says."""
+    return {
         **os.environ,
         "TICKETING_DATABASE_URL": settings.database_url,
         "TICKETING_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
@@ -126,8 +127,37 @@ def worker_process(settings: StackSettings) -> subprocess.Popen[bytes]:
         "TICKETING_KAFKA_GROUP": settings.kafka_group,
         "TICKETING_WORKER_BATCH_SIZE": str(settings.worker_batch_size),
     }
-    ticketing = Path(sys.executable).with_name("ticketing")
-    return subprocess.Popen([str(ticketing), "worker"], env=environment, stdout=subprocess.DEVNULL)
+
+
+def ticketing_command(*arguments: str) -> list[str]:
+    """The ``ticketing`` command line of this virtualenv."""
+    return [str(Path(sys.executable).with_name("ticketing")), *arguments]
+
+
+def worker_process(
+    settings: StackSettings, log: IO[bytes] | None = None
+) -> subprocess.Popen[bytes]:
+    """``ticketing worker`` as its own process, configured like ``settings`` says; its output
+    goes to ``log`` when given."""
+    return subprocess.Popen(
+        ticketing_command("worker"),
+        env=stack_environment(settings),
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log else None,
+    )
+
+
+SERVICES = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
+
+
+def services(action: str, service: str) -> None:
+    """Blocking: ``scripts/services.sh ACTION SERVICE`` (``up`` / ``down``), which must succeed.
+
+    These are the shared services: other tests using them at that moment see it too."""
+    done = subprocess.run(
+        [str(SERVICES), action, service], check=False, capture_output=True, text=True
+    )
+    assert done.returncode == 0, f"services.sh {action} {service} failed:\n{done.stderr[-3000:]}"
 
 
 def group_members_with_partitions(bootstrap: str, group: str) -> int:

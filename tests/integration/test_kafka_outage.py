@@ -8,10 +8,8 @@ at the same moment see the outage too.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -20,23 +18,15 @@ from adapters.memory import MemoryOutbox, memory_ticketing
 from adapters.postgres import PostgresReservationRepository
 from entrypoints.stack_settings import StackSettings
 from entrypoints.worker import run_worker
-from tests.integration.stack_helpers import eventually
+from tests.integration.stack_helpers import eventually, services
 from ticketing_core.model import Reservation
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.settings import EventSettings
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
 
-SERVICES = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
 OUTAGE_SECONDS = 10
 EVENT = "outage-sale"
-
-
-def services(action: str) -> None:
-    done = subprocess.run(
-        [str(SERVICES), action, "kafka"], check=False, capture_output=True, text=True
-    )
-    assert done.returncode == 0, f"services.sh {action} kafka failed:\n{done.stderr[-3000:]}"
 
 
 class Shop:
@@ -113,11 +103,11 @@ async def test_a_ten_second_broker_outage_under_load_loses_nothing(
     worker = asyncio.create_task(run_worker(stack_settings, stop_worker))
     try:
         await asyncio.sleep(2)
-        await asyncio.to_thread(services, "down")
+        await asyncio.to_thread(services, "down", "kafka")
         sold_before_outage = len(shop.sold)
         await asyncio.sleep(OUTAGE_SECONDS)
         sold_during_outage = len(shop.sold) - sold_before_outage
-        await asyncio.to_thread(services, "up")
+        await asyncio.to_thread(services, "up", "kafka")
         await asyncio.sleep(2)
         stop_selling.set()
 
@@ -133,7 +123,8 @@ async def test_a_ten_second_broker_outage_under_load_loses_nothing(
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.wait_for(worker, 60)
         await bus.close()
-        await asyncio.to_thread(services, "up")  # whatever happened, leave the broker running
+        # Whatever happened, leave the broker running.
+        await asyncio.to_thread(services, "up", "kafka")
 
     assert sold_during_outage > 0, "buyers kept buying while Kafka was down"
     assert relaying.failures > 0, "publishing failed during the outage and the relay retried"

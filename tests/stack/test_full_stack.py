@@ -1,0 +1,97 @@
+"""A whole sale on the real stack, over HTTP: an API process and a worker process on Redis,
+Kafka and PostgreSQL. What buyers were told is what PostgreSQL ends up holding."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.e2e.support import unique_event_id
+from tests.integration.redis.servers import forget_events
+from tests.integration.stack_helpers import eventually
+from tests.stack.support import Shop, Stack, assert_seats_add_up, stored
+
+pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+
+SEATS = 100
+BUYERS = 300
+HOLD_SECONDS = 12
+"""Long enough to confirm and cancel before it runs out, short enough to watch it expire."""
+
+
+async def buy_one(shop: Shop, event_id: str, n: int) -> tuple[str, Any]:
+    """Enters, waits for admission (every tenth buyer on the position stream, the others by
+    polling the status), reserves one seat; answers the token and the reserve response."""
+    token = await shop.enter(event_id, f"buyer-{n}")
+    if n % 10 == 0:
+        await shop.admitted_by_stream(token)
+    else:
+        await shop.admitted(token)
+    return token, await shop.reserve(token, event_id)
+
+
+async def test_300_buyers_for_100_seats_leave_exactly_the_100_holds_and_their_fates_in_postgres(
+    stack: Stack, shop: Shop
+) -> None:
+    event_id = unique_event_id("full-stack")
+    await shop.create_event(
+        event_id,
+        totalSeats=SEATS,
+        maxActiveUsers=BUYERS,
+        admissionRatePerSecond=1_000,
+        holdTtlSeconds=HOLD_SECONDS,
+    )
+    assert await stack.record.event(event_id) is not None, "recorded before it went on sale"
+
+    bought = await asyncio.gather(*(buy_one(shop, event_id, n) for n in range(BUYERS)))
+
+    outcomes = Counter(
+        (r.status_code, r.json().get("code") if r.status_code == 409 else None) for _, r in bought
+    )
+    assert outcomes == {(202, None): SEATS, (409, "sold_out"): BUYERS - SEATS}
+    holds = {r.json()["reservationId"]: token for token, r in bought if r.status_code == 202}
+
+    async def all_held_in_postgres() -> bool:
+        rows = await stored(stack.record, event_id)
+        return {id_: row.status.value for id_, row in rows.items()} == dict.fromkeys(
+            holds, "PENDING"
+        )
+
+    await eventually(all_held_in_postgres, within=60)
+
+    ids = sorted(holds)
+    to_confirm, to_cancel, to_expire = ids[:30], ids[30:60], ids[60:]
+    moved = await asyncio.gather(
+        *(shop.move(holds[id_], id_, "confirm") for id_ in to_confirm),
+        *(shop.move(holds[id_], id_, "cancel") for id_ in to_cancel),
+    )
+    assert Counter(r["status"] for r in moved) == {"CONFIRMED": 30, "CANCELLED": 30}
+    fates = {
+        **dict.fromkeys(to_confirm, "CONFIRMED"),
+        **dict.fromkeys(to_cancel, "CANCELLED"),
+        **dict.fromkeys(to_expire, "EXPIRED"),
+    }
+
+    async def every_fate_in_postgres() -> bool:
+        rows = await stored(stack.record, event_id)
+        return {id_: row.status.value for id_, row in rows.items()} == fates
+
+    await eventually(every_fate_in_postgres, within=HOLD_SECONDS + 60)
+    stats = await shop.stats(event_id)
+    seats = (stats["remainingSeats"], stats["pendingSeats"], stats["confirmedSeats"])
+    assert seats == (SEATS - 30, 0, 30)
+    rows = await stored(stack.record, event_id)
+    await assert_seats_add_up(stack, shop, event_id, SEATS, rows.values())
+
+    # Redis forgets the event; its reservations stay readable, from PostgreSQL.
+    await forget_events(stack.redis, [event_id])
+    for id_ in (to_confirm[0], to_cancel[0], to_expire[0]):
+        response = await shop.read(holds[id_], id_)
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == fates[id_]
+        assert response.json()["reservationId"] == id_
+    someone_else = holds[to_confirm[1]]
+    assert (await shop.read(someone_else, to_confirm[0])).status_code == 404
