@@ -6,7 +6,8 @@ import {
 
 const SESSION_KEY = "ticketing.operator";
 const POLL_MS = 1_000;
-const WINDOW_MS = 120_000; // the chart shows the last two minutes
+const WINDOW_MS = 120_000; // the chart shows at most the last two minutes…
+const MIN_SPAN_MS = 30_000; // …and at least half a minute, so a new sale's first seconds show
 const SERIES = [
   ["sold", (stats) => stats.confirmedSeats],
   ["held", (stats) => stats.pendingSeats],
@@ -149,18 +150,20 @@ function roundUp(n) {
 
 function drawChart() {
   const now = Date.now();
+  const span = Math.max(MIN_SPAN_MS, now - samples[0].at);
   const values = samples.flatMap(({ stats }) => SERIES.map(([, pick]) => pick(stats)));
   const top = roundUp(Math.max(1, ...values));
-  const x = (at) => LEFT + (1 - (now - at) / WINDOW_MS) * (WIDTH - LEFT - RIGHT);
+  const x = (at) => LEFT + (1 - (now - at) / span) * (WIDTH - LEFT - RIGHT);
   const y = (value) => TOP + (1 - value / top) * (HEIGHT - TOP - BOTTOM);
   const nodes = [];
-  for (const value of new Set([0, Math.round(top / 2), top])) {
+  for (const value of [0, top / 2, top].filter(Number.isInteger)) {
     nodes.push(svg("line", { class: "grid", x1: LEFT, x2: WIDTH - RIGHT, y1: y(value), y2: y(value) }));
     nodes.push(svg("text", { x: LEFT - 6, y: y(value) + 4, "text-anchor": "end" }, value));
   }
   const bottom = HEIGHT - 6;
-  nodes.push(svg("text", { x: LEFT, y: bottom }, "2 min ago"));
-  nodes.push(svg("text", { x: (LEFT + WIDTH - RIGHT) / 2, y: bottom, "text-anchor": "middle" }, "1 min ago"));
+  const ago = (ms) => `${duration(Math.round(ms / 1000))} ago`;
+  nodes.push(svg("text", { x: LEFT, y: bottom }, ago(span)));
+  nodes.push(svg("text", { x: (LEFT + WIDTH - RIGHT) / 2, y: bottom, "text-anchor": "middle" }, ago(span / 2)));
   nodes.push(svg("text", { x: WIDTH - RIGHT, y: bottom, "text-anchor": "end" }, "now"));
   for (const [name, pick] of SERIES) {
     const points = samples.map(({ at, stats }) => `${x(at).toFixed(1)},${y(pick(stats)).toFixed(1)}`);

@@ -162,8 +162,8 @@ async function loadEvent() {
 // ---------------------------------------------------------------- where the buyer stands
 
 // The status answer decides the screen, whatever led here (entering, the stream's outcome,
-// a refusal, a reload).
-function route(ticket) {
+// a refusal, a reload); `after` names the buyer's last step when it was a confirm or cancel.
+function route(ticket, after) {
   quiet();
   switch (ticket.status) {
     case "WAITING":
@@ -174,8 +174,7 @@ function route(ticket) {
       showShop(ticket.admissionExpiresAt);
       break;
     case "COMPLETED":
-      finish(`Your turn is over: you reached the limit of ${seats(event.maxPerUser)} per buyer. `
-        + "If you cancelled, enter the queue again to buy again.");
+      completed(after);
       break;
     case "EXPIRED":
       finish("Your turn ran out. Enter the queue again to get a new place in line.");
@@ -187,10 +186,10 @@ function route(ticket) {
   }
 }
 
-async function refresh() {
+async function refresh(after) {
   const answer = await call("GET", "/api/v1/queue/status", { token: state.token });
   if (answer.ok) {
-    route(answer.data);
+    route(answer.data, after);
   } else if (answer.problem.code === "network") {
     explain(answer.problem);
     setTimeout(refresh, RETRY_MS);
@@ -201,8 +200,24 @@ async function refresh() {
   }
 }
 
+// A turn ends when the buyer's seats reach the limit, and a cancel does not reopen it.
+function completed(after) {
+  const limit = `the limit of ${seats(event.maxPerUser)} per buyer`;
+  if (after === "confirm") {
+    finish(`You have your seats: you reached ${limit}.`, null);
+  } else if (after === "cancel") {
+    finish(`Your turn ended when you reached ${limit}, and a cancel does not give it back. `
+      + "To buy again, enter the queue again.");
+  } else {
+    finish(`Your turn is over: you reached ${limit}. If you cancelled a hold, enter the queue `
+      + "again to buy again.");
+  }
+}
+
+// The last screen of a turn; `again` labels the button that enters the queue anew (null: none).
 function finish(text, again = "Enter the queue again") {
   $("done-text").textContent = text;
+  $("again").hidden = again === null;
   $("again").textContent = again;
   showScreen("done");
 }
@@ -293,8 +308,10 @@ function showShop(admissionExpiresAt) {
   const options = Array.from({ length: event.maxPerUser }, (_, i) => new Option(seats(i + 1), i + 1));
   select.replaceChildren(...options);
   if (chosen && Number(chosen) <= event.maxPerUser) select.value = chosen;
-  $("quantity-hint").textContent = `1 to ${event.maxPerUser} per buyer, all or nothing. `
-    + `A hold keeps them for ${duration(event.holdTtlSeconds)} until you confirm.`;
+  const limit = event.maxPerUser === 1 ? "One seat per buyer. "
+    : `1 to ${event.maxPerUser} per buyer, all or nothing. `;
+  $("quantity-hint").textContent = `${limit}A hold keeps them for `
+    + `${duration(event.holdTtlSeconds)} until you confirm.`;
   $("reserve").textContent = "Reserve";
   showScreen("shop");
   countdown("admission-clock", admissionExpiresAt, refresh);
@@ -391,7 +408,7 @@ async function settle(action) {
     explain(answer.problem);
   }
   // Still admitted below the limit: reserve more; otherwise the turn is over.
-  await refresh();
+  await refresh(answer.ok ? action : undefined);
 }
 
 // ---------------------------------------------------------------- start
