@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 SERVICES := scripts/services.sh
 PYTEST_ARGS ?=
 
-.PHONY: help install test test-unit test-integration lint format run run-stack worker services services-down bench clean
+.PHONY: help install browser test test-unit test-integration lint format run run-stack worker services services-down bench clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -22,7 +22,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## install the project and its dev tools into .venv (only what is missing)
 
-test: install ## everything CI runs: installs what is missing, starts the services, runs all tests
+browser: ## Debian's Chromium for the browser test (idempotent; never a browser download)
+	@scripts/install-browser.sh
+
+test: install browser ## everything CI runs: installs what is missing, starts the services, runs all tests
 	@eval "$$($(SERVICES) up all)" && $(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: install ## the unit tests only (no services needed)
