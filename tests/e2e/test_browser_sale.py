@@ -1,0 +1,276 @@
+"""A whole sale in a real browser: an operator and three buyers on the web client (issue 7).
+
+A real ``ticketing serve`` process (in-memory backends) and Debian's Chromium driven by
+Playwright, each person in a browser context of their own. Screenshots of every key moment land
+in test-output/screenshots/. Chromium comes from scripts/install-browser.sh (``make browser``,
+which ``make test`` runs); Playwright never downloads a browser here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Locator,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
+
+from tests.e2e.support import ADMIN_KEY, TOKEN_SECRET
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+HOST = "127.0.0.1"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+STEP_MS = 10_000
+"""The longest any one step may take: every wait in this test is bounded by it."""
+OPENS_IN = timedelta(seconds=10)
+"""Time for the operator to create the sale and for the three buyers to get in line before
+it opens, so that each of them sees their place."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """``ticketing serve`` on a free loopback port, on the in-memory backends."""
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    # `make test` exports the real stack's settings; this sale runs on the embedded default.
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("TICKETING_")
+    }
+    environment |= {
+        "TICKETING_ADMIN_KEY": ADMIN_KEY,
+        "TICKETING_TOKEN_SECRET": TOKEN_SECRET,
+        "TICKETING_HOST": HOST,
+        "TICKETING_PORT": str(port),
+    }
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("ticketing")), "serve"],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # Its own process group: granian's worker is a child that must go down with it.
+            start_new_session=True,
+        )
+        try:
+            base = f"http://{HOST}:{port}"
+            _wait_until_live(base, process, log_path)
+            yield base
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _wait_until_live(base: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{base}/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the server did not come up:\n{log_path.read_text()}")
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's Chromium with scripts/install-browser.sh "
+            "(or `make browser`; `make test` does it)",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    """Emptied first, so that every picture there is from this run."""
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+    return SCREENSHOTS
+
+
+class Person:
+    """One person at one browser: a context of their own (own session storage, own cookies)."""
+
+    def __init__(
+        self, browser: Browser, base: str, name: str, screen: ViewportSize, shots: Path
+    ) -> None:
+        self.name = name
+        self.shots = shots
+        # UTC, so that the operator's local opening time is the moment the test means.
+        self.context = browser.new_context(base_url=base, viewport=screen, timezone_id="UTC")
+        self.context.set_default_timeout(STEP_MS)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
+        self.page.on("console", self._console)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        # Chromium logs every 4xx answer as an error; refusals are part of the sale.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            self.problems.append(message.text)
+
+    @property
+    def notice(self) -> Locator:
+        return self.page.locator("#notice")
+
+    def shot(self, moment: str) -> None:
+        self.page.screenshot(path=self.shots / f"{self.name}-{moment}.png", full_page=True)
+
+
+def test_an_operator_and_three_buyers_run_a_whole_sale_in_the_browser(
+    browser: Browser, server: str, screenshots: Path
+) -> None:
+    operator = Person(browser, server, "operator", DESKTOP, screenshots)
+    opens_at = create_the_sale(operator)
+    ann, bob, cy = (
+        Person(browser, server, name, PHONE, screenshots) for name in ("ann", "bob", "cy")
+    )
+    get_in_line([ann, bob, cy], operator)
+    assert datetime.now(UTC) < opens_at, "the buyers got in line after the sale opened"
+
+    # The sale opens: every stream says "admitted", and each page offers the seats.
+    opening_ms = int(OPENS_IN.total_seconds() * 1000) + STEP_MS
+    for buyer in (ann, bob, cy):
+        expect(buyer.page.get_by_text("It is your turn.")).to_be_visible(timeout=opening_ms)
+    ann.shot("3-admitted")
+
+    two_hold_and_the_third_finds_it_sold_out(ann, bob, cy, operator)
+
+    ann.page.get_by_role("button", name="Cancel").click()
+    expect(ann.notice).to_contain_text("Cancelled: 1 seat went back on sale.")
+    expect(ann.page.locator("#done-text")).to_contain_text("To buy again, enter the queue again.")
+    ann.shot("5-cancelled")
+
+    cy.page.get_by_role("button", name="Try again").click()
+    expect(cy.page.locator("#hold-seats")).to_have_text("1 seat")
+    cy.shot("5-hold")
+    for buyer in (cy, bob):
+        buyer.page.get_by_role("button", name="Confirm").click()
+        expect(buyer.notice).to_contain_text("Confirmed: 1 seat is yours.")
+        expect(buyer.page.locator("#done-text")).to_contain_text("You have your seats")
+        buyer.shot("6-confirmed")
+
+    admin = operator.page
+    expect(admin.locator("#confirmed")).to_have_text("2")
+    expect(admin.locator("#pending")).to_have_text("0")
+    expect(admin.locator("#remaining")).to_have_text("0 / 2")
+    expect(admin.locator("#chart polyline.sold")).to_have_attribute("points", re.compile(r"\d"))
+    operator.shot("5-sold")
+
+    for person in (operator, ann, bob, cy):
+        assert person.problems == [], (person.name, person.problems)
+
+
+def create_the_sale(operator: Person) -> datetime:
+    """The operator enters the key and creates a sale of 2 seats; answers when it opens."""
+    admin = operator.page
+    admin.goto("/admin")
+    admin.get_by_label("Key").fill(ADMIN_KEY)
+    operator.shot("1-key")
+    admin.get_by_role("button", name="Use this key").click()
+    opens_at = datetime.now(UTC) + OPENS_IN
+    settings = {
+        "name": "Browser Sale",
+        "totalSeats": "2",
+        "eventId": "browser-sale",
+        "maxPerUser": "1",
+        "opensAt": opens_at.strftime("%Y-%m-%dT%H:%M:%S"),
+        "admissionRatePerSecond": "1000",
+        "maxActiveUsers": "100",
+        "admissionTtlSeconds": "300",
+        "holdTtlSeconds": "120",
+    }
+    for field, value in settings.items():
+        admin.locator(f'#create-form [name="{field}"]').fill(value)
+    operator.shot("2-new-sale")
+    admin.get_by_role("button", name="Create the sale").click()
+    expect(operator.notice).to_contain_text("Created “Browser Sale” (browser-sale)")
+    expect(admin.locator("#remaining")).to_have_text("2 / 2")
+    return opens_at
+
+
+def get_in_line(buyers: list[Person], operator: Person) -> None:
+    """Each buyer picks the sale and sees their place; a reload keeps it."""
+    for place, buyer in enumerate(buyers, start=1):
+        buyer.page.goto("/")
+        buyer.page.get_by_label("Your name or e-mail").fill(buyer.name)
+        if place == 1:
+            expect(buyer.page.locator(".event")).to_contain_text("Opens soon")
+            buyer.shot("1-sales")
+        buyer.page.get_by_role("button", name="Join the queue for Browser Sale").click()
+        expect(buyer.page.locator("#position")).to_have_text(str(place))
+        expect(buyer.page.locator("#link")).to_contain_text("Live")
+        buyer.shot("2-waiting")
+    # The token is in the tab's session storage.
+    last = buyers[-1]
+    last.page.reload()
+    expect(last.page.locator("#position")).to_have_text(str(len(buyers)))
+    expect(operator.page.locator("#waiting")).to_have_text(str(len(buyers)))
+    operator.shot("3-waiting")
+
+
+def two_hold_and_the_third_finds_it_sold_out(
+    first: Person, second: Person, third: Person, operator: Person
+) -> None:
+    for buyer in (first, second):
+        buyer.page.get_by_role("button", name="Reserve").click()
+        expect(buyer.page.locator("#hold-seats")).to_have_text("1 seat")
+        buyer.shot("4-hold")
+    third.page.get_by_role("button", name="Reserve").click()
+    expect(third.notice).to_contain_text("Sold out: no seat is free right now.")
+    expect(third.notice).to_contain_text("no seat is left right now")  # the server's own detail
+    expect(third.page.get_by_role("button", name="Try again")).to_be_visible()
+    third.shot("4-sold-out")
+    expect(operator.page.locator("#remaining")).to_have_text("0 / 2")
+    expect(operator.page.locator("#pending")).to_have_text("2")
+    operator.shot("4-all-held")
