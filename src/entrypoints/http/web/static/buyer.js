@@ -200,17 +200,14 @@ async function refresh(after) {
   }
 }
 
-// A turn ends when the buyer's seats reach the limit, and a cancel does not reopen it.
+// A turn ends when the buyer's seats reach the limit, and seats given back do not reopen it.
 function completed(after) {
   const limit = `the limit of ${seats(event.maxPerUser)} per buyer`;
   if (after === "confirm") {
     finish(`You have your seats: you reached ${limit}.`, null);
-  } else if (after === "cancel") {
-    finish(`Your turn ended when you reached ${limit}, and a cancel does not give it back. `
-      + "To buy again, enter the queue again.");
   } else {
-    finish(`Your turn is over: you reached ${limit}. If you cancelled a hold, enter the queue `
-      + "again to buy again.");
+    finish(`Your turn ended when you reached ${limit}. Seats given back (cancelled, or a hold `
+      + "that ran out) do not reopen it: to buy again, enter the queue again.");
   }
 }
 
@@ -233,11 +230,18 @@ function showWaiting(ticket) {
     + (opensIn > 0 ? `, from ${localTime(event.opensAt)}.` : ".");
 }
 
+// The estimate is the server's as of its message; until the next one (at least every 15 s)
+// it counts down with the clock, so the page never shows time that has already passed.
 function showPosition({ position, estimatedWaitSeconds }) {
   $("position").textContent = position;
-  $("wait").textContent = estimatedWaitSeconds > 0
-    ? `about ${duration(estimatedWaitSeconds)}`
-    : "any moment now";
+  const until = Date.now() + estimatedWaitSeconds * 1000;
+  const tick = () => {
+    const left = Math.round((until - Date.now()) / 1000);
+    $("wait").textContent = left > 0 ? `about ${duration(left)}` : "any moment now";
+  };
+  clearInterval(countdownTimer);
+  tick();
+  countdownTimer = setInterval(tick, 1_000);
 }
 
 function showLink(live) {
