@@ -188,7 +188,7 @@ def test_an_operator_and_three_buyers_run_a_whole_sale_in_the_browser(
 
     ann.page.get_by_role("button", name="Cancel").click()
     expect(ann.notice).to_contain_text("Cancelled: 1 seat went back on sale.")
-    expect(ann.page.locator("#done-text")).to_contain_text("To buy again, enter the queue again.")
+    expect(ann.page.locator("#done-text")).to_contain_text("to buy again, enter the queue again.")
     ann.shot("5-cancelled")
 
     cy.page.get_by_role("button", name="Try again").click()
