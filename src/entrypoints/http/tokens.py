@@ -35,6 +35,8 @@ def _b64(raw: bytes) -> bytes:
 
 _HEADER = _b64(b'{"alg":"HS256","typ":"JWT"}')
 _LIFETIME_SECONDS = int(TOKEN_LIFETIME.total_seconds())
+_CLOCK_LEEWAY_SECONDS = 60
+"""Another instance may have issued the token on a clock slightly ahead of this one."""
 
 
 class _Claims(msgspec.Struct, frozen=True):
@@ -90,7 +92,7 @@ class QueueTokens:
         now = time.time()
         if claims.exp <= now:
             raise InvalidToken("the queue token expired; enter the queue again")
-        if claims.aud != _AUDIENCE or claims.iat > now:
+        if claims.aud != _AUDIENCE or claims.iat > now + _CLOCK_LEEWAY_SECONDS:
             raise InvalidToken("the queue token is not valid")
         return QueuePass(event_id=claims.evt, user_id=claims.sub, token=token)
 
