@@ -244,10 +244,9 @@ function showPosition({ position, estimatedWaitSeconds }) {
   countdownTimer = setInterval(tick, 1_000);
 }
 
-function showLink(live) {
+function showLink(live, text) {
   $("link").className = `small ${live ? "live" : "offline"}`;
-  $("link").textContent = live ? "Live: your place updates as the line moves."
-    : "Connection lost: reconnecting…";
+  $("link").textContent = text;
 }
 
 function follow() {
@@ -255,7 +254,10 @@ function follow() {
     `/api/v1/queue/stream?token=${encodeURIComponent(state.token)}`,
   );
   stream = source;
-  source.addEventListener("open", () => showLink(true));
+  showLink(false, "Connecting…");
+  source.addEventListener("open", () => {
+    showLink(true, "Live: your place updates as the line moves.");
+  });
   source.addEventListener("position", (message) => showPosition(JSON.parse(message.data)));
   // The stream ends after its outcome. Close it at once (or EventSource would reconnect to a
   // stream with nothing more to say) and let the status tell the whole story.
@@ -267,7 +269,7 @@ function follow() {
   }
   source.addEventListener("error", () => {
     if (source !== stream) return;
-    showLink(false);
+    showLink(false, "Connection lost: reconnecting…");
     recheck(source);
   });
 }
