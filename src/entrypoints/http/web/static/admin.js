@@ -59,7 +59,8 @@ async function create() {
     return;
   }
   const sale = answer.data;
-  notify("good", `Created “${sale.name}” (${sale.eventId}).`, `Buyers find it at ${location.origin}/`);
+  const where = `Buyers find it at ${location.origin}/`;
+  notify("good", `Created “${sale.name}” (${sale.eventId}).`, where);
   session.watched = sale.eventId;
   save();
   await loadList();
@@ -104,9 +105,11 @@ async function poll(eventId) {
     samples.push({ at: now, stats: answer.data.stats });
     samples = samples.filter((sample) => sample.at > now - WINDOW_MS);
     show(answer.data);
-    $("freshness").textContent = `Updated every second; last at ${new Date(now).toLocaleTimeString()}.`;
+    const last = new Date(now).toLocaleTimeString();
+    $("freshness").textContent = `Updated every second; last at ${last}.`;
   } else {
-    $("freshness").textContent = `Not updated: ${answer.problem.detail}. Trying again every second.`;
+    const why = answer.problem.detail;
+    $("freshness").textContent = `Not updated: ${why}. Trying again every second.`;
   }
   pollTimer = setTimeout(() => poll(eventId), POLL_MS);
 }
@@ -157,16 +160,19 @@ function drawChart() {
   const y = (value) => TOP + (1 - value / top) * (HEIGHT - TOP - BOTTOM);
   const nodes = [];
   for (const value of [0, top / 2, top].filter(Number.isInteger)) {
-    nodes.push(svg("line", { class: "grid", x1: LEFT, x2: WIDTH - RIGHT, y1: y(value), y2: y(value) }));
-    nodes.push(svg("text", { x: LEFT - 6, y: y(value) + 4, "text-anchor": "end" }, value));
+    const level = y(value);
+    nodes.push(svg("line", { class: "grid", x1: LEFT, x2: WIDTH - RIGHT, y1: level, y2: level }));
+    nodes.push(svg("text", { x: LEFT - 6, y: level + 4, "text-anchor": "end" }, value));
   }
   const bottom = HEIGHT - 6;
   const ago = (ms) => `${duration(Math.round(ms / 1000))} ago`;
   nodes.push(svg("text", { x: LEFT, y: bottom }, ago(span)));
-  nodes.push(svg("text", { x: (LEFT + WIDTH - RIGHT) / 2, y: bottom, "text-anchor": "middle" }, ago(span / 2)));
+  const middle = (LEFT + WIDTH - RIGHT) / 2;
+  nodes.push(svg("text", { x: middle, y: bottom, "text-anchor": "middle" }, ago(span / 2)));
   nodes.push(svg("text", { x: WIDTH - RIGHT, y: bottom, "text-anchor": "end" }, "now"));
   for (const [name, pick] of SERIES) {
-    const points = samples.map(({ at, stats }) => `${x(at).toFixed(1)},${y(pick(stats)).toFixed(1)}`);
+    const point = ({ at, stats }) => `${x(at).toFixed(1)},${y(pick(stats)).toFixed(1)}`;
+    const points = samples.map(point);
     nodes.push(svg("polyline", { class: name, points: points.join(" ") }));
   }
   $("chart").replaceChildren(...nodes);

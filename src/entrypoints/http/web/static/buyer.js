@@ -311,7 +311,8 @@ async function leave() {
 function showShop(admissionExpiresAt) {
   const select = $("quantity");
   const chosen = select.value;
-  const options = Array.from({ length: event.maxPerUser }, (_, i) => new Option(seats(i + 1), i + 1));
+  const counts = Array.from({ length: event.maxPerUser }, (_, i) => i + 1);
+  const options = counts.map((n) => new Option(seats(n), n));
   select.replaceChildren(...options);
   if (chosen && Number(chosen) <= event.maxPerUser) select.value = chosen;
   const limit = event.maxPerUser === 1 ? "One seat per buyer. "
