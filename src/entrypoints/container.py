@@ -15,8 +15,16 @@ from dependency_injector import containers, providers
 from entrypoints import keys
 from entrypoints.backends import open_backends
 from entrypoints.http.drivers import BackgroundDrivers
+from entrypoints.http.latency import RequestLatency
 from entrypoints.http.positions import PositionHub
 from entrypoints.http.tokens import QueueTokens
+from entrypoints.sale_metrics import (
+    MeteredEventBus,
+    MeteredStockStore,
+    SaleGauges,
+    SaleMetrics,
+    metrics_registry,
+)
 from entrypoints.settings import AppSettings
 from ticketing_core.clock import Clock, SystemClock
 from ticketing_core.relay import OutboxRelay
@@ -34,18 +42,22 @@ class Container(containers.DeclarativeContainer):
 
     backends = providers.Resource(open_backends, settings=settings)
 
+    registry = providers.Singleton(metrics_registry)
+    metrics = providers.Singleton(SaleMetrics, registry=registry)
+    latency = providers.Singleton(RequestLatency, registry=registry)
+
     service = providers.Singleton(
         TicketingService,
         catalog=backends.provided.catalog,
         queue=backends.provided.queue,
-        stock=backends.provided.stock,
+        stock=providers.Singleton(MeteredStockStore, backends.provided.stock, metrics),
         clock=clock,
         archive=backends.provided.archive,
     )
     relay = providers.Singleton(
         OutboxRelay,
         outbox=backends.provided.outbox,
-        bus=backends.provided.bus,
+        bus=providers.Singleton(MeteredEventBus, backends.provided.bus, metrics),
         consumer=providers.Callable(instance_name),
     )
     probes = backends.provided.probes
@@ -61,6 +73,8 @@ class Container(containers.DeclarativeContainer):
         relay=relay,
         tick_interval=settings.provided.tick_interval_seconds,
         relay_interval=settings.provided.relay_interval_seconds,
+        gauges=providers.Singleton(SaleGauges, service, metrics),
+        gauge_interval=settings.provided.metrics_interval_seconds,
     )
     positions = providers.Singleton(
         PositionHub,

@@ -39,6 +39,10 @@ class AppSettings(BaseSettings):
     stream_interval_seconds: Seconds = 0.25
     """How often one shared snapshot per event feeds every open position stream."""
     stream_keepalive_seconds: Seconds = 15.0
+    metrics_interval_seconds: Seconds = 1.0
+    """How often the drivers read each event's stats into the gauges of ``/metrics``."""
+    route_latency_metrics: bool = True
+    """Per-route latency histograms on ``/metrics`` (a few microseconds a request)."""
 
     max_body_bytes: Annotated[int, Field(ge=1_024)] = 64 * 1024
 

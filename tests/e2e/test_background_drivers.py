@@ -10,6 +10,7 @@ import pytest
 from entrypoints.backends import memory_backends
 from entrypoints.container import Container
 from entrypoints.http.drivers import BackgroundDrivers
+from entrypoints.sale_metrics import SaleGauges, SaleMetrics, metrics_registry
 from entrypoints.settings import AppSettings
 from tests.e2e.support import Sale, queue_token
 from ticketing_core.clock import ManualClock, to_datetime
@@ -101,7 +102,9 @@ async def test_the_relay_keeps_going_after_the_bus_fails(clock: ManualClock) -> 
         catalog=backends.catalog, queue=backends.queue, stock=backends.stock, clock=clock
     )
     bus = FlakyBus(outages=3)
-    drivers = BackgroundDrivers(service, OutboxRelay(backends.outbox, bus, "test"), 0.01, 0.01)
+    gauges = SaleGauges(service, SaleMetrics(metrics_registry()))
+    relay = OutboxRelay(backends.outbox, bus, "test")
+    drivers = BackgroundDrivers(service, relay, 0.01, 0.01, gauges, 0.01)
     opens_at = to_datetime(clock.now_ms())
     await service.create_event(
         EventSettings(event_id="show", name="Show", total_seats=5, opens_at=opens_at)

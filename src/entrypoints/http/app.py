@@ -26,6 +26,7 @@ def create_app(settings: AppSettings | None = None, container: Container | None 
     container = container or Container()
     if settings is not None:
         container.settings.override(providers.Object(settings))
+    settings = container.settings()
     return Litestar(
         route_handlers=[
             EventsController,
@@ -38,6 +39,7 @@ def create_app(settings: AppSettings | None = None, container: Container | None 
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan(container)],
+        middleware=[container.latency().middleware] if settings.route_latency_metrics else [],
         openapi_config=openapi_config(),
-        request_max_body_size=container.settings().max_body_bytes,
+        request_max_body_size=settings.max_body_bytes,
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency, Provide
+from prometheus_client import CollectorRegistry
 
 from entrypoints.backends import HealthProbe
 from entrypoints.container import Container
@@ -42,6 +43,9 @@ def dependencies(container: Container) -> dict[str, Provide]:
         probes: Mapping[str, HealthProbe] = await container.probes.async_()
         return probes
 
+    def provide_registry() -> CollectorRegistry:
+        return container.registry()
+
     def provide_settings() -> AppSettings:
         return container.settings()
 
@@ -69,6 +73,7 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "positions": Provide(provide_positions),
         "probes": Provide(provide_probes),
         "settings": Provide(provide_settings, sync_to_thread=False),
+        "registry": Provide(provide_registry, sync_to_thread=False),
         "tokens": Provide(provide_tokens, sync_to_thread=False),
         "queue_pass": Provide(provide_queue_pass, sync_to_thread=False),
         "admin": Provide(provide_admin, sync_to_thread=False),

@@ -1,4 +1,4 @@
-"""Background drivers: admission ticks, hold expiry and the outbox relay, on their own.
+"""Background drivers: admission ticks, hold expiry, the outbox relay and the sale gauges.
 
 They only drive; the stores keep the global cap and rate however many instances tick
 together. A failing round is logged (once per failure streak, not every interval) and the
@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from entrypoints.sale_metrics import SaleGauges
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
 
@@ -29,11 +30,15 @@ class BackgroundDrivers:
         relay: OutboxRelay,
         tick_interval: float,
         relay_interval: float,
+        gauges: SaleGauges,
+        gauge_interval: float,
     ) -> None:
         self._service = service
         self._relay = relay
         self._tick_interval = tick_interval
         self._relay_interval = relay_interval
+        self._gauges = gauges
+        self._gauge_interval = gauge_interval
         self._failing: set[tuple[str, str]] = set()
 
     async def tick_all(self) -> None:
@@ -46,11 +51,17 @@ class BackgroundDrivers:
         for event_id in await self._service.event_ids():
             await self._guarded("relay", event_id, self._relay_event(event_id))
 
+    async def refresh_gauges(self) -> None:
+        """One reading of every event's stats into the metrics' gauges."""
+        for event_id in await self._service.event_ids():
+            await self._guarded("gauges", event_id, self._gauges.refresh(event_id))
+
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         tasks = [
             asyncio.create_task(self._every(self._tick_interval, "tick", self.tick_all)),
             asyncio.create_task(self._every(self._relay_interval, "relay", self.relay_all)),
+            asyncio.create_task(self._every(self._gauge_interval, "gauges", self.refresh_gauges)),
         ]
         try:
             yield

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, get
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from litestar.di import NamedDependency
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 
 class MetricsController(Controller):
@@ -11,5 +12,5 @@ class MetricsController(Controller):
     tags = ("operations",)
 
     @get(summary="Prometheus metrics", media_type=CONTENT_TYPE_LATEST, sync_to_thread=False)
-    def metrics(self) -> Response[bytes]:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    def metrics(self, registry: NamedDependency[CollectorRegistry]) -> Response[bytes]:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
