@@ -76,8 +76,14 @@ class BackgroundDrivers:
                 return
 
     async def _every(self, interval: float, job: str, work: Callable[[], Awaitable[None]]) -> None:
+        task = asyncio.current_task()
         while True:
             await self._guarded(job, "*", work())
+            if task is not None and task.cancelling():
+                # Python 3.11's asyncio.wait_for (redis-py writes through it) loses a
+                # cancellation that lands as its operation completes; the task stays marked,
+                # so stop here rather than sleep on and hold up the shutdown forever.
+                raise asyncio.CancelledError
             await asyncio.sleep(interval)
 
     async def _guarded(self, job: str, scope: str, work: Awaitable[object]) -> None:
