@@ -15,8 +15,9 @@ import logging
 import os
 import signal
 import socket
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from confluent_kafka import Message
 
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 POLL_WAIT_SECONDS = 0.5
 """How long one poll waits for records: also how quickly an idle worker notices a SIGTERM."""
 DEAD_LETTER_RETRY_SECONDS = 1.0
+LAG_INTERVAL_SECONDS = 1.0
 
 
 @dataclass
@@ -51,6 +53,8 @@ class WorkerCounters:
     dead_lettered: int = 0
     commits_lost: int = 0
     """Batches stored whose offsets the group refused (a rebalance): they will be re-read."""
+    lag: dict[str, int] = field(default_factory=dict)
+    """Per topic, records not read yet by this worker (refreshed every LAG_INTERVAL_SECONDS)."""
 
 
 class ReservationWorker:
@@ -61,18 +65,23 @@ class ReservationWorker:
         dead_letters: DeadLetterQueue,
         stopping: asyncio.Event,
         batch_size: int,
+        counters: WorkerCounters | None = None,
     ) -> None:
         self._consumer = consumer
         self._writer = writer
         self._dead_letters = dead_letters
         self._stopping = stopping
         self._batch_size = batch_size
-        self.counters = WorkerCounters()
+        self.counters = counters or WorkerCounters()
 
     async def run(self) -> None:
         """Processes batches until ``stopping`` is set; the batch in hand is finished first."""
+        lag_read_at = float("-inf")
         while not self._stopping.is_set():
             records = await self._consumer.poll_batch(self._batch_size, POLL_WAIT_SECONDS)
+            if time.monotonic() - lag_read_at >= LAG_INTERVAL_SECONDS:
+                self.counters.lag = await self._consumer.lag()
+                lag_read_at = time.monotonic()
             if records:
                 try:
                     await self.process(records)
@@ -138,8 +147,11 @@ def worker_name() -> str:
     return f"worker@{socket.gethostname()}:{os.getpid()}"
 
 
-async def run_worker(settings: StackSettings, stopping: asyncio.Event) -> WorkerCounters:
-    """Runs one worker on the real stack until ``stopping`` is set; returns what it did."""
+async def run_worker(
+    settings: StackSettings, stopping: asyncio.Event, counters: WorkerCounters | None = None
+) -> WorkerCounters:
+    """Runs one worker on the real stack until ``stopping`` is set; returns what it did (in
+    ``counters`` if given, which a metrics endpoint may read meanwhile)."""
     kafka = settings.kafka_config()
     await ensure_topics(kafka)
     async with contextlib.AsyncExitStack() as resources:
@@ -156,6 +168,7 @@ async def run_worker(settings: StackSettings, stopping: asyncio.Event) -> Worker
             dead_letters=DeadLetterQueue(producer, kafka.dead_letter_topic, worker_name()),
             stopping=stopping,
             batch_size=settings.worker_batch_size,
+            counters=counters,
         )
         log.info("%s consuming %s as group %s", worker_name(), kafka.topic, settings.kafka_group)
         await worker.run()
@@ -163,10 +176,12 @@ async def run_worker(settings: StackSettings, stopping: asyncio.Event) -> Worker
     return worker.counters
 
 
-async def serve_until_signalled(settings: StackSettings) -> WorkerCounters:
+async def serve_until_signalled(
+    settings: StackSettings, counters: WorkerCounters | None = None
+) -> WorkerCounters:
     """``run_worker`` that stops cleanly on SIGTERM or SIGINT."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
-    return await run_worker(settings, stopping)
+    return await run_worker(settings, stopping, counters)

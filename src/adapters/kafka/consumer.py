@@ -84,6 +84,12 @@ class BatchConsumer:
             return False
         return True
 
+    async def lag(self) -> dict[str, int]:
+        """Per topic, how many records of the assigned partitions lie beyond this member's
+        position (the high watermark minus the next offset to read), from what the client
+        already knows: no request to the brokers. Partitions not fetched yet are left out."""
+        return await self._run(_lag_of, self._started())
+
     async def close(self) -> None:
         """Leaves the group (its partitions move to the other members at once)."""
         if self._consumer is not None:
@@ -112,6 +118,19 @@ def _next_offsets(records: Sequence[Message]) -> list[TopicPartition]:
     return [
         TopicPartition(topic, partition, offset + 1) for (topic, partition), offset in last.items()
     ]
+
+
+def _lag_of(consumer: Consumer) -> dict[str, int]:
+    behind: dict[str, int] = {}
+    for position in consumer.position(consumer.assignment()):
+        if position.offset < 0:
+            continue  # no position yet: nothing fetched from this partition
+        watermarks = consumer.get_watermark_offsets(position, cached=True)
+        if watermarks is None or watermarks[1] < 0:
+            continue
+        topic = position.topic
+        behind[topic] = behind.get(topic, 0) + max(0, watermarks[1] - position.offset)
+    return behind
 
 
 def _log_assigned(_: Consumer, partitions: list[TopicPartition]) -> None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 
 from entrypoints.commands import Command
 from entrypoints.stack_settings import StackSettings, settings_for_command
-from entrypoints.worker import serve_until_signalled
+from entrypoints.worker import WorkerCounters, serve_until_signalled
+from entrypoints.worker_metrics import metrics_endpoint, worker_registry
+
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +30,14 @@ def run(arguments: argparse.Namespace) -> int:
     settings = settings_for_command(StackSettings)
     if arguments.batch_size is not None:
         settings = settings.model_copy(update={"worker_batch_size": arguments.batch_size})
-    asyncio.run(serve_until_signalled(settings))
+    counters = WorkerCounters()
+    with contextlib.ExitStack() as stack:
+        port = settings.worker_metrics_port
+        if port:
+            registry = worker_registry(counters)
+            stack.enter_context(metrics_endpoint(registry, settings.worker_metrics_host, port))
+            log.info("metrics on http://%s:%d/metrics", settings.worker_metrics_host, port)
+        asyncio.run(serve_until_signalled(settings, counters))
     return 0
 
 
