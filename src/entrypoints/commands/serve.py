@@ -9,7 +9,7 @@ import sys
 
 from granian.constants import Interfaces
 from granian.log import LogLevels
-from granian.server import Server
+from granian.server import MPServer, MTServer, Server
 
 from entrypoints.backends import BackendsMisconfigured, Deployment, deployment_of
 from entrypoints.commands import Command
@@ -50,8 +50,14 @@ def run(arguments: argparse.Namespace) -> int:
         log.error("the embedded (in-memory) mode keeps state in one process: use one worker")
         return 2
     _raise_open_files_limit()
-    Server(
-        APP_FACTORY,
+    granian_server(APP_FACTORY, host=host, port=port, workers=workers).serve()
+    return 0
+
+
+def granian_server(app_factory: str, *, host: str, port: int, workers: int) -> MPServer | MTServer:
+    """Granian as the API runs on it (the benchmark's baseline app runs on the same)."""
+    return Server(
+        app_factory,
         address=host,
         port=port,
         interface=Interfaces.ASGI,
@@ -61,8 +67,7 @@ def run(arguments: argparse.Namespace) -> int:
         backpressure=MAX_CONCURRENCY,
         workers_kill_timeout=SHUTDOWN_GRACE_SECONDS,
         log_level=LogLevels.info,
-    ).serve()
-    return 0
+    )
 
 
 def _raise_open_files_limit() -> None:
