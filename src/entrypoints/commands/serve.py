@@ -7,7 +7,7 @@ import logging
 import resource
 import sys
 
-from granian.constants import Interfaces
+from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
 from granian.server import MPServer, MTServer, Server
 
@@ -61,6 +61,10 @@ def granian_server(app_factory: str, *, host: str, port: int, workers: int) -> M
         address=host,
         port=port,
         interface=Interfaces.ASGI,
+        # uvloop wakes the loop once for a burst of requests that granian's threads hand over
+        # (asyncio writes to its self-pipe for every one): +10-20% requests/s measured on
+        # reserve and enter, as on the bare baseline endpoint.
+        loop=Loops.uvloop,
         factory=True,
         workers=workers,
         backlog=4_096,
