@@ -1,16 +1,18 @@
 """One app per test, on each backend in turn, with domain time under the test's control.
 
 Every test that uses the app runs twice: on the embedded (in-memory) backends and on Redis
-(``TICKETING_REDIS_URL``, the Redis-only deployment of ``entrypoints.backends``; a missing
-setting fails the test, it never skips). Redis outlives a test and may be shared with other
-runs, so tests name their events with ``unique_event_id`` (or the ``show`` fixture) and the
-events a test created are deleted from Redis afterwards.
+(the server of ``TICKETING_REDIS_URL``, the Redis-only deployment of ``entrypoints.backends``;
+a missing setting fails the test, it never skips). The Redis runs use a database of that
+server leased for this test session (``leased_database``): an app's drivers relay every event
+in its database, so a database shared with a deployment or another run would mix their
+messages. Redis outlives a test, so tests name their events with ``unique_event_id`` (or the
+``show`` fixture) and the events a test created are deleted afterwards.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -22,7 +24,7 @@ from entrypoints.container import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import AppSettings
 from tests.e2e.support import ADMIN_KEY, TOKEN_SECRET, CreatedEvents, Sale, serving, unique_event_id
-from tests.integration.redis.servers import forget_events
+from tests.integration.redis.servers import forget_events, leased_database
 from ticketing_core.clock import ManualClock
 
 BACKENDS = ("memory", "redis")
@@ -31,6 +33,13 @@ BACKENDS = ("memory", "redis")
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def e2e_redis_url(stack_redis_url: str) -> Iterator[str]:
+    """A database of the ``TICKETING_REDIS_URL`` server of this session's own."""
+    with leased_database(stack_redis_url) as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -56,7 +65,7 @@ def settings(backend: str, request: pytest.FixtureRequest) -> AppSettings:
     """
     redis_url: str | None = None
     if backend == "redis":
-        redis_url = request.getfixturevalue("stack_redis_url")
+        redis_url = request.getfixturevalue("e2e_redis_url")
     return AppSettings(
         admin_key=ADMIN_KEY,
         token_secret=TOKEN_SECRET,

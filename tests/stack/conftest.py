@@ -1,13 +1,14 @@
 """The whole stack as real processes for each test: ``ticketing migrate``, then an API
 (``ticketing serve``) and a worker (``ticketing worker``), on this test's own PostgreSQL
-schema, Kafka topics and consumer group (``tests/integration/stack_fixtures.py``) and the
-shared Redis (its events get ids of their own and are deleted afterwards). A missing setting
-fails the test loudly; nothing here skips."""
+schema, Kafka topics and consumer group (``tests/integration/stack_fixtures.py``) and its
+own database of the Redis server (``leased_database``: an API relays every event of its
+database, so sharing one would mix tests' messages). A missing setting fails the test loudly;
+nothing here skips."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -17,7 +18,7 @@ from adapters.kafka import KafkaConfig
 from adapters.postgres import PostgresReservationRepository, open_pool
 from adapters.redis.client import open_client
 from entrypoints.stack_settings import StackSettings
-from tests.integration.redis.servers import forget_events
+from tests.integration.redis.servers import leased_database
 from tests.integration.stack_helpers import eventually
 from tests.stack.support import Shop, Stack
 
@@ -39,15 +40,21 @@ def process_settings(schema_url: str, kafka_config: KafkaConfig, run_id: str) ->
 
 
 @pytest.fixture
+def redis_url(stack_redis_url: str) -> Iterator[str]:
+    with leased_database(stack_redis_url) as url:
+        yield url
+
+
+@pytest.fixture
 async def stack(
-    process_settings: StackSettings, stack_redis_url: str, tmp_path: Path
+    process_settings: StackSettings, redis_url: str, tmp_path: Path
 ) -> AsyncIterator[Stack]:
     """Migrated, with one API and one worker running and the API ready."""
-    redis = open_client(stack_redis_url, cluster=False)
+    redis = open_client(redis_url, cluster=False)
     async with open_pool(process_settings.database_url, max_size=4) as pool:
         stack = Stack(
             settings=process_settings,
-            redis_url=stack_redis_url,
+            redis_url=redis_url,
             redis=redis,
             record=PostgresReservationRepository(pool),
             logs=tmp_path,
@@ -69,7 +76,6 @@ async def stack(
             for process in stack.processes.values():
                 await stack.stop(process)
             print(stack.log_tails())
-            await forget_events(redis, stack.events)
             await redis.aclose()
             assert not crashed, f"processes that ended on their own: {crashed}"
 
@@ -94,4 +100,4 @@ async def wait_ready(stack: Stack) -> None:
 async def shop(stack: Stack) -> AsyncIterator[Shop]:
     limits = httpx.Limits(max_connections=100)
     async with httpx.AsyncClient(base_url=stack.api_url, limits=limits, timeout=30) as api:
-        yield Shop(api, created=stack.events)
+        yield Shop(api)

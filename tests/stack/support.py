@@ -50,8 +50,6 @@ class Stack:
     """The durable record, read directly (the test's view of PostgreSQL)."""
     logs: Path
     api_url: str = ""
-    events: list[str] = field(default_factory=list)
-    """Events the test created: deleted from Redis afterwards."""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
@@ -147,13 +145,11 @@ class Shop:
     """What buyers' clients (and the organiser's) do over HTTP."""
 
     api: httpx.AsyncClient
-    created: list[str]
 
     async def create_event(self, event_id: str, **fields: Any) -> dict[str, Any]:
         body = {"eventId": event_id, "name": "Full-stack sale", **fields}
         response = await self.api.post("/api/v1/events", json=body, headers=ADMIN)
         assert response.status_code == 201, response.text
-        self.created.append(event_id)
         event: dict[str, Any] = response.json()
         return event
 

@@ -8,10 +8,13 @@ tests: they never skip.
 from __future__ import annotations
 
 import os
+import random
 import re
+import threading
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -93,3 +96,68 @@ async def instances(open_one: Opener, count: int) -> AsyncIterator[list[RedisHot
 
 def new_event_id() -> str:
     return f"it-{uuid.uuid4().hex[:12]}"
+
+
+LEASE_KEY = "ticketing:test-lease"
+"""Set in a database while a test run holds it; it expires unless renewed (the run died)."""
+TEST_DATABASE_KEY = "ticketing:test-database"
+"""Set for good in every database the tests ever leased: only those are ever emptied."""
+LEASE_SECONDS = 30
+RENEW_SECONDS = 5
+LEASABLE = range(1, 16)
+"""Never database 0, where deployments (``make run-stack``) keep their data by default."""
+
+
+@contextmanager
+def leased_database(url: str) -> Iterator[str]:
+    """The URL of a database of the Redis server at ``url`` that this test run holds alone,
+    empty; emptied again afterwards.
+
+    Every API instance relays the outbox of every event in its Redis database to its own bus.
+    An app with drivers running on a database shared with a deployment or another test run
+    would take their messages (and they its). So such tests lease a database of their own:
+    one of 1..15 that no run holds now, and that is empty or was a test database before (a
+    database holding someone else's data is left alone). A thread renews the lease while it
+    is held, so that the lease of a run that was killed lapses within ``LEASE_SECONDS``.
+    """
+    owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    for number in random.sample(LEASABLE, len(LEASABLE)):
+        leased = urlunsplit(urlsplit(url)._replace(path=f"/{number}"))
+        client = redis.Redis.from_url(leased)
+        try:
+            if not client.set(LEASE_KEY, owner, nx=True, ex=LEASE_SECONDS):
+                continue
+            if client.dbsize() > 1 and not client.exists(TEST_DATABASE_KEY):
+                client.delete(LEASE_KEY)
+                continue
+            client.set(TEST_DATABASE_KEY, "1")
+            _empty(client)
+            done = threading.Event()
+            renewer = threading.Thread(
+                target=_renew, args=(client, done), name="redis-lease", daemon=True
+            )
+            renewer.start()
+            try:
+                yield leased
+            finally:
+                done.set()
+                renewer.join()
+                _empty(client)
+                client.delete(LEASE_KEY)
+            return
+        finally:
+            client.close()
+    pytest.fail(f"no Redis database of {url} is free for this test run (all of {LEASABLE} held)")
+
+
+def _renew(client: redis.Redis, done: threading.Event) -> None:
+    while not done.wait(RENEW_SECONDS):
+        client.expire(LEASE_KEY, LEASE_SECONDS)
+
+
+def _empty(client: redis.Redis) -> None:
+    """Deletes every key but the lease and the test-database mark."""
+    keep = {LEASE_KEY, TEST_DATABASE_KEY}
+    doomed = [key for key in client.scan_iter(count=1_000) if key.decode() not in keep]
+    for start in range(0, len(doomed), 1_000):
+        client.delete(*doomed[start : start + 1_000])
