@@ -52,9 +52,8 @@ services: ## start Redis, PostgreSQL and Kafka on loopback (idempotent); prints 
 services-down: ## stop the services started by `make services`
 	@$(SERVICES) down all
 
-run-stack: install ## API and worker on the real stack started by `make services`
-	@eval "$$($(SERVICES) env)" && $(BIN)/ticketing migrate && \
-	  ($(BIN)/ticketing worker & trap 'kill %1' EXIT; $(BIN)/ticketing serve)
+run-stack: install ## API and worker on the real stack started by `make services` (Ctrl-C stops both)
+	@scripts/run-stack.sh
 
 worker: install ## the consumer worker alone, on the real stack
 	@eval "$$($(SERVICES) env)" && $(BIN)/ticketing worker
