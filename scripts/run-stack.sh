@@ -15,11 +15,6 @@ SECRETS=$ROOT/.services/run-stack.env
 
 log() { echo "run-stack: $*" >&2; }
 
-if ! "$ROOT/scripts/services.sh" status redis postgres kafka >/dev/null 2>&1; then
-  "$ROOT/scripts/services.sh" status redis postgres kafka >&2 || true
-  log "the services are not all up: start them with \`make services\` first"
-  exit 1
-fi
 # The services' settings, unless set already (to point at other servers, or at a topic,
 # group or Redis database of one's own: TICKETING_REDIS_URL=redis://127.0.0.1:16379/3).
 while read -r line; do
@@ -27,6 +22,26 @@ while read -r line; do
   name=${assignment%%=*}
   [[ -n ${!name:-} ]] || export "$assignment"
 done < <("$ROOT/scripts/services.sh" env)
+
+# answers URL DEFAULT_PORT: something accepts connections there (scripts/services.sh or
+# docker compose started it; this needs no Redis, PostgreSQL or Kafka tools on the machine).
+answers() {
+  local rest=${1#*://}
+  rest=${rest##*@}
+  rest=${rest%%[/?,]*}
+  local host=${rest%:*} port=${rest##*:}
+  [[ $rest == *:* ]] || { host=$rest; port=$2; }
+  (exec 3<>"/dev/tcp/${host:-127.0.0.1}/$port") 2>/dev/null
+}
+down=()
+answers "$TICKETING_REDIS_URL" 6379 || down+=("Redis ($TICKETING_REDIS_URL)")
+answers "$TICKETING_DATABASE_URL" 5432 || down+=("PostgreSQL")
+answers "$TICKETING_KAFKA_BOOTSTRAP" 9092 || down+=("Kafka ($TICKETING_KAFKA_BOOTSTRAP)")
+if ((${#down[@]})); then
+  log "nothing answers for: ${down[*]}"
+  log "start the services with \`make services\` (or \`docker compose up -d --wait\`) first"
+  exit 1
+fi
 
 if [[ ! -f $SECRETS ]]; then
   mkdir -p "$(dirname "$SECRETS")"
