@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Any
 
+import httpx
 import pytest
 
 from tests.e2e.support import unique_event_id
@@ -22,7 +22,7 @@ HOLD_SECONDS = 12
 """Long enough to confirm and cancel before it runs out, short enough to watch it expire."""
 
 
-async def buy_one(shop: Shop, event_id: str, n: int) -> tuple[str, Any]:
+async def buy_one(shop: Shop, event_id: str, n: int) -> tuple[str, httpx.Response]:
     """Enters, waits for admission (every tenth buyer on the position stream, the others by
     polling the status), reserves one seat; answers the token and the reserve response."""
     token = await shop.enter(event_id, f"buyer-{n}")
