@@ -19,7 +19,8 @@ which ``TICKETING_*`` settings are set (``deployment_of``):
   reads fall back to PostgreSQL.
 
 Kafka or PostgreSQL without Redis is refused: the outbox, which carries every change to
-Kafka, lives in Redis.
+Kafka, lives in Redis. Every instance relays the outbox of every event in its Redis database
+to its own bus, so each deployment needs a Redis database of its own.
 """
 
 from __future__ import annotations
