@@ -1,0 +1,122 @@
+"""Throughput (wrk) of the bare endpoint, enter, status and reserve; reserve latency at a
+constant arrival rate (vegeta); the same reserve load on one and on two API processes."""
+
+from __future__ import annotations
+
+from bench.context import Context, say
+from bench.results import Result
+from bench.sale import SALE_FOR_RESERVES, WAITING_ROOM, Sale, reserve_target, write_tokens
+from bench.stack import Server, start_api
+from bench.tools import WRK_CONNECTIONS, Load, run_vegeta, run_wrk, write_targets
+
+RESERVE_USERS = 30_000
+"""Each may hold ten seats: room for 300,000 reserves, more than any load here sends."""
+STATUS_TOKENS = 20_000
+RESERVE_RATE = 2_000
+
+
+def baseline(context: Context, server: Server, label: str) -> Result:
+    say(f"baseline ({label}): wrk {context.seconds:.0f} s on the bare endpoint")
+    load = run_wrk(f"{server.url}/baseline", "get", context.seconds)
+    return Result.of(f"baseline_{label}", "wrk", load)
+
+
+def enter(context: Context, api: Server, sale: Sale) -> tuple[Result, str, int]:
+    """Unique users entering one event; answers also the event and how many surely entered."""
+    event = sale.create_event("enter", **WAITING_ROOM)
+    say(f"enter: wrk {context.seconds:.0f} s, unique users into {event}")
+    load = run_wrk(api.url, "enter", context.seconds, {"BENCH_EVENT": event, "BENCH_PREFIX": "u"})
+    # Users u1..uN were sent in order; all but the last connections' worth surely answered.
+    entered = max(0, load.requests - 2 * WRK_CONNECTIONS) if not load.errors else 0
+    result = _throughput("enter", load, context, ">= 5,000 req/s", 5_000)
+    return result, event, entered
+
+
+def status(context: Context, api: Server, event: str, entered: int) -> Result:
+    users = [f"u{n}" for n in range(1, min(entered, STATUS_TOKENS) + 1)]
+    if not users:
+        raise RuntimeError("no users entered to read the status of")
+    tokens = write_tokens(context.workdir / "status-tokens.txt", event, users)
+    say(f"status: wrk {context.seconds:.0f} s, {len(users):,} waiting users reading their place")
+    load = run_wrk(api.url, "status", context.seconds, {"BENCH_TOKENS": str(tokens)})
+    return _throughput("status", load, context, "", None)
+
+
+def admitted_crowd(context: Context, sale: Sale, name: str) -> tuple[str, list[str]]:
+    """An event with ``RESERVE_USERS`` users entered and admitted."""
+    event = sale.create_event(name, **SALE_FOR_RESERVES)
+    users = [f"r{n}" for n in range(RESERVE_USERS)]
+    say(f"{name}: entering and admitting {len(users):,} users")
+    sale.enter(event, users)
+    sale.wait_admitted(event, len(users))
+    return event, users
+
+
+def reserve(context: Context, api: Server, sale: Sale, event: str, users: list[str]) -> Result:
+    tokens = write_tokens(context.workdir / f"reserve-tokens-{event}.txt", event, users)
+    say(f"reserve: wrk {context.seconds:.0f} s, admitted users holding one seat each time")
+    load = run_wrk(
+        api.url, "reserve", context.seconds, {"BENCH_TOKENS": str(tokens), "BENCH_EVENT": event}
+    )
+    result = _throughput("reserve", load, context, ">= 4,000 req/s, >= 0.5 x base", 4_000)
+    ratio = result.baseline_ratio
+    result.met = bool(result.met) and ratio is not None and ratio >= 0.5
+    return result
+
+
+def reserve_latency(
+    context: Context, api: Server, sale: Sale, event: str, users: list[str]
+) -> Result:
+    count = int(RESERVE_RATE * context.seconds)
+    targets = context.workdir / "reserve-latency.json"
+    write_targets(
+        targets, (reserve_target(api.url, event, users[n % len(users)]) for n in range(count))
+    )
+    say(f"reserve latency: vegeta {RESERVE_RATE:,}/s for {context.seconds:.0f} s")
+    load = run_vegeta(targets, RESERVE_RATE, context.seconds, context.workdir / "latency.bin")
+    return Result.of(
+        f"reserve_at_{RESERVE_RATE}rps",
+        "vegeta",
+        load,
+        target="p99 <= 25 ms",
+        met=load.p99_ms <= 25 and not load.errors,
+    )
+
+
+def scale_out(context: Context) -> Result:
+    """The reserve load on a fresh one-process API, then on a fresh two-process one."""
+    measured: dict[int, Load] = {}
+    for workers in (1, 2):
+        api = start_api(
+            context.processes, context.stack, "stack", workers=workers, name=f"api-{workers}"
+        )
+        sale = Sale(api.url, context.workdir)
+        try:
+            event, users = admitted_crowd(context, sale, f"scale{workers}")
+            tokens = write_tokens(context.workdir / f"scale-tokens-{workers}.txt", event, users)
+            say(f"scale-out: wrk {context.seconds:.0f} s of reserves on {workers} API process(es)")
+            env = {"BENCH_TOKENS": str(tokens), "BENCH_EVENT": event}
+            measured[workers] = run_wrk(api.url, "reserve", context.seconds, env)
+        finally:
+            sale.close()
+            context.processes.stop(api.process)
+    one, two = measured[1], measured[2]
+    result = Result.of("reserve_2_processes", "wrk", two, target="report the ratio")
+    result.baseline_ratio = context.ratio(two.throughput_rps)
+    result.errors = one.errors + two.errors
+    result.details = {
+        "one_process_rps": round(one.throughput_rps, 1),
+        "two_processes_rps": round(two.throughput_rps, 1),
+        "two_over_one": round(two.throughput_rps / one.throughput_rps, 3),
+    }
+    return result
+
+
+def _throughput(
+    name: str, load: Load, context: Context, target: str, minimum: float | None
+) -> Result:
+    result = Result.of(name, "wrk", load, target=target)
+    result.baseline_ratio = context.ratio(load.throughput_rps)
+    if minimum is not None:
+        result.met = load.throughput_rps >= minimum and not load.errors
+    return result
