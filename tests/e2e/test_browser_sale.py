@@ -8,19 +8,12 @@ which ``make test`` runs); Playwright never downloads a browser here.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import (
     Browser,
@@ -31,7 +24,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.e2e.support import ADMIN_KEY, TOKEN_SECRET
+from tests.e2e.server_process import embedded_server
+from tests.e2e.support import ADMIN_KEY
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +40,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-HOST = "127.0.0.1"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 STEP_MS = 10_000
@@ -56,60 +49,11 @@ OPENS_IN = timedelta(seconds=10)
 it opens, so that each of them sees their place."""
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """``ticketing serve`` on a free loopback port, on the in-memory backends."""
-    port = free_port()
-    log_path = tmp_path / "server.log"
-    # `make test` exports the real stack's settings; this sale runs on the embedded default.
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("TICKETING_")
-    }
-    environment |= {
-        "TICKETING_ADMIN_KEY": ADMIN_KEY,
-        "TICKETING_TOKEN_SECRET": TOKEN_SECRET,
-        "TICKETING_HOST": HOST,
-        "TICKETING_PORT": str(port),
-    }
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("ticketing")), "serve"],
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            # Its own process group: granian's worker is a child that must go down with it.
-            start_new_session=True,
-        )
-        try:
-            base = f"http://{HOST}:{port}"
-            _wait_until_live(base, process, log_path)
-            yield base
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def _wait_until_live(base: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{base}/health/live", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the server did not come up:\n{log_path.read_text()}")
+    with embedded_server(tmp_path / "server.log") as base:
+        yield base
 
 
 @pytest.fixture

@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import resource
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,13 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.server_process import embedded_server
 from tests.e2e.support import (
     ADMIN,
-    ADMIN_KEY,
-    BACKEND_VARIABLES,
     LOOPBACK,
-    TOKEN_SECRET,
-    free_port,
 )
 
 pytestmark = pytest.mark.anyio
@@ -49,33 +42,8 @@ def open_files_limit() -> None:
 
 @pytest.fixture
 def server(tmp_path: Path, open_files_limit: None) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path / "server.log").open("w")
-    environment = {
-        **{name: value for name, value in os.environ.items() if name not in BACKEND_VARIABLES},
-        "TICKETING_ADMIN_KEY": ADMIN_KEY,
-        "TICKETING_TOKEN_SECRET": TOKEN_SECRET,
-        "TICKETING_HOST": HOST,
-        "TICKETING_PORT": str(port),
-    }
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("ticketing")), "serve"],
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        # Its own process group: granian's worker is a child that must go down with it.
-        start_new_session=True,
-    )
-    try:
-        yield f"http://{HOST}:{port}"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+    with embedded_server(tmp_path / "server.log") as base:
+        yield base
 
 
 @pytest.fixture
