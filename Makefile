@@ -1,4 +1,5 @@
 # The front door. `make help` lists every target.
+# Recipes capture `services.sh` output before eval-ing it: `eval "$(cmd)"` succeeds when cmd fails.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -26,13 +27,13 @@ browser: ## Debian's Chromium for the browser test (idempotent; never a browser 
 	@scripts/install-browser.sh
 
 test: install browser ## everything CI runs: installs what is missing, starts the services, runs all tests
-	@eval "$$($(SERVICES) up all)" && $(BIN)/pytest $(PYTEST_ARGS)
+	@settings="$$($(SERVICES) up all)" && eval "$$settings" && $(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: install ## the unit tests only (no services needed)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
 test-integration: install ## the integration tests (starts the services)
-	@eval "$$($(SERVICES) up all)" && $(BIN)/pytest tests/integration $(PYTEST_ARGS)
+	@settings="$$($(SERVICES) up all)" && eval "$$settings" && $(BIN)/pytest tests/integration $(PYTEST_ARGS)
 
 lint: install ## ruff and mypy --strict over src and tests
 	$(BIN)/ruff check src tests
@@ -56,10 +57,10 @@ run-stack: install ## API and worker on the real stack started by `make services
 	@scripts/run-stack.sh
 
 worker: install ## the consumer worker alone, on the real stack
-	@eval "$$($(SERVICES) env)" && $(BIN)/ticketing worker
+	@settings="$$($(SERVICES) env)" && eval "$$settings" && $(BIN)/ticketing worker
 
 bench: install ## the benchmark suite; writes bench/results/latest.json
-	@eval "$$($(SERVICES) up all)" && $(BIN)/python -m bench
+	@settings="$$($(SERVICES) up all)" && eval "$$settings" && $(BIN)/python -m bench
 
 clean: ## remove the virtualenv and caches (not the services' state)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
