@@ -17,7 +17,15 @@ AUDIENCE = "ticketing:queue"
 
 def claims(**overrides: object) -> dict[str, object]:
     now = int(time.time())
-    return {"sub": "ann", "evt": "show", "aud": AUDIENCE, "iat": now, "exp": now + 60, **overrides}
+    # Parameters are built at collection time: a long run must not see them expire first.
+    return {
+        "sub": "ann",
+        "evt": "show",
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 86_400,
+        **overrides,
+    }
 
 
 def test_pyjwt_reads_an_issued_token() -> None:
