@@ -18,9 +18,11 @@ from entrypoints.settings import AppSettings
 log = logging.getLogger(__name__)
 
 APP_FACTORY = "entrypoints.http.app:create_app"
-MAX_CONCURRENCY = 16_384
+MAX_CONCURRENCY = 32_768
 """Requests one worker serves at once. Every open SSE stream is one of them; granian's default
-(backlog / workers = 1,024) would turn the 1,025th stream away."""
+(backlog / workers = 1,024) would turn the 1,025th stream away, and 16,384 held the 16,385th
+of the benchmark's 19,000 (bench: sse). Above what a process's open-files limit allows
+(20,000 here), so that the socket count is what binds."""
 SHUTDOWN_GRACE_SECONDS = 5
 """Granian waits for open requests before a worker stops, and position streams never finish on
 their own: after this long the worker is stopped anyway (clients' EventSource reconnects)."""
