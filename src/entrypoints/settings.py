@@ -36,7 +36,7 @@ class AppSettings(BaseSettings):
     """Run the admission tick, hold expiry and outbox relay in this process."""
     tick_interval_seconds: Seconds = 0.1
     relay_interval_seconds: Seconds = 0.1
-    stream_interval_seconds: Seconds = 0.25
+    stream_interval_seconds: Seconds = 0.1
     """How often one shared snapshot per event feeds every open position stream."""
     stream_keepalive_seconds: Seconds = 15.0
     metrics_interval_seconds: Seconds = 1.0
