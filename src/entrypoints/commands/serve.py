@@ -17,7 +17,7 @@ from entrypoints.settings import AppSettings
 
 log = logging.getLogger(__name__)
 
-APP_FACTORY = "entrypoints.http.app:create_app"
+APP_FACTORY = "entrypoints.http.serving:serving_app"
 MAX_CONCURRENCY = 32_768
 """Requests one worker serves at once. Every open SSE stream is one of them; granian's default
 (backlog / workers = 1,024) would turn the 1,025th stream away, and 16,384 held the 16,385th
