@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from adapters.redis.catalog import RedisEventCatalog
 from adapters.redis.client import MAX_CONNECTIONS, RedisClient, open_client
 from adapters.redis.outbox import RedisOutbox
-from adapters.redis.pipelined import PipelinedConnection
 from adapters.redis.queue import RedisQueueStore
 from adapters.redis.scripts import Scripts
 from adapters.redis.stock import RedisStockStore
@@ -15,23 +14,19 @@ from adapters.redis.stock import RedisStockStore
 
 @dataclass(frozen=True, slots=True)
 class RedisHotState:
-    """The hot-state ports on one Redis client (its own connection pool), plus, on a
-    standalone server, the pipelined connection the scripts run on."""
+    """The hot-state ports on one Redis client (its own connection pool)."""
 
     catalog: RedisEventCatalog
     queue: RedisQueueStore
     stock: RedisStockStore
     outbox: RedisOutbox
     client: RedisClient
-    pipelined: PipelinedConnection | None = None
 
     async def ping(self) -> None:
         """Returns when Redis answers (a health probe); raises when it does not."""
         await self.client.ping()
 
     async def close(self) -> None:
-        if self.pipelined is not None:
-            await self.pipelined.close()
         await self.client.aclose()
 
 
@@ -43,10 +38,7 @@ async def open_redis_hot_state(
     Raises redis-py's ``ConnectionError`` when the server cannot be reached.
     """
     client = open_client(url, cluster, max_connections)
-    # All of one event's keys share a slot, so on Cluster its scripts may run on any node:
-    # redis-py's Cluster client routes them; the pipelined connection serves one server.
-    pipelined = None if cluster else PipelinedConnection(url)
-    scripts = Scripts(client, pipelined)
+    scripts = Scripts(client)
     try:
         await scripts.load()
     except BaseException:
@@ -58,5 +50,4 @@ async def open_redis_hot_state(
         stock=RedisStockStore(client, scripts),
         outbox=RedisOutbox(client, scripts),
         client=client,
-        pipelined=pipelined,
     )
