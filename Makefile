@@ -35,14 +35,14 @@ test-unit: install ## the unit tests only (no services needed)
 test-integration: install ## the integration tests (starts the services)
 	@settings="$$($(SERVICES) up all)" && eval "$$settings" && $(BIN)/pytest tests/integration $(PYTEST_ARGS)
 
-lint: install ## ruff and mypy --strict over src and tests
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
-	$(BIN)/mypy --strict src tests
+lint: install ## ruff and mypy --strict over src, tests and bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy --strict src tests bench
 
 format: install ## apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
 
 run: install ## serve the API on http://127.0.0.1:8000 on the embedded (in-memory) default
 	$(BIN)/ticketing serve

@@ -21,7 +21,7 @@ from bench.context import Context, say
 from bench.procs import Processes
 from bench.results import Result, table, write
 from bench.sale import Sale
-from bench.scenarios import end_to_end, throughput, worker
+from bench.scenarios import end_to_end, streams, throughput, worker
 from bench.stack import open_stack, start_api, start_baseline, start_worker
 from bench.tools import ROOT, vegeta, wrk
 
@@ -91,6 +91,12 @@ def run(processes: Processes, workdir: Path, seconds: float, chosen: set[str]) -
             finally:
                 sale.close()
                 processes.stop(api.process)
+                processes.stop(persister.process)
+        if "sse" in chosen:
+            persister = start_worker(processes, stack)
+            try:
+                results += streams.streams(context)
+            finally:
                 processes.stop(persister.process)
         if "worker" in chosen:
             results.append(worker.backlog(context))

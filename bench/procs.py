@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -48,6 +49,21 @@ class Process:
             return []
         return [int(pid) for pid in found.split()]
 
+    def ask(self, command: str, within: float) -> str:
+        """Sends one command line, answers the one line it replies (within ``within`` s)."""
+        stdin, stdout = self.popen.stdin, self.popen.stdout
+        assert stdin is not None
+        assert stdout is not None
+        stdin.write(command.encode() + b"\n")
+        stdin.flush()
+        ready, _, _ = select.select([stdout], [], [], within)
+        if not ready:
+            raise RuntimeError(f"{self.name} did not answer {command!r} in {within:.0f} s")
+        answer = stdout.readline().decode().strip()
+        if not answer:
+            raise RuntimeError(f"{self.name} exited on {command!r}:\n{self.tail()}")
+        return answer
+
     def tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -70,6 +86,21 @@ class Processes:
                 env=dict(env) if env is not None else None,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        process = Process(name, popen, log)
+        self._running.append(process)
+        return process
+
+    def start_piped(self, name: str, command: Sequence[str]) -> Process:
+        """A process driven through its stdin and stdout (its stderr goes to the log)."""
+        log = self._logs / f"{name}.log"
+        with log.open("ab") as errors:
+            popen = subprocess.Popen(
+                list(command),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
                 start_new_session=True,
             )
         process = Process(name, popen, log)

@@ -27,7 +27,7 @@ class Result:
 
     @classmethod
     def of(cls, scenario: str, tool: str, load: Load, **fields: Any) -> Result:
-        return cls(
+        result = cls(
             scenario=scenario,
             tool=tool,
             throughput_rps=round(load.throughput_rps, 1),
@@ -37,6 +37,9 @@ class Result:
             errors=load.errors,
             **fields,
         )
+        if load.error_kinds:
+            result.details["errors"] = load.error_kinds
+        return result
 
 
 def _cell(value: float | None, digits: int = 1) -> str:

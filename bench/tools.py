@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +56,7 @@ class Load:
     max_ms: float
     errors: int
     """Answers outside 2xx, and requests that failed (connect, read, timeout)."""
+    error_kinds: dict[str, int] = field(default_factory=dict)
 
 
 def run_wrk(url: str, script: str, seconds: float, env: Mapping[str, str] | None = None) -> Load:
@@ -80,7 +81,7 @@ def run_wrk(url: str, script: str, seconds: float, env: Mapping[str, str] | None
     if not lines:
         raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
     found = json.loads(lines[-1].removeprefix("BENCH_JSON "))
-    errors = sum(found[kind] for kind in ("non2xx", "connect", "read", "write", "timeout"))
+    kinds = {kind: found[kind] for kind in ("non2xx", "connect", "read", "write", "timeout")}
     return Load(
         requests=found["requests"],
         throughput_rps=found["requests"] / (found["duration_us"] / 1e6),
@@ -88,7 +89,8 @@ def run_wrk(url: str, script: str, seconds: float, env: Mapping[str, str] | None
         p95_ms=found["p95_us"] / 1e3,
         p99_ms=found["p99_us"] / 1e3,
         max_ms=found["max_us"] / 1e3,
-        errors=errors,
+        errors=sum(kinds.values()),
+        error_kinds={kind: count for kind, count in kinds.items() if count},
     )
 
 
@@ -150,6 +152,9 @@ def vegeta_report(results: Path) -> Load:
     exhausted = sum(1 for error in report.get("errors") or [] if "no targets" in error)
     requests = sum(codes.values()) - (codes.get("0", 0) if exhausted else 0)
     ok = sum(count for code, count in codes.items() if code.startswith("2"))
+    failed = {code: count for code, count in codes.items() if not code.startswith("2")}
+    if exhausted:
+        failed.pop("0", None)
     return Load(
         requests=requests,
         throughput_rps=float(report["throughput"]),
@@ -158,6 +163,7 @@ def vegeta_report(results: Path) -> Load:
         p99_ms=latencies["99th"] / 1e6,
         max_ms=latencies["max"] / 1e6,
         errors=requests - ok,
+        error_kinds={f"status_{code}": count for code, count in failed.items()},
     )
 
 
