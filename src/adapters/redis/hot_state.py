@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from adapters.redis.catalog import RedisEventCatalog
 from adapters.redis.client import MAX_CONNECTIONS, RedisClient, open_client
 from adapters.redis.outbox import RedisOutbox
+from adapters.redis.pipelined import PipelinedConnection
 from adapters.redis.queue import RedisQueueStore
 from adapters.redis.scripts import Scripts
 from adapters.redis.stock import RedisStockStore
@@ -14,19 +15,23 @@ from adapters.redis.stock import RedisStockStore
 
 @dataclass(frozen=True, slots=True)
 class RedisHotState:
-    """The hot-state ports on one Redis client (its own connection pool)."""
+    """The hot-state ports on one Redis client (its own connection pool), plus, on a
+    standalone server, the pipelined connection the scripts run on."""
 
     catalog: RedisEventCatalog
     queue: RedisQueueStore
     stock: RedisStockStore
     outbox: RedisOutbox
     client: RedisClient
+    pipelined: PipelinedConnection | None = None
 
     async def ping(self) -> None:
         """Returns when Redis answers (a health probe); raises when it does not."""
         await self.client.ping()
 
     async def close(self) -> None:
+        if self.pipelined is not None:
+            await self.pipelined.close()
         await self.client.aclose()
 
 
@@ -38,7 +43,10 @@ async def open_redis_hot_state(
     Raises redis-py's ``ConnectionError`` when the server cannot be reached.
     """
     client = open_client(url, cluster, max_connections)
-    scripts = Scripts(client)
+    # All of one event's keys share a slot, so on Cluster its scripts may run on any node:
+    # redis-py's Cluster client routes them; the pipelined connection serves one server.
+    pipelined = None if cluster else PipelinedConnection(url)
+    scripts = Scripts(client, pipelined)
     try:
         await scripts.load()
     except BaseException:
@@ -50,4 +58,5 @@ async def open_redis_hot_state(
         stock=RedisStockStore(client, scripts),
         outbox=RedisOutbox(client, scripts),
         client=client,
+        pipelined=pipelined,
     )

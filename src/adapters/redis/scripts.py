@@ -5,8 +5,8 @@ Each script is built from the files in ``lua/``: a generated first line naming i
 down once), ``lib.lua`` (the helpers the rules share), ``event_guard.lua`` for scripts on an
 existing event, then the script's own file. ``Scripts.load`` sends them all with SCRIPT LOAD
 when a client opens; after that they run by SHA (EVALSHA), and a server that lost them
-(restart, SCRIPT FLUSH, failover) gets them again on the first NOSCRIPT, through redis-py's
-``AsyncScript``.
+(restart, SCRIPT FLUSH, failover) gets them again on the first NOSCRIPT (through redis-py's
+``AsyncScript``, or ``Scripts`` itself on the pipelined connection).
 
 A script refuses a request with the error reply ``"<code> <detail>"``; ``Scripts.run`` raises
 the domain error of that code (``ERRORS_BY_CODE``) and lets any other Redis error through.
@@ -22,6 +22,7 @@ from redis.exceptions import ResponseError
 
 from adapters.redis.client import RedisClient
 from adapters.redis.keys import KeyName, event_key
+from adapters.redis.pipelined import PipelinedConnection
 from ticketing_core.errors import ERRORS_BY_CODE, DomainError
 
 ScriptName = Literal[
@@ -81,10 +82,12 @@ def script_source(name: ScriptName) -> str:
 
 
 class Scripts:
-    """Every script, registered on one client."""
+    """Every script, registered on one client; run through ``pipelined`` when given (the
+    standalone server's hot path, see ``adapters.redis.pipelined``)."""
 
-    def __init__(self, client: RedisClient) -> None:
+    def __init__(self, client: RedisClient, pipelined: PipelinedConnection | None = None) -> None:
         self._client = client
+        self._pipelined = pipelined
         self._scripts: dict[ScriptName, AsyncScript] = {
             name: client.register_script(script_source(name)) for name in SCRIPT_KEYS
         }
@@ -98,12 +101,28 @@ class Scripts:
         """Runs the script on ``event_id``'s keys; a refusal raises its domain error."""
         keys = [event_key(event_id, key) for key in SCRIPT_KEYS[name]]
         try:
-            return await self._scripts[name](keys=keys, args=args)
+            if self._pipelined is None:
+                return await self._scripts[name](keys=keys, args=args)
+            return await self._run_pipelined(self._scripts[name], keys, args)
         except ResponseError as error:
             refusal = _refusal(error)
             if refusal is None:
                 raise
             raise refusal from None
+
+    async def _run_pipelined(
+        self, script: AsyncScript, keys: list[str], args: tuple[str | int, ...]
+    ) -> Any:
+        assert self._pipelined is not None
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        try:
+            return await self._pipelined.execute(*command)
+        except ResponseError as error:
+            if not str(error).startswith("NOSCRIPT"):
+                raise
+        # The server lost its scripts (restart, SCRIPT FLUSH, failover): load it, run again.
+        await self._client.script_load(script.script)
+        return await self._pipelined.execute(*command)
 
 
 def _refusal(error: ResponseError) -> DomainError | None:

@@ -1,0 +1,101 @@
+"""The pipelined connection: every caller gets its own reply, whatever else is in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+
+from adapters.redis.pipelined import PipelinedConnection
+
+pytestmark = [pytest.mark.anyio, pytest.mark.redis]
+
+
+@pytest.fixture(params=["asyncio", "uvloop"])
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, bool]]:
+    """The served API runs on uvloop, whose transports are not asyncio's own classes."""
+    return ("asyncio", {"use_uvloop": request.param == "uvloop"})
+
+
+async def test_a_crowd_of_concurrent_commands_each_get_their_own_reply(redis_url: str) -> None:
+    connection = PipelinedConnection(redis_url)
+    try:
+        replies = await asyncio.gather(*(connection.execute("ECHO", n) for n in range(5_000)))
+    finally:
+        await connection.close()
+
+    assert replies == [str(n) for n in range(5_000)]
+
+
+async def test_an_error_reply_raises_for_its_caller_only(redis_url: str) -> None:
+    connection = PipelinedConnection(redis_url)
+    try:
+        outcomes: list[object] = await asyncio.gather(
+            connection.execute("ECHO", "before"),
+            connection.execute("EVALSHA", "0" * 40, 0),
+            connection.execute("ECHO", "after"),
+            return_exceptions=True,
+        )
+    finally:
+        await connection.close()
+    before, refused, after = outcomes
+
+    assert (before, after) == ("before", "after")
+    assert isinstance(refused, ResponseError)
+    assert str(refused).startswith("NOSCRIPT")
+
+
+async def test_a_cancelled_caller_does_not_shift_the_replies_of_the_others(
+    redis_url: str,
+) -> None:
+    connection = PipelinedConnection(redis_url)
+    try:
+        calls = [asyncio.ensure_future(connection.execute("ECHO", n)) for n in range(1_000)]
+        await asyncio.sleep(0)  # every command written
+        for call in calls[::3]:
+            call.cancel()
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        afterwards = await connection.execute("ECHO", "next")
+    finally:
+        await connection.close()
+
+    for n, outcome in enumerate(outcomes):
+        assert isinstance(outcome, asyncio.CancelledError) if n % 3 == 0 else outcome == str(n)
+    assert afterwards == "next"
+
+
+async def test_after_the_server_drops_the_connection_the_next_command_reconnects(
+    redis_url: str,
+) -> None:
+    key = f"pipelined-{uuid.uuid4().hex[:8]}:nothing"
+    connection = PipelinedConnection(redis_url)
+    admin = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        own_id = await connection.execute("CLIENT", "ID")
+        waiting = asyncio.ensure_future(connection.execute("BLPOP", key, 5))
+        await asyncio.sleep(0.1)
+        await admin.client_kill_filter(_id=own_id)  # this connection only: Redis is shared
+        with pytest.raises(RedisConnectionError):
+            await waiting
+        assert await connection.execute("ECHO", "again") == "again"
+    finally:
+        await connection.close()
+        await admin.aclose()
+
+
+async def test_the_database_of_the_url_is_selected(redis_url: str) -> None:
+    base = redis_url.rsplit("/", 1)[0]
+    key = f"pipelined-{uuid.uuid4().hex[:8]}"
+    connection = PipelinedConnection(f"{base}/2")
+    other = Redis.from_url(f"{base}/2", decode_responses=True)
+    try:
+        await connection.execute("SET", key, "here", "EX", 60)
+        assert await other.get(key) == "here"
+    finally:
+        await connection.close()
+        await other.delete(key)
+        await other.aclose()
