@@ -30,6 +30,8 @@ class StackSettings(DatabaseSettings):
     kafka_group: str = "ticketing-worker"
     """The consumer group of the workers: every worker of one deployment shares it."""
     worker_batch_size: Annotated[int, Field(ge=1, le=100_000)] = 1_000
+    worker_writes_in_flight: Annotated[int, Field(ge=1, le=16)] = 2
+    """Batches one worker stores at once, each on its own database connection."""
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: Annotated[int, Field(ge=0, le=65_535)] = 0
     """Where ``ticketing worker`` serves ``/metrics`` (e.g. 9464); 0, the default, serves

@@ -16,8 +16,10 @@ import os
 import signal
 import socket
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from confluent_kafka import Message
 
@@ -57,14 +59,43 @@ class WorkerCounters:
     """Per topic, records not read yet by this worker (refreshed every LAG_INTERVAL_SECONDS)."""
 
 
+class RecordSource(Protocol):
+    """The worker's side of a consumer-group member (``BatchConsumer``)."""
+
+    async def poll_batch(self, max_messages: int, wait_seconds: float) -> list[Message]: ...
+
+    async def commit(self, records: Sequence[Message]) -> bool: ...
+
+    async def lag(self) -> dict[str, int]: ...
+
+
+class DeadLetters(Protocol):
+    """Where records that cannot be stored go (``DeadLetterQueue``)."""
+
+    async def send(self, rejections: Sequence[Rejection]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    stored: int
+    dead_lettered: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    records: Sequence[Message]
+    stored: asyncio.Task[_Stored]
+
+
 class ReservationWorker:
     def __init__(
         self,
-        consumer: BatchConsumer,
+        consumer: RecordSource,
         writer: BatchWriter,
-        dead_letters: DeadLetterQueue,
+        dead_letters: DeadLetters,
         stopping: asyncio.Event,
         batch_size: int,
+        writes_in_flight: int = 1,
         counters: WorkerCounters | None = None,
     ) -> None:
         self._consumer = consumer
@@ -72,25 +103,46 @@ class ReservationWorker:
         self._dead_letters = dead_letters
         self._stopping = stopping
         self._batch_size = batch_size
+        self._writes_in_flight = writes_in_flight
         self.counters = counters or WorkerCounters()
 
     async def run(self) -> None:
-        """Processes batches until ``stopping`` is set; the batch in hand is finished first."""
-        lag_read_at = float("-inf")
-        while not self._stopping.is_set():
-            records = await self._consumer.poll_batch(self._batch_size, POLL_WAIT_SECONDS)
-            if time.monotonic() - lag_read_at >= LAG_INTERVAL_SECONDS:
-                self.counters.lag = await self._consumer.lag()
-                lag_read_at = time.monotonic()
-            if records:
-                try:
-                    await self.process(records)
-                except WriteAborted:
-                    log.warning("stopped with a batch not stored; it will be read again")
-                    return
+        """Processes batches until ``stopping`` is set; the batches in hand are finished first.
 
-    async def process(self, records: Sequence[Message]) -> None:
-        """Stores or dead-letters every record, then commits their offsets."""
+        Up to ``writes_in_flight`` batches are stored at once, on their own connections, so
+        PostgreSQL works on one while this process reads and decodes the next. Offsets are
+        still committed batch by batch in the order read, each once it and every batch before
+        it are stored. Batches may overlap on a reservation (its hold in one, its confirmation
+        in the next): the upsert's precedence rule makes the row the same in either order, and
+        each batch locks its rows in reservation-id order, so two batches cannot deadlock.
+        """
+        in_flight: deque[_Batch] = deque()
+        lag_read_at = float("-inf")
+        try:
+            while not self._stopping.is_set():
+                records = await self._consumer.poll_batch(self._batch_size, POLL_WAIT_SECONDS)
+                if time.monotonic() - lag_read_at >= LAG_INTERVAL_SECONDS:
+                    self.counters.lag = await self._consumer.lag()
+                    lag_read_at = time.monotonic()
+                if records:
+                    in_flight.append(_Batch(records, asyncio.create_task(self._store(records))))
+                while in_flight and (
+                    not records
+                    or in_flight[0].stored.done()
+                    or len(in_flight) >= self._writes_in_flight
+                ):
+                    await self._commit(in_flight.popleft())
+            while in_flight:
+                await self._commit(in_flight.popleft())
+        except WriteAborted:
+            log.warning("stopped with a batch not stored; it will be read again")
+        finally:
+            for batch in in_flight:
+                batch.stored.cancel()
+            await asyncio.gather(*(batch.stored for batch in in_flight), return_exceptions=True)
+
+    async def _store(self, records: Sequence[Message]) -> _Stored:
+        """Stores or dead-letters every record of a batch."""
         sources: dict[ReservationMessage, list[Message]] = {}
         rejections = []
         for record in records:
@@ -109,12 +161,17 @@ class ReservationWorker:
             ]
         if rejections:
             await self._dead_letter(rejections)
-        if not await self._consumer.commit(records):
+        return _Stored(stored=len(sources) - len(refusals), dead_lettered=len(rejections))
+
+    async def _commit(self, batch: _Batch) -> None:
+        """Waits for the batch to be stored, then commits its offsets."""
+        stored = await batch.stored
+        if not await self._consumer.commit(batch.records):
             self.counters.commits_lost += 1
         self.counters.batches += 1
-        self.counters.records += len(records)
-        self.counters.stored += len(sources) - len(refusals)
-        self.counters.dead_lettered += len(rejections)
+        self.counters.records += len(batch.records)
+        self.counters.stored += stored.stored
+        self.counters.dead_lettered += stored.dead_lettered
 
     async def _dead_letter(self, rejections: list[Rejection]) -> None:
         for rejection in rejections:
@@ -168,6 +225,7 @@ async def run_worker(
             dead_letters=DeadLetterQueue(producer, kafka.dead_letter_topic, worker_name()),
             stopping=stopping,
             batch_size=settings.worker_batch_size,
+            writes_in_flight=settings.worker_writes_in_flight,
             counters=counters,
         )
         log.info("%s consuming %s as group %s", worker_name(), kafka.topic, settings.kafka_group)
