@@ -1,4 +1,5 @@
--- Unique users entering one event: BENCH_EVENT, users BENCH_PREFIX1, BENCH_PREFIX2, ...
+-- Unique users entering one event: BENCH_EVENT, users BENCH_PREFIX2, BENCH_PREFIX3, ...
+-- (wrk calls request() once to check the script, and never sends that first one).
 dofile(os.getenv("BENCH_LUA") .. "/report.lua")
 local event, prefix = os.getenv("BENCH_EVENT"), os.getenv("BENCH_PREFIX")
 local headers = {["Content-Type"] = "application/json"}
