@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from adapters.memory import memory_parts, memory_record
-from adapters.redis import open_redis_hot_state
+from adapters.redis import RedisHotState, open_redis_hot_state
 from entrypoints.persistence import ArchivingCatalog, open_persistence
 from entrypoints.settings import AppSettings
 from entrypoints.stack_settings import StackSettings
@@ -100,15 +100,7 @@ async def open_backends(settings: AppSettings) -> AsyncIterator[Backends]:
     try:
         if deployment is Deployment.REDIS:
             record = memory_record()
-            yield Backends(
-                catalog=hot.catalog,
-                queue=hot.queue,
-                stock=hot.stock,
-                outbox=hot.outbox,
-                bus=record.bus,
-                archive=record.archive,
-                probes={"redis": hot.ping},
-            )
+            yield _on_redis(hot, record.bus, record.archive)
             return
         assert settings.kafka_bootstrap is not None
         assert settings.database_url is not None
@@ -118,17 +110,35 @@ async def open_backends(settings: AppSettings) -> AsyncIterator[Backends]:
             database_url=settings.database_url, kafka_bootstrap=settings.kafka_bootstrap
         )
         async with open_persistence(stack, migrate_first=settings.migrate_on_start) as durable:
-            yield Backends(
+            yield _on_redis(
+                hot,
+                durable.bus,
+                durable.archive,
                 catalog=ArchivingCatalog(hot.catalog, durable.archive),
-                queue=hot.queue,
-                stock=hot.stock,
-                outbox=hot.outbox,
-                bus=durable.bus,
-                archive=durable.archive,
-                probes={"redis": hot.ping, **durable.probes},
+                probes=durable.probes,
             )
     finally:
         await hot.close()
+
+
+def _on_redis(
+    hot: RedisHotState,
+    bus: EventBus,
+    archive: ReservationRepository,
+    *,
+    catalog: EventCatalog | None = None,
+    probes: Mapping[str, HealthProbe] | None = None,
+) -> Backends:
+    """The hot state in Redis, the durable side given (and a catalog over Redis's, if given)."""
+    return Backends(
+        catalog=catalog or hot.catalog,
+        queue=hot.queue,
+        stock=hot.stock,
+        outbox=hot.outbox,
+        bus=bus,
+        archive=archive,
+        probes={"redis": hot.ping, **(probes or {})},
+    )
 
 
 def memory_backends() -> Backends:

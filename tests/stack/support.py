@@ -15,7 +15,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -26,7 +26,15 @@ from adapters.postgres import PostgresReservationRepository
 from adapters.redis.client import RedisClient
 from adapters.redis.restore import outbox_backlog
 from entrypoints.stack_settings import StackSettings
-from tests.e2e.support import ADMIN, ADMIN_KEY, LOOPBACK, TOKEN_SECRET, free_port, queue_token
+from tests.e2e.support import (
+    ADMIN,
+    ADMIN_KEY,
+    LOOPBACK,
+    TOKEN_SECRET,
+    free_port,
+    queue_token,
+    unique_event_id,
+)
 from tests.integration.stack_helpers import (
     eventually,
     stack_environment,
@@ -304,3 +312,27 @@ async def assert_seats_add_up(
     code, report = await stack.reconcile(event_id)
     assert code == 0, report
     assert "Redis agrees" in report
+
+
+LARGE_SALE_SEATS = 100_000
+"""Seats of a sale that no test's crowd sells out: every buyer gets a hold."""
+
+
+@contextlib.asynccontextmanager
+async def buying_crowd(shop: Shop, name: str) -> AsyncIterator[Crowd]:
+    """A sale of ``LARGE_SALE_SEATS`` (its id is the crowd's ``event_id``) and a ``Crowd``
+    buying from it until the block ends, however it ends."""
+    event_id = unique_event_id(name)
+    await shop.create_event(
+        event_id,
+        totalSeats=LARGE_SALE_SEATS,
+        admissionRatePerSecond=10_000,
+        maxActiveUsers=10_000,
+    )
+    crowd, stop = Crowd(shop, event_id), asyncio.Event()
+    buying = asyncio.create_task(crowd.run(stop))
+    try:
+        yield crowd
+    finally:
+        stop.set()
+        await buying

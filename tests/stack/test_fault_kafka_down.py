@@ -15,13 +15,18 @@ import httpx
 import pytest
 
 from adapters.redis.restore import outbox_backlog
-from tests.e2e.support import unique_event_id
 from tests.integration.stack_helpers import eventually, services
-from tests.stack.support import Crowd, Shop, Stack, assert_seats_add_up, settle
+from tests.stack.support import (
+    LARGE_SALE_SEATS,
+    Shop,
+    Stack,
+    assert_seats_add_up,
+    buying_crowd,
+    settle,
+)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
 
-SEATS = 100_000
 OUTAGE_SECONDS = 10
 
 
@@ -34,37 +39,30 @@ async def readiness(api: httpx.AsyncClient) -> tuple[int, dict[str, str]]:
 async def test_a_ten_second_broker_outage_under_http_load_loses_nothing(
     stack: Stack, shop: Shop
 ) -> None:
-    event_id = unique_event_id("kafka-down")
-    await shop.create_event(
-        event_id, totalSeats=SEATS, admissionRatePerSecond=10_000, maxActiveUsers=10_000
-    )
-    crowd, stop = Crowd(shop, event_id), asyncio.Event()
-    buying = asyncio.create_task(crowd.run(stop))
-
     async def kafka_reported(state: str) -> bool:
         return (await readiness(shop.api))[1]["kafka"] == state
 
-    try:
-        await crowd.until_holds(100)
-        await asyncio.to_thread(services, "down", "kafka")
-        outage_started, holds_before = time.monotonic(), crowd.holds
-        await eventually(lambda: kafka_reported("down"), within=OUTAGE_SECONDS)
-        during_outage = await readiness(shop.api)
-        await asyncio.sleep(OUTAGE_SECONDS - (time.monotonic() - outage_started))
-        holds_during = crowd.holds - holds_before
-        backlog_during = await outbox_backlog(stack.redis, event_id)
-        await asyncio.to_thread(services, "up", "kafka")
-        await eventually(lambda: kafka_reported("up"), within=60)
-        await crowd.until_holds(crowd.holds + 100)
-    finally:
-        stop.set()
-        # Whatever happened, leave the broker running.
-        await asyncio.to_thread(services, "up", "kafka")
-        await buying
+    async with buying_crowd(shop, "kafka-down") as crowd:
+        event_id = crowd.event_id
+        try:
+            await crowd.until_holds(100)
+            await asyncio.to_thread(services, "down", "kafka")
+            outage_started, holds_before = time.monotonic(), crowd.holds
+            await eventually(lambda: kafka_reported("down"), within=OUTAGE_SECONDS)
+            during_outage = await readiness(shop.api)
+            await asyncio.sleep(OUTAGE_SECONDS - (time.monotonic() - outage_started))
+            holds_during = crowd.holds - holds_before
+            backlog_during = await outbox_backlog(stack.redis, event_id)
+            await asyncio.to_thread(services, "up", "kafka")
+            await eventually(lambda: kafka_reported("up"), within=60)
+            await crowd.until_holds(crowd.holds + 100)
+        finally:
+            # Whatever happened, leave the broker running.
+            await asyncio.to_thread(services, "up", "kafka")
 
     assert during_outage == (503, {"redis": "up", "postgres": "up", "kafka": "down"})
     assert holds_during > 0, "buyers got holds while Kafka was down"
     assert backlog_during > 0, "the outbox kept what could not be published"
     assert not crowd.refusals
     rows = await settle(stack, event_id, crowd.acknowledged, within=180)
-    await assert_seats_add_up(stack, shop, event_id, SEATS, rows.values())
+    await assert_seats_add_up(stack, shop, event_id, LARGE_SALE_SEATS, rows.values())

@@ -10,37 +10,34 @@ import pytest
 from adapters.kafka.codec import encode_value
 from tests.e2e.support import unique_event_id
 from tests.integration.stack_helpers import created, produce_raw, read_topic
-from tests.stack.support import Crowd, Shop, Stack, assert_seats_add_up, settle
+from tests.stack.support import (
+    LARGE_SALE_SEATS,
+    Shop,
+    Stack,
+    assert_seats_add_up,
+    buying_crowd,
+    settle,
+)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
-
-SEATS = 100_000
 
 
 async def test_poison_messages_are_dead_lettered_and_the_worker_goes_on(
     stack: Stack, shop: Shop
 ) -> None:
-    event_id = unique_event_id("poison")
-    await shop.create_event(
-        event_id, totalSeats=SEATS, admissionRatePerSecond=10_000, maxActiveUsers=10_000
-    )
     orphan = created(event_id=unique_event_id("no-such-event"))  # the foreign key refuses it
     poison = [(b"garbage", b"\x00 not json"), (orphan.key.encode(), encode_value(orphan))]
     kafka = stack.settings
-    crowd, stop = Crowd(shop, event_id), asyncio.Event()
-    buying = asyncio.create_task(crowd.run(stop))
-    try:
+    async with buying_crowd(shop, "poison") as crowd:
+        event_id = crowd.event_id
         await crowd.until_holds(100)
         await asyncio.to_thread(produce_raw, kafka.kafka_bootstrap, kafka.kafka_topic, poison)
         holds_at_poison = crowd.holds
         await crowd.until_holds(holds_at_poison + 200)
-    finally:
-        stop.set()
-        await buying
 
     assert not crowd.refusals
     rows = await settle(stack, event_id, crowd.acknowledged)
-    await assert_seats_add_up(stack, shop, event_id, SEATS, rows.values())
+    await assert_seats_add_up(stack, shop, event_id, LARGE_SALE_SEATS, rows.values())
     letters = await asyncio.to_thread(
         read_topic, kafka.kafka_bootstrap, kafka.kafka_dead_letter_topic, 2
     )

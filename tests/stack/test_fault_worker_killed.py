@@ -8,25 +8,25 @@ import signal
 
 import pytest
 
-from tests.e2e.support import unique_event_id
 from tests.integration.stack_helpers import eventually
-from tests.stack.support import Crowd, Shop, Stack, assert_seats_add_up, settle, stored
+from tests.stack.support import (
+    LARGE_SALE_SEATS,
+    Shop,
+    Stack,
+    assert_seats_add_up,
+    buying_crowd,
+    settle,
+    stored,
+)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
-
-SEATS = 100_000
 
 
 async def test_a_worker_killed_mid_stream_and_restarted_loses_and_doubles_nothing(
     stack: Stack, shop: Shop
 ) -> None:
-    event_id = unique_event_id("worker-killed")
-    await shop.create_event(
-        event_id, totalSeats=SEATS, admissionRatePerSecond=10_000, maxActiveUsers=10_000
-    )
-    crowd, stop = Crowd(shop, event_id), asyncio.Event()
-    buying = asyncio.create_task(crowd.run(stop))
-    try:
+    async with buying_crowd(shop, "worker-killed") as crowd:
+        event_id = crowd.event_id
 
         async def some_stored() -> bool:
             return len(await stored(stack.record, event_id)) >= 100
@@ -41,11 +41,8 @@ async def test_a_worker_killed_mid_stream_and_restarted_loses_and_doubles_nothin
 
         stack.start_worker()
         await crowd.until_holds(holds_at_kill + 200)
-    finally:
-        stop.set()
-        await buying
 
     assert not crowd.refusals
     assert stored_without_worker <= holds_at_kill, "nothing was stored while no worker ran"
     rows = await settle(stack, event_id, crowd.acknowledged)
-    await assert_seats_add_up(stack, shop, event_id, SEATS, rows.values())
+    await assert_seats_add_up(stack, shop, event_id, LARGE_SALE_SEATS, rows.values())
