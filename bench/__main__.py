@@ -19,7 +19,7 @@ from types import FrameType
 from bench import machine
 from bench.context import Context, say
 from bench.procs import Processes
-from bench.results import Result, table, write
+from bench.results import Result, cpu_lines, table, write
 from bench.sale import Sale
 from bench.scenarios import end_to_end, streams, throughput, worker
 from bench.stack import open_stack, start_api, start_baseline, start_worker
@@ -61,6 +61,7 @@ def main() -> None:
     write(arguments.output, results, header)
     print()
     print(table(results))
+    print("", *cpu_lines(results), sep="\n")
     print(f"\n{len(results)} results in {elapsed:.0f} s; written to {arguments.output}")
 
 

@@ -147,6 +147,21 @@ def wait_http(url: str, process: Process, within: float = 60.0) -> None:
     raise RuntimeError(f"{process.name} did not answer {url} in {within:.0f} s:\n{process.tail()}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process (all its threads) has used so far."""
+    after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime = int(after_name[11]), int(after_name[12])
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, total) CPU time of the whole machine so far, summed over its cores."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    hertz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / hertz, sum(ticks) / hertz
+
+
 def rss_bytes(pid: int) -> int:
     """Resident memory of one process (VmRSS)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

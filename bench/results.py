@@ -76,6 +76,22 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def cpu_lines(results: list[Result]) -> list[str]:
+    """One line per result that measured where the CPU went (``bench.cpu.per_request``)."""
+    lines = []
+    for r in results:
+        split = r.details.get("cpu_us_per_request")
+        busy = r.details.get("busy_cores")
+        if not split or not busy:
+            continue
+        parts = ", ".join(f"{name} {us:,.1f}" for name, us in split.items() if name != "machine")
+        lines.append(
+            f"{r.scenario}: CPU us per request {parts}; whole machine {split['machine']:,.1f} "
+            f"({busy['machine']:.2f} of the cores busy)"
+        )
+    return lines
+
+
 def write(path: Path, results: list[Result], header: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {**header, "scenarios": {r.scenario: asdict(r) for r in results}}

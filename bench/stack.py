@@ -36,6 +36,8 @@ TICKETING = str(Path(sys.executable).with_name("ticketing"))
 class Stack:
     run_id: str
     redis_url: str
+    redis_pid: int
+    """The run's private redis-server (its CPU time is measured)."""
     database_url: str
     """With the run's own schema as the search path."""
     kafka_bootstrap: str
@@ -98,6 +100,7 @@ def open_stack(processes: Processes, workdir: Path) -> Iterator[Stack]:
     stack = Stack(
         run_id=run_id,
         redis_url=f"redis://{LOOPBACK}:{redis_server[1]}/0",
+        redis_pid=redis_server[0].pid,
         database_url=database_url,
         kafka_bootstrap=services["TICKETING_KAFKA_BOOTSTRAP"],
         topic=f"bench.{run_id}.reservations",

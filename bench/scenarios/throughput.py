@@ -3,7 +3,10 @@ constant arrival rate (vegeta); the same reserve load on one and on two API proc
 
 from __future__ import annotations
 
+from functools import partial
+
 from bench.context import Context, say
+from bench.cpu import measure_cpu, per_request
 from bench.results import Result
 from bench.sale import SALE_FOR_RESERVES, WAITING_ROOM, Sale, reserve_target, write_tokens
 from bench.stack import Server, start_api
@@ -17,8 +20,13 @@ RESERVE_RATE = 2_000
 
 def baseline(context: Context, server: Server, label: str) -> Result:
     say(f"baseline ({label}): wrk {context.seconds:.0f} s on the bare endpoint")
-    load = run_wrk(f"{server.url}/baseline", "get", context.seconds)
-    return Result.of(f"baseline_{label}", "wrk", load)
+    load, used = measure_cpu(
+        {"api": server.worker_pids()},
+        lambda: run_wrk(f"{server.url}/baseline", "get", context.seconds),
+    )
+    result = Result.of(f"baseline_{label}", "wrk", load)
+    result.details = per_request(used, load.requests)
+    return result
 
 
 def enter(context: Context, api: Server, sale: Sale) -> tuple[Result, str, int]:
@@ -56,12 +64,15 @@ def admitted_crowd(context: Context, sale: Sale, name: str) -> tuple[str, list[s
 def reserve(context: Context, api: Server, sale: Sale, event: str, users: list[str]) -> Result:
     tokens = write_tokens(context.workdir / f"reserve-tokens-{event}.txt", event, users)
     say(f"reserve: wrk {context.seconds:.0f} s, admitted users holding one seat each time")
-    load = run_wrk(
-        api.url, "reserve", context.seconds, {"BENCH_TOKENS": str(tokens), "BENCH_EVENT": event}
+    env = {"BENCH_TOKENS": str(tokens), "BENCH_EVENT": event}
+    load, used = measure_cpu(
+        {"api": api.worker_pids(), "redis": [context.stack.redis_pid]},
+        lambda: run_wrk(api.url, "reserve", context.seconds, env),
     )
     result = _throughput("reserve", load, context, ">= 4,000 req/s, >= 0.5 x base", 4_000)
     ratio = result.baseline_ratio
     result.met = bool(result.met) and ratio is not None and ratio >= 0.5
+    result.details = per_request(used, load.requests)
     return result
 
 
@@ -87,6 +98,7 @@ def reserve_latency(
 def scale_out(context: Context) -> Result:
     """The reserve load on a fresh one-process API, then on a fresh two-process one."""
     measured: dict[int, Load] = {}
+    cpu: dict[int, dict[str, object]] = {}
     for workers in (1, 2):
         api = start_api(
             context.processes, context.stack, "stack", workers=workers, name=f"api-{workers}"
@@ -97,7 +109,11 @@ def scale_out(context: Context) -> Result:
             tokens = write_tokens(context.workdir / f"scale-tokens-{workers}.txt", event, users)
             say(f"scale-out: wrk {context.seconds:.0f} s of reserves on {workers} API process(es)")
             env = {"BENCH_TOKENS": str(tokens), "BENCH_EVENT": event}
-            measured[workers] = run_wrk(api.url, "reserve", context.seconds, env)
+            measured[workers], used = measure_cpu(
+                {"api": api.worker_pids(), "redis": [context.stack.redis_pid]},
+                partial(run_wrk, api.url, "reserve", context.seconds, env),
+            )
+            cpu[workers] = per_request(used, measured[workers].requests)
         finally:
             sale.close()
             context.processes.stop(api.process)
@@ -109,6 +125,8 @@ def scale_out(context: Context) -> Result:
         "one_process_rps": round(one.throughput_rps, 1),
         "two_processes_rps": round(two.throughput_rps, 1),
         "two_over_one": round(two.throughput_rps / one.throughput_rps, 3),
+        "one_process": cpu[1],
+        "two_processes": cpu[2],
     }
     return result
 
