@@ -21,13 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from confluent_kafka import Message
+from confluent_kafka import KafkaException, Message
 
 from adapters.kafka import (
     AsyncProducer,
     BatchConsumer,
     DeadLetterQueue,
     DeliveryFailed,
+    KafkaConfig,
     Rejection,
     RejectionReason,
     consumer_settings,
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 POLL_WAIT_SECONDS = 0.5
 """How long one poll waits for records: also how quickly an idle worker notices a SIGTERM."""
 DEAD_LETTER_RETRY_SECONDS = 1.0
+"""Also how long a worker waits between attempts to reach Kafka at start."""
+TOPICS_TIMEOUT_SECONDS = 5.0
 LAG_INTERVAL_SECONDS = 1.0
 
 
@@ -210,7 +213,8 @@ async def run_worker(
     """Runs one worker on the real stack until ``stopping`` is set; returns what it did (in
     ``counters`` if given, which a metrics endpoint may read meanwhile)."""
     kafka = settings.kafka_config()
-    await ensure_topics(kafka)
+    if not await _topics_created(kafka, stopping):
+        return counters or WorkerCounters()
     async with contextlib.AsyncExitStack() as resources:
         pool = await resources.enter_async_context(open_pool(settings.database_url))
         producer = AsyncProducer(producer_settings(kafka))
@@ -232,6 +236,20 @@ async def run_worker(
         await worker.run()
     log.info("worker stopped: %s", worker.counters)
     return worker.counters
+
+
+async def _topics_created(kafka: KafkaConfig, stopping: asyncio.Event) -> bool:
+    """Creates the topics if missing, waiting for a broker for as long as it takes; False if
+    told to stop first."""
+    while not stopping.is_set():
+        try:
+            await ensure_topics(kafka, TOPICS_TIMEOUT_SECONDS)
+            return True
+        except KafkaException as error:
+            log.warning("waiting for Kafka to create the topics: %s", error)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), DEAD_LETTER_RETRY_SECONDS)
+    return False
 
 
 async def serve_until_signalled(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -167,3 +168,37 @@ def group_members_with_partitions(bootstrap: str, group: str) -> int:
     if description.state != ConsumerGroupState.STABLE:
         return 0
     return sum(1 for member in description.members if member.assignment.topic_partitions)
+
+
+class LateBroker:
+    """A loopback port where no broker answers until ``open()``, and that then forwards to the
+    real one. Clients only bootstrap through it: the metadata names the broker's own address."""
+
+    def __init__(self, broker: str) -> None:
+        host, port = broker.rsplit(":", 1)
+        self._broker = (host, int(port))
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.address = f"127.0.0.1:{probe.getsockname()[1]}"
+        self._server: asyncio.Server | None = None
+
+    async def open(self) -> None:
+        port = int(self.address.rsplit(":", 1)[1])
+        self._server = await asyncio.start_server(self._forward, "127.0.0.1", port)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    async def _forward(
+        self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter
+    ) -> None:
+        broker_in, broker_out = await asyncio.open_connection(*self._broker)
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            while data := await source.read(65_536):
+                sink.write(data)
+                await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pipe(client_in, broker_out), pipe(broker_in, client_out))

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 from confluent_kafka import KafkaError
+from confluent_kafka.admin import AdminClient
 
 from adapters.kafka import DeliveryFailed, KafkaConfig, KafkaEventBus
 from adapters.kafka.codec import decode_value
 from adapters.memory import MemoryOutbox, memory_ticketing
-from tests.integration.stack_helpers import created, moved, read_topic
+from tests.integration.stack_helpers import LateBroker, created, moved, read_topic
 from ticketing_core.clock import ManualClock
 from ticketing_core.model import ReservationStatus
 from ticketing_core.relay import OutboxRelay
@@ -101,3 +102,37 @@ async def test_a_producer_failed_fatally_is_replaced_and_publishing_goes_on(
         read_topic, kafka_config.bootstrap_servers, kafka_config.topic, 1
     )
     assert decode_value(records[0].value()) == message
+
+
+async def test_a_bus_started_while_no_broker_answers_creates_its_topics_once_one_does(
+    kafka_config: KafkaConfig,
+) -> None:
+    late = LateBroker(kafka_config.bootstrap_servers)
+    config = replace(
+        kafka_config,
+        bootstrap_servers=late.address,
+        topic=f"{kafka_config.topic}.late",
+        dead_letter_topic=f"{kafka_config.topic}.late.dlq",
+    )
+    message = created()
+    bus = KafkaEventBus(config)
+    await bus.start()  # goes on without a broker
+    try:
+        with pytest.raises(DeliveryFailed):
+            await bus.ping()
+        await late.open()
+        await bus.publish([message])
+        await bus.ping()
+    finally:
+        await bus.close()
+        await late.close()
+
+    try:
+        records = await asyncio.to_thread(
+            read_topic, kafka_config.bootstrap_servers, config.topic, 1
+        )
+        assert decode_value(records[0].value()) == message
+    finally:
+        admin = AdminClient({"bootstrap.servers": kafka_config.bootstrap_servers})
+        for future in admin.delete_topics([config.topic, config.dead_letter_topic]).values():
+            future.result()

@@ -13,6 +13,7 @@ from adapters.postgres import PostgresReservationRepository
 from entrypoints.stack_settings import StackSettings
 from entrypoints.worker import WorkerCounters, run_worker
 from tests.integration.stack_helpers import (
+    LateBroker,
     created,
     event_settings,
     eventually,
@@ -129,3 +130,33 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_worker_goes_o
         unconsumed, settings.kafka_bootstrap, settings.kafka_group, settings.kafka_topic
     )
     assert behind == 0
+
+
+async def test_a_worker_started_before_kafka_waits_for_it_then_stores_the_stream(
+    stack_settings: StackSettings,
+    repository: PostgresReservationRepository,
+    bus: KafkaEventBus,
+) -> None:
+    await repository.save_event(event_settings())
+    late = LateBroker(stack_settings.kafka_bootstrap)
+    stopping = asyncio.Event()
+    running = asyncio.create_task(
+        run_worker(stack_settings.model_copy(update={"kafka_bootstrap": late.address}), stopping)
+    )
+    hold = created()
+    try:
+        await asyncio.sleep(2)
+        assert not running.done(), "the worker waits for Kafka instead of failing"
+        await late.open()
+        await bus.publish([hold])
+
+        async def stored() -> bool:
+            return await repository.get(hold.key) is not None
+
+        await eventually(stored, within=60)
+    finally:
+        stopping.set()
+        await late.close()
+        counters = await asyncio.wait_for(running, 30)
+
+    assert counters.stored == 1

@@ -3,14 +3,23 @@ reservation."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 
+from confluent_kafka import KafkaException
+
 from adapters.kafka.codec import encode_key, encode_value, headers_of
 from adapters.kafka.config import KafkaConfig
-from adapters.kafka.producer import AsyncProducer, Record
+from adapters.kafka.producer import AsyncProducer, DeliveryFailed, Record
 from adapters.kafka.topics import ensure_topics
 from ticketing_core.messages import ReservationMessage
+
+log = logging.getLogger(__name__)
+START_TOPICS_TIMEOUT_SECONDS = 5.0
+"""How long an instance's start waits for a broker before it goes on without one."""
+PING_TOPICS_TIMEOUT_SECONDS = 2.0
 
 
 def producer_settings(config: KafkaConfig) -> dict[str, Any]:
@@ -30,22 +39,36 @@ def producer_settings(config: KafkaConfig) -> dict[str, Any]:
 
 
 class KafkaEventBus:
-    """``EventBus``: ``start()`` before use (creates missing topics), ``close()`` on shutdown."""
+    """``EventBus``: ``start()`` before use, ``close()`` on shutdown.
+
+    Missing topics are created at start if a broker answers, else by the first publish or
+    health probe that reaches one: an API instance starts, and sells, while Kafka is away
+    (its outbox keeps the messages), instead of failing to start.
+    """
 
     def __init__(self, config: KafkaConfig) -> None:
         self._config = config
         self._producer = AsyncProducer(producer_settings(config))
+        self._topics_ready = False
+        self._creating_topics = asyncio.Lock()
 
     async def start(self, *, create_topics: bool = True) -> None:
-        """Starts the producer, first creating the topics if missing (unless told not to:
-        where topics are managed elsewhere, or the broker is not reachable yet)."""
-        if create_topics:
-            await ensure_topics(self._config)
+        """Starts the producer and creates the topics if missing (unless told not to, where
+        topics are managed elsewhere); a broker that does not answer within
+        ``START_TOPICS_TIMEOUT_SECONDS`` leaves that to the first publish."""
         await self._producer.start()
+        if not create_topics:
+            self._topics_ready = True
+            return
+        try:
+            await self._ensure_topics(START_TOPICS_TIMEOUT_SECONDS)
+        except DeliveryFailed as error:
+            log.warning("starting without Kafka; publishing waits for it: %s", error)
 
     async def publish(self, messages: Sequence[ReservationMessage]) -> None:
         """Returns once Kafka confirmed every message; raises ``DeliveryFailed`` otherwise,
         so that the relay keeps the outbox entries and publishes them again."""
+        await self._ensure_topics(self._config.delivery_timeout_ms / 1000)
         await self._producer.deliver(
             [
                 Record(
@@ -61,7 +84,25 @@ class KafkaEventBus:
     async def ping(self) -> None:
         """Returns when Kafka answers for the stream's topic; raises otherwise (a health
         probe)."""
+        try:
+            # Not behind a publish that is waiting out its own, longer, attempt.
+            async with asyncio.timeout(PING_TOPICS_TIMEOUT_SECONDS):
+                await self._ensure_topics(PING_TOPICS_TIMEOUT_SECONDS)
+        except TimeoutError:
+            raise DeliveryFailed("the topics are not created yet") from None
         await self._producer.ping(self._config.topic)
+
+    async def _ensure_topics(self, timeout_seconds: float) -> None:
+        if self._topics_ready:
+            return
+        async with self._creating_topics:
+            if self._topics_ready:
+                return  # another caller created them meanwhile
+            try:
+                await ensure_topics(self._config, timeout_seconds)
+            except KafkaException as error:
+                raise DeliveryFailed(f"the topics cannot be created yet: {error}") from error
+            self._topics_ready = True
 
     async def close(self) -> None:
         await self._producer.close()

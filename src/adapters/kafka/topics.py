@@ -18,8 +18,11 @@ log = logging.getLogger(__name__)
 ADMIN_TIMEOUT_SECONDS = 30.0
 
 
-def create_missing_topics(config: KafkaConfig) -> list[str]:
+def create_missing_topics(
+    config: KafkaConfig, timeout_seconds: float = ADMIN_TIMEOUT_SECONDS
+) -> list[str]:
     """Blocking: creates the stream and dead-letter topics if absent; returns those created.
+    Raises ``KafkaException`` when the brokers do not answer within ``timeout_seconds``.
 
     Creating is idempotent because "already exists" counts as success, so several processes
     starting at once all succeed.
@@ -28,14 +31,14 @@ def create_missing_topics(config: KafkaConfig) -> list[str]:
         {"bootstrap.servers": config.bootstrap_servers, "client.id": f"{config.client_id}-admin"}
     )
     wanted = [config.topic, config.dead_letter_topic]
-    existing = admin.list_topics(timeout=ADMIN_TIMEOUT_SECONDS).topics
+    existing = admin.list_topics(timeout=timeout_seconds).topics
     missing = [name for name in wanted if name not in existing]
     if not missing:
         return []
     futures = admin.create_topics(
         [NewTopic(name, config.partitions, config.replication_factor) for name in missing],
-        operation_timeout=ADMIN_TIMEOUT_SECONDS,
-        request_timeout=ADMIN_TIMEOUT_SECONDS,
+        operation_timeout=timeout_seconds,
+        request_timeout=timeout_seconds,
     )
     created = []
     for name, future in futures.items():
@@ -50,6 +53,8 @@ def create_missing_topics(config: KafkaConfig) -> list[str]:
     return created
 
 
-async def ensure_topics(config: KafkaConfig) -> list[str]:
+async def ensure_topics(
+    config: KafkaConfig, timeout_seconds: float = ADMIN_TIMEOUT_SECONDS
+) -> list[str]:
     """``create_missing_topics`` off the event loop (the admin calls block)."""
-    return await asyncio.to_thread(create_missing_topics, config)
+    return await asyncio.to_thread(create_missing_topics, config, timeout_seconds)
