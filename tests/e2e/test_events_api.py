@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -92,21 +93,33 @@ async def test_reading_an_event_shows_its_live_stats(sale: Sale) -> None:
     }
 
 
+async def every_page(client: Client, query: str) -> list[dict[str, Any]]:
+    """The listing's pages, followed by their ``Link: rel="next"`` from ``query`` on."""
+    events: list[dict[str, Any]] = []
+    url: str | None = f"/api/v1/events?{query}"
+    while url is not None:
+        response = await client.get(url)
+        assert response.status_code == 200, response.text
+        events += response.json()
+        assert int(response.headers["x-total-count"]) >= len(events)
+        url = response.links.get("next", {}).get("url")
+    return events
+
+
 async def test_listing_events_shows_every_event_oldest_first_with_its_stats(sale: Sale) -> None:
     # A shared Redis may hold other runs' events too: this test looks at its own.
     first_id, second_id = unique_event_id("first"), unique_event_id("second")
     ours = {first_id, second_id}
-    listed_before = (await sale.client.get("/api/v1/events")).json()
+    listed_before = await every_page(sale.client, "")
     assert not ours & {event["eventId"] for event in listed_before}
     first = await sale.create_event(eventId=first_id, totalSeats=3)
     second = await sale.create_event(eventId=second_id, totalSeats=1)
     tokens = await sale.admitted(second_id, "ann")
     await sale.hold(tokens["ann"], second_id, 1)
 
-    response = await sale.client.get("/api/v1/events")
+    listed = await every_page(sale.client, "")
 
-    assert response.status_code == 200
-    assert [event for event in response.json() if event["eventId"] in ours] == [
+    assert [event for event in listed if event["eventId"] in ours] == [
         {
             **first,
             "stats": {
@@ -128,6 +141,35 @@ async def test_listing_events_shows_every_event_oldest_first_with_its_stats(sale
             },
         },
     ]
+
+
+async def test_the_listing_comes_in_bounded_pages_linked_to_the_next(sale: Sale) -> None:
+    ours = [unique_event_id(f"paged-{n}") for n in range(5)]
+    for event_id in ours:
+        await sale.create_event(eventId=event_id, totalSeats=1)
+
+    first_page = await sale.client.get("/api/v1/events", params={"limit": 2})
+    oldest_first = await every_page(sale.client, "limit=2")
+    newest_first = await every_page(sale.client, "limit=2&order=newest")
+
+    assert len(first_page.json()) == 2
+    assert first_page.links["next"]["url"] == "/api/v1/events?limit=2&offset=2&order=oldest"
+    total = int(first_page.headers["x-total-count"])
+    assert len(oldest_first) == len(newest_first) == total >= 5
+    assert [e["eventId"] for e in oldest_first if e["eventId"] in ours] == ours
+    assert [e["eventId"] for e in newest_first if e["eventId"] in ours] == ours[::-1]
+    last_page = await sale.client.get("/api/v1/events", params={"limit": 2, "offset": total - 1})
+    assert len(last_page.json()) == 1
+    assert "link" not in last_page.headers
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=501", "limit=ten", "offset=-1", "order=random"]
+)
+async def test_a_paging_parameter_out_of_range_is_refused(client: Client, query: str) -> None:
+    response = await client.get(f"/api/v1/events?{query}")
+
+    assert_problem(response, 400, "validation_error")
 
 
 async def test_creating_an_event_needs_the_admin_key(client: Client) -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 import pydantic
 from litestar import Controller, HttpMethod, Response, get, post, route
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, SkipValidation
+from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
 
 from entrypoints.http import mapping, schemas
 from entrypoints.http.bodies import strict_body
@@ -16,6 +19,11 @@ from entrypoints.http.dependencies import AdminAccess
 from entrypoints.http.openapi import ADMIN, TOO_LARGE, problems
 from ticketing_core.errors import InvalidInput
 from ticketing_core.service import TicketingService
+
+DEFAULT_PAGE = 100
+MAX_PAGE = 500
+"""Each listed event costs a few reads of its stats: a page is bounded, however many sales
+there have been."""
 
 
 class EventsController(Controller):
@@ -49,15 +57,44 @@ class EventsController(Controller):
         return mapping.event(await service.create_event(settings))
 
     @get(
-        summary="Every event, oldest first, with live stats",
-        description="Public, like reading one event: what the buyer's page offers to pick from.",
-        responses=problems({}),
+        summary="The events with live stats, a page at a time",
+        description="Public, like reading one event: what the buyer's page offers to pick "
+        "from. Oldest first unless `order=newest`. `X-Total-Count` counts every event; while "
+        'more follow, `Link: <...>; rel="next"` names the next page.',
+        responses=problems({400: "`validation_error`: a paging parameter is out of range"}),
+        response_headers=[
+            ResponseHeader(
+                name="X-Total-Count", description="Events in all pages", documentation_only=True
+            ),
+            ResponseHeader(
+                name="Link",
+                required=False,
+                description='The next page, as rel="next"',
+                documentation_only=True,
+            ),
+        ],
     )
     async def list_events(
-        self, service: NamedDependency[TicketingService]
-    ) -> list[schemas.EventWithStats]:
+        self,
+        service: NamedDependency[TicketingService],
+        limit: Annotated[
+            int, QueryParameter(ge=1, le=MAX_PAGE, description="Events in this page")
+        ] = DEFAULT_PAGE,
+        offset: Annotated[int, QueryParameter(ge=0, description="Events skipped")] = 0,
+        order: Annotated[
+            Literal["oldest", "newest"], QueryParameter(description="By creation")
+        ] = "oldest",
+    ) -> Response[list[schemas.EventWithStats]]:
         event_ids = await service.event_ids()
-        return list(await asyncio.gather(*(_with_stats(service, id_) for id_ in event_ids)))
+        if order == "newest":
+            event_ids.reverse()
+        page = event_ids[offset : offset + limit]
+        events = list(await asyncio.gather(*(_with_stats(service, id_) for id_ in page)))
+        headers = {"X-Total-Count": str(len(event_ids))}
+        if offset + limit < len(event_ids):
+            query = urlencode({"limit": limit, "offset": offset + limit, "order": order})
+            headers["Link"] = f'<{self.path}?{query}>; rel="next"'
+        return Response(events, headers=headers)
 
     @route(http_method=HttpMethod.OPTIONS, status_code=204, include_in_schema=False)
     async def allowed_methods(self) -> Response[None]:

@@ -69,12 +69,12 @@ async function create() {
 // ---------------------------------------------------------------- watching a sale
 
 async function loadList() {
-  const answer = await call("GET", "/api/v1/events");
+  const answer = await call("GET", "/api/v1/events?order=newest");
   if (!answer.ok) {
     notify("warn", "Could not load the sales.", answer.problem.detail);
     return;
   }
-  const sales = answer.data.slice().reverse(); // newest first
+  const sales = answer.data; // the newest page
   $("watched").replaceChildren(
     ...sales.map((sale) => new Option(`${sale.name} (${sale.eventId})`, sale.eventId)),
   );

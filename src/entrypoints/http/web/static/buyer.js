@@ -84,12 +84,12 @@ function showPick() {
 }
 
 async function refreshEvents() {
-  const answer = await call("GET", "/api/v1/events");
+  const answer = await call("GET", "/api/v1/events?order=newest");
   if (!answer.ok) {
     explain(answer.problem);
     return;
   }
-  const newestFirst = answer.data.slice().reverse();
+  const newestFirst = answer.data;
   $("events").replaceChildren(...newestFirst.map(eventCard));
   $("no-events").hidden = newestFirst.length > 0;
 }
