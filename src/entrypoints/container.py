@@ -17,6 +17,7 @@ from entrypoints.backends import open_backends
 from entrypoints.http.drivers import BackgroundDrivers
 from entrypoints.http.latency import RequestLatency
 from entrypoints.http.positions import PositionHub
+from entrypoints.http.schedule import DrivingSchedule
 from entrypoints.http.tokens import QueueTokens
 from entrypoints.sale_metrics import (
     MeteredEventBus,
@@ -46,6 +47,9 @@ class Container(containers.DeclarativeContainer):
     metrics = providers.Singleton(SaleMetrics, registry=registry)
     latency = providers.Singleton(RequestLatency, registry=registry)
 
+    schedule = providers.Singleton(
+        DrivingSchedule, idle_interval=settings.provided.idle_interval_seconds
+    )
     service = providers.Singleton(
         TicketingService,
         catalog=backends.provided.catalog,
@@ -53,6 +57,7 @@ class Container(containers.DeclarativeContainer):
         stock=providers.Singleton(MeteredStockStore, backends.provided.stock, metrics),
         clock=clock,
         archive=backends.provided.archive,
+        on_change=schedule.provided.wake,
     )
     relay = providers.Singleton(
         OutboxRelay,
@@ -75,6 +80,7 @@ class Container(containers.DeclarativeContainer):
         relay_interval=settings.provided.relay_interval_seconds,
         gauges=providers.Singleton(SaleGauges, service, metrics),
         gauge_interval=settings.provided.metrics_interval_seconds,
+        schedule=schedule,
     )
     positions = providers.Singleton(
         PositionHub,

@@ -154,5 +154,8 @@ class SaleGauges:
         self._service = service
         self._metrics = metrics
 
-    async def refresh(self, event_id: str) -> None:
-        self._metrics.show(event_id, await self._service.stats(event_id))
+    async def refresh(self, event_id: str) -> EventStats:
+        """Sets the event's gauges; answers the stats it read."""
+        stats = await self._service.stats(event_id)
+        self._metrics.show(event_id, stats)
+        return stats

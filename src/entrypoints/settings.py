@@ -40,7 +40,10 @@ class AppSettings(BaseSettings):
     """How often one shared snapshot per event feeds every open position stream."""
     stream_keepalive_seconds: Seconds = 15.0
     metrics_interval_seconds: Seconds = 1.0
-    """How often the drivers read each event's stats into the gauges of ``/metrics``."""
+    """How often the drivers read each busy event's stats into the gauges of ``/metrics``."""
+    idle_interval_seconds: Seconds = 5.0
+    """How often the drivers visit a quiet event (nobody waiting or admitted, no seat held)
+    that no request through this instance changed: its ticks, relay and stats."""
     route_latency_metrics: bool = True
     """Per-route latency histograms on ``/metrics`` (a few microseconds a request)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ticketing_core.clock import Clock
@@ -42,12 +43,16 @@ class TicketingService:
         stock: StockStore,
         clock: Clock,
         archive: ReservationRepository | None = None,
+        on_change: Callable[[str], None] = lambda event_id: None,
     ) -> None:
+        """``on_change`` hears the event id after every call that changed a sale (create,
+        enter, leave, reserve, confirm, cancel): what background work may have to follow."""
         self._catalog = catalog
         self._queue = queue
         self._stock = stock
         self._clock = clock
         self._archive = archive
+        self._on_change = on_change
         self._settings: dict[str, EventSettings] = {}
 
     @property
@@ -59,6 +64,7 @@ class TicketingService:
     async def create_event(self, settings: EventSettings) -> EventSettings:
         await self._catalog.add(settings, self._clock.now_ms())
         self._settings[settings.event_id] = settings
+        self._on_change(settings.event_id)
         return settings
 
     async def event(self, event_id: str) -> EventSettings:
@@ -89,7 +95,9 @@ class TicketingService:
 
     async def enter(self, event_id: str, user_id: str) -> QueueView:
         settings = await self.event(event_id)
-        return await self._queue.enter(settings, user_id, self._clock.now_ms())
+        view = await self._queue.enter(settings, user_id, self._clock.now_ms())
+        self._on_change(event_id)
+        return view
 
     async def queue_status(self, event_id: str, user_id: str) -> QueueView:
         settings = await self.event(event_id)
@@ -97,7 +105,9 @@ class TicketingService:
 
     async def leave(self, event_id: str, user_id: str) -> bool:
         settings = await self.event(event_id)
-        return await self._queue.leave(settings, user_id, self._clock.now_ms())
+        left = await self._queue.leave(settings, user_id, self._clock.now_ms())
+        self._on_change(event_id)
+        return left
 
     async def snapshot(self, event_id: str) -> QueueSnapshot:
         settings = await self.event(event_id)
@@ -133,7 +143,7 @@ class TicketingService:
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
             raise InvalidInput("an Idempotency-Key has 1..255 characters")
         settings = await self.event(event_id)
-        return await self._stock.reserve(
+        held = await self._stock.reserve(
             settings,
             user_id,
             quantity,
@@ -141,6 +151,8 @@ class TicketingService:
             idempotency_key,
             self._clock.now_ms(),
         )
+        self._on_change(event_id)
+        return held
 
     async def reservation(self, event_id: str, user_id: str, reservation_id: str) -> Reservation:
         """The user's own reservation, from the hot state or else from the durable record."""
@@ -153,11 +165,19 @@ class TicketingService:
 
     async def confirm(self, event_id: str, user_id: str, reservation_id: str) -> Reservation:
         settings = await self.event(event_id)
-        return await self._stock.confirm(settings, user_id, reservation_id, self._clock.now_ms())
+        confirmed = await self._stock.confirm(
+            settings, user_id, reservation_id, self._clock.now_ms()
+        )
+        self._on_change(event_id)
+        return confirmed
 
     async def cancel(self, event_id: str, user_id: str, reservation_id: str) -> Reservation:
         settings = await self.event(event_id)
-        return await self._stock.cancel(settings, user_id, reservation_id, self._clock.now_ms())
+        cancelled = await self._stock.cancel(
+            settings, user_id, reservation_id, self._clock.now_ms()
+        )
+        self._on_change(event_id)
+        return cancelled
 
 
 def new_reservation_id() -> str:

@@ -10,6 +10,7 @@ import pytest
 from entrypoints.backends import memory_backends
 from entrypoints.container import Container
 from entrypoints.http.drivers import BackgroundDrivers
+from entrypoints.http.schedule import DrivingSchedule
 from entrypoints.sale_metrics import SaleGauges, SaleMetrics, metrics_registry
 from entrypoints.settings import AppSettings
 from tests.e2e.support import Sale, queue_token
@@ -34,11 +35,62 @@ async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 3.0)
     raise AssertionError(f"still not true after {seconds} s")
 
 
+IDLE_INTERVAL = 0.5
+
+
 @pytest.fixture
 def settings(settings: AppSettings) -> AppSettings:
     return settings.model_copy(
-        update={"drivers": True, "tick_interval_seconds": 0.01, "relay_interval_seconds": 0.01}
+        update={
+            "drivers": True,
+            "tick_interval_seconds": 0.01,
+            "relay_interval_seconds": 0.01,
+            "metrics_interval_seconds": 0.01,
+            "idle_interval_seconds": IDLE_INTERVAL,
+        }
     )
+
+
+async def quiet(container: Container, event_id: str) -> None:
+    """Waits until the drivers have found the sale quiet (and visit it only now and then)."""
+    schedule = container.schedule()
+
+    async def found_quiet() -> bool:
+        return schedule.is_quiet(event_id)
+
+    await eventually(found_quiet)
+
+
+async def test_a_quiet_sale_is_driven_again_the_moment_someone_enters_here(
+    sale: Sale, container: Container, show: str
+) -> None:
+    await sale.create_event(eventId=show)
+    await quiet(container, show)
+    await asyncio.sleep(0.05)  # past the quiet visit that found it so
+    token = (await sale.enter(show, "ann"))["token"]
+
+    async def admitted() -> bool:
+        return bool((await sale.status(token))["status"] == "ADMITTED")
+
+    await eventually(admitted, seconds=IDLE_INTERVAL / 2)
+
+
+async def test_a_quiet_sale_changed_through_another_instance_is_driven_within_the_idle_interval(
+    sale: Sale, container: Container, show: str
+) -> None:
+    await sale.create_event(eventId=show)
+    await quiet(container, show)
+    backends = await container.backends.async_()
+    another_instance = TicketingService(
+        catalog=backends.catalog, queue=backends.queue, stock=backends.stock, clock=sale.clock
+    )
+
+    await another_instance.enter(show, "ann")
+
+    async def admitted() -> bool:
+        return (await another_instance.queue_status(show, "ann")).status == "ADMITTED"
+
+    await eventually(admitted, seconds=3 * IDLE_INTERVAL)
 
 
 async def test_users_are_admitted_and_holds_expire_without_anyone_ticking(
@@ -104,7 +156,7 @@ async def test_the_relay_keeps_going_after_the_bus_fails(clock: ManualClock) -> 
     bus = FlakyBus(outages=3)
     gauges = SaleGauges(service, SaleMetrics(metrics_registry()))
     relay = OutboxRelay(backends.outbox, bus, "test")
-    drivers = BackgroundDrivers(service, relay, 0.01, 0.01, gauges, 0.01)
+    drivers = BackgroundDrivers(service, relay, 0.01, 0.01, gauges, 0.01, DrivingSchedule(0.01))
     opens_at = to_datetime(clock.now_ms())
     await service.create_event(
         EventSettings(event_id="show", name="Show", total_seats=5, opens_at=opens_at)

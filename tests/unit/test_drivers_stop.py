@@ -11,6 +11,7 @@ import pytest
 from adapters.memory import memory_parts
 from adapters.memory.stores import MemoryQueueStore, MemorySales
 from entrypoints.http.drivers import BackgroundDrivers
+from entrypoints.http.schedule import DrivingSchedule
 from entrypoints.sale_metrics import SaleGauges, SaleMetrics, metrics_registry
 from ticketing_core.clock import SystemClock
 from ticketing_core.model import AdmissionReport
@@ -61,6 +62,7 @@ async def test_a_cancellation_lost_inside_a_round_still_stops_the_drivers() -> N
         relay_interval=0.01,
         gauges=SaleGauges(service, metrics),
         gauge_interval=0.01,
+        schedule=DrivingSchedule(idle_interval=0.01),
     )
 
     async with asyncio.timeout(5):

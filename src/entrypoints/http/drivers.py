@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from entrypoints.http.schedule import DrivingSchedule
 from entrypoints.sale_metrics import SaleGauges
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
@@ -32,6 +33,7 @@ class BackgroundDrivers:
         relay_interval: float,
         gauges: SaleGauges,
         gauge_interval: float,
+        schedule: DrivingSchedule,
     ) -> None:
         self._service = service
         self._relay = relay
@@ -39,22 +41,29 @@ class BackgroundDrivers:
         self._relay_interval = relay_interval
         self._gauges = gauges
         self._gauge_interval = gauge_interval
+        self._schedule = schedule
         self._failing: set[tuple[str, str]] = set()
 
     async def tick_all(self) -> None:
-        """One round of admissions and hold expiry over every event."""
-        for event_id in await self._service.event_ids():
-            await self._guarded("tick", event_id, self._service.tick(event_id))
+        """One round of admissions and hold expiry over the events due (``DrivingSchedule``)."""
+        for event_id in await self._due("tick"):
+            await self._guarded("tick", event_id, self._tick_event(event_id))
 
     async def relay_all(self) -> None:
-        """One round of publishing recorded messages, every event."""
-        for event_id in await self._service.event_ids():
+        """One round of publishing recorded messages, over the events due."""
+        for event_id in await self._due("relay"):
             await self._guarded("relay", event_id, self._relay_event(event_id))
 
     async def refresh_gauges(self) -> None:
-        """One reading of every event's stats into the metrics' gauges."""
-        for event_id in await self._service.event_ids():
-            await self._guarded("gauges", event_id, self._gauges.refresh(event_id))
+        """One reading of the due events' stats, into the gauges and the schedule."""
+        for event_id in await self._due("gauges"):
+            await self._guarded("gauges", event_id, self._read_stats(event_id))
+
+    async def _due(self, job: str) -> list[str]:
+        return self._schedule.due(job, await self._service.event_ids())
+
+    async def _read_stats(self, event_id: str) -> None:
+        self._schedule.observe(event_id, await self._gauges.refresh(event_id))
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -70,9 +79,19 @@ class BackgroundDrivers:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def _tick_event(self, event_id: str) -> None:
+        report = await self._service.tick(event_id)
+        admissions = report.admissions
+        if admissions.admitted or admissions.expired_admissions or report.expired_holds:
+            # What the tick changed may have recorded messages still to relay.
+            self._schedule.wake(event_id)
+
     async def _relay_event(self, event_id: str) -> None:
         for _ in range(RELAY_BATCHES_PER_ROUND):
-            if await self._relay.relay(event_id, RELAY_BATCH) < RELAY_BATCH:
+            relayed = await self._relay.relay(event_id, RELAY_BATCH)
+            if relayed:
+                self._schedule.wake(event_id)
+            if relayed < RELAY_BATCH:
                 return
 
     async def _every(self, interval: float, job: str, work: Callable[[], Awaitable[None]]) -> None:
