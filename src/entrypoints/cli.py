@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from entrypoints.commands import Command, migrate, reconcile, serve, worker
+from entrypoints.commands import Command, archive, migrate, reconcile, serve, worker
 
 COMMANDS: tuple[Command, ...] = (
     serve.COMMAND,
     migrate.COMMAND,
     worker.COMMAND,
     reconcile.COMMAND,
+    archive.COMMAND,
 )
 
 

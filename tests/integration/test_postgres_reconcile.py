@@ -1,5 +1,5 @@
 """``ticketing reconcile``: Redis checked against PostgreSQL, and rebuilt from it after Redis
-lost an event's data."""
+lost an event's data; ``ticketing archive``: a finished sale leaves Redis."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from adapters.memory import MemoryEventBus
 from adapters.postgres import PostgresReservationRepository
 from adapters.redis import RedisHotState, open_redis_hot_state
 from adapters.redis.keys import EVENTS_KEY, event_key
+from entrypoints.archive import NotArchived, archive
+from entrypoints.commands import archive as archive_command
 from entrypoints.commands import reconcile as reconcile_command
 from entrypoints.reconcile import NotDrained, reconcile
 from ticketing_core.clock import SystemClock
@@ -178,5 +180,91 @@ async def test_the_command_exits_0_when_consistent_1_on_drift_and_2_for_an_unkno
     await sale.forget()
     assert await asyncio.to_thread(command, sale.event_id) == 1
     assert await asyncio.to_thread(command, sale.event_id, True) == 0
+    assert await asyncio.to_thread(command, sale.event_id) == 0
+    assert await asyncio.to_thread(command, "no-such-event") == 2
+
+
+async def finish(sale: Sale) -> dict[str, str]:
+    """A sale that is over: one buyer confirmed, one cancelled, both at their limit (so no
+    longer admitted), everything relayed to PostgreSQL."""
+    service, event = sale.service, sale.event_id
+    ids = {user: await sale.buy(user, LIMIT) for user in ("ann", "bob")}
+    await service.confirm(event, "ann", ids["ann"])
+    await service.cancel(event, "bob", ids["bob"])
+    await sale.drain()
+    return ids
+
+
+async def archive_sale(sale: Sale, url: str, redis_url: str) -> None:
+    await archive(sale.event_id, database_url=url, redis_url=redis_url, redis_cluster=False)
+
+
+async def keys_of(sale: Sale) -> list[str]:
+    return [key async for key in sale.hot.client.scan_iter(match=f"{{{sale.event_id}}}:*")]
+
+
+async def test_a_finished_sale_leaves_redis_and_its_reservations_stay_readable(
+    sale: Sale, migrated_url: str, stack_redis_url: str
+) -> None:
+    ids = await finish(sale)
+
+    await archive_sale(sale, migrated_url, stack_redis_url)
+
+    assert await keys_of(sale) == []
+    assert sale.event_id not in await sale.hot.catalog.event_ids()
+    reader = TicketingService(
+        catalog=sale.hot.catalog,
+        queue=sale.hot.queue,
+        stock=sale.hot.stock,
+        clock=SystemClock(),
+        archive=sale.repository,
+    )
+    kept = await reader.reservation(sale.event_id, "ann", ids["ann"])
+    assert kept.status is ReservationStatus.CONFIRMED
+    # And it can come back.
+    assert await check(sale, migrated_url, stack_redis_url, repair=True) == []
+    assert await sale.hot.stock.stats(sale.settings) == StockStats(SEATS - LIMIT, 0, LIMIT)
+
+
+async def test_a_sale_with_seats_held_or_buyers_admitted_stays(
+    sale: Sale, migrated_url: str, stack_redis_url: str
+) -> None:
+    await sale.buy("ann", 1)
+    await sale.drain()
+
+    with pytest.raises(NotArchived, match="not over: 0 waiting, 1 admitted, 1 seats held"):
+        await archive_sale(sale, migrated_url, stack_redis_url)
+
+    assert await sale.hot.stock.stats(sale.settings) == StockStats(SEATS - 1, 1, 0)
+    assert sale.event_id in await sale.hot.catalog.event_ids()
+
+
+async def test_a_sale_whose_messages_are_not_relayed_yet_stays(
+    sale: Sale, migrated_url: str, stack_redis_url: str
+) -> None:
+    await finish(sale)
+    await sale.buy("cy", LIMIT)  # at the limit: no longer admitted; its hold not relayed
+
+    with pytest.raises(NotArchived, match="not relayed yet"):
+        await archive_sale(sale, migrated_url, stack_redis_url)
+
+    assert await keys_of(sale) != []
+
+
+async def test_the_archive_command_exits_0_archived_1_not_now_2_unknown(
+    sale: Sale, migrated_url: str, stack_redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETING_DATABASE_URL", migrated_url)
+    monkeypatch.setenv("TICKETING_REDIS_URL", stack_redis_url)
+
+    def command(event_id: str) -> int:
+        return archive_command.run(argparse.Namespace(event=event_id))
+
+    hold = await sale.buy("ann", 1)
+    await sale.drain()
+    assert await asyncio.to_thread(command, sale.event_id) == 1
+    await sale.service.cancel(sale.event_id, "ann", hold)
+    await sale.service.leave(sale.event_id, "ann")
+    await sale.drain()
     assert await asyncio.to_thread(command, sale.event_id) == 0
     assert await asyncio.to_thread(command, "no-such-event") == 2

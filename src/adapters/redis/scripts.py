@@ -21,7 +21,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import ResponseError
 
 from adapters.redis.client import RedisClient
-from adapters.redis.keys import KeyName, event_key
+from adapters.redis.keys import KEY_NAMES, KeyName, event_key
 from adapters.redis.pipelined import PipelinedConnection
 from ticketing_core.errors import ERRORS_BY_CODE, DomainError
 
@@ -37,6 +37,7 @@ ScriptName = Literal[
     "cancel",
     "expire_holds",
     "acknowledge",
+    "archive",
 ]
 
 _HOLD_KEYS: tuple[KeyName, ...] = ("stock", "reservations", "holds", "held", "outbox")
@@ -62,6 +63,7 @@ SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
     "cancel": _HOLD_KEYS,
     "expire_holds": _HOLD_KEYS,
     "acknowledge": ("outbox",),
+    "archive": KEY_NAMES,
 }
 """The keys each script is given, in order. Every key it touches is among them."""
 

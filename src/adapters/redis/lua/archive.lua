@@ -1,0 +1,15 @@
+-- Forgets a finished sale (ticketing archive): every key of the event in one step, and only
+-- while nothing is left to happen in it: nobody waiting or admitted, no seat held, no message
+-- left to relay. PostgreSQL keeps the sale.
+-- KEYS: settings, stock, seq, places, waiting, gaps, active, bucket, reservations, holds, held, answers, outbox
+-- Returns {1 if forgotten else 0, users waiting, users admitted, seats held, messages not relayed}.
+local waiting = redis.call('ZCARD', K.waiting)
+local admitted = redis.call('ZCARD', K.active)
+local held = tonumber(redis.call('HGET', K.stock, 'pending') or '0')
+local unrelayed = redis.call('XLEN', K.outbox)
+if waiting + admitted + held + unrelayed > 0 then
+  return { 0, waiting, admitted, held, unrelayed }
+end
+redis.call('DEL', K.settings, K.stock, K.seq, K.places, K.waiting, K.gaps, K.active, K.bucket,
+  K.reservations, K.holds, K.held, K.answers, K.outbox)
+return { 1, 0, 0, 0, 0 }
