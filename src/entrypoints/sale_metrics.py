@@ -6,8 +6,8 @@ type. Never a user id.
 
 The gauges describe each event as a whole, not this instance: every instance that runs the
 drivers exports the same values (aggregate them with ``max``, not ``sum``). They are read from
-the store by the drivers, at most once per ``metrics_interval_seconds`` per event, never on a
-request or a scrape.
+the store by the drivers, never on a request or a scrape: once per ``metrics_interval_seconds``
+for a busy event, once per ``idle_interval_seconds`` for a quiet one (``DrivingSchedule``).
 """
 
 from __future__ import annotations
