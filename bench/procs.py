@@ -156,10 +156,11 @@ def cpu_seconds(pid: int) -> float:
 
 def machine_cpu_seconds() -> tuple[float, float]:
     """(busy, total) CPU time of the whole machine so far, summed over its cores."""
-    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = ticks[3] + ticks[4]  # idle and iowait
+    first_line = Path("/proc/stat").read_text().split("\n", 1)[0]
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, first_line.split()[1:9])
+    busy = user + nice + system + irq + softirq  # guest time is already inside user and nice
     hertz = os.sysconf("SC_CLK_TCK")
-    return (sum(ticks) - idle) / hertz, sum(ticks) / hertz
+    return busy / hertz, (busy + idle + iowait + steal) / hertz
 
 
 def rss_bytes(pid: int) -> int:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.redis.catalog import RedisEventCatalog
-from adapters.redis.client import MAX_CONNECTIONS, RedisClient, open_client
+from adapters.redis.client import MAX_CONNECTIONS, WAIT_SECONDS, RedisClient, open_client
 from adapters.redis.outbox import RedisOutbox
 from adapters.redis.pipelined import PipelinedConnection
+from adapters.redis.pipelined import serves as pipelined_serves
 from adapters.redis.queue import RedisQueueStore
 from adapters.redis.scripts import Scripts
 from adapters.redis.stock import RedisStockStore
@@ -44,8 +45,11 @@ async def open_redis_hot_state(
     """
     client = open_client(url, cluster, max_connections)
     # All of one event's keys share a slot, so on Cluster its scripts may run on any node:
-    # redis-py's Cluster client routes them; the pipelined connection serves one server.
-    pipelined = None if cluster else PipelinedConnection(url)
+    # redis-py's Cluster client routes them; the pipelined connection serves one server, over
+    # plain TCP (sockets and TLS keep redis-py).
+    pipelined = None
+    if not cluster and pipelined_serves(url):
+        pipelined = PipelinedConnection(url, reply_timeout=WAIT_SECONDS)
     scripts = Scripts(client, pipelined)
     try:
         await scripts.load()

@@ -76,12 +76,20 @@ class _Protocol(asyncio.Protocol):
 
 class PipelinedConnection:
     """Connects on first use and again after the connection was lost (the commands in flight
-    then fail with ``redis.exceptions.ConnectionError``, as redis-py's would)."""
+    then fail with ``redis.exceptions.ConnectionError``, as redis-py's would).
 
-    def __init__(self, url: str) -> None:
+    A command unanswered after ``reply_timeout`` seconds fails the same way and drops the
+    connection (a server that stopped answering without closing it: a pause, a partition),
+    so that no request waits forever and the next command starts afresh.
+    """
+
+    def __init__(self, url: str, reply_timeout: float) -> None:
         options = parse_url(url)
-        self._host: str = options.get("host", "localhost")
+        if not serves(url):
+            raise ValueError(f"not a plain TCP Redis URL: {url!r}")
+        self._host: str = options["host"]
         self._port: int = options.get("port", 6379)
+        self._reply_timeout = reply_timeout
         self._setup: list[tuple[Arg, ...]] = []
         if options.get("password"):
             user = (options["username"],) if options.get("username") else ()
@@ -90,20 +98,32 @@ class PipelinedConnection:
             self._setup.append(("SELECT", options["db"]))
         self._protocol: _Protocol | None = None
         self._connecting = asyncio.Lock()
+        self._closed = False
 
     async def execute(self, *args: Arg) -> Any:
         protocol = self._protocol
         if protocol is None or protocol.lost is not None:
             protocol = await self._connect()
-        return await protocol.send(encode_command(args))
+        try:
+            async with asyncio.timeout(self._reply_timeout):
+                return await protocol.send(encode_command(args))
+        except TimeoutError:
+            if protocol.transport is not None:
+                protocol.transport.abort()  # fails every other command in flight on it
+            raise RedisConnectionError(
+                f"Redis did not answer within {self._reply_timeout} s"
+            ) from None
 
     async def close(self) -> None:
+        self._closed = True
         if self._protocol is not None and self._protocol.transport is not None:
             self._protocol.transport.close()
         self._protocol = None
 
     async def _connect(self) -> _Protocol:
         async with self._connecting:
+            if self._closed:
+                raise RedisConnectionError("the connection is closed")
             if self._protocol is not None and self._protocol.lost is None:
                 return self._protocol  # another caller connected meanwhile
             loop = asyncio.get_running_loop()
@@ -111,7 +131,22 @@ class PipelinedConnection:
                 _, protocol = await loop.create_connection(_Protocol, self._host, self._port)
             except OSError as error:
                 raise RedisConnectionError(f"cannot connect to Redis: {error}") from error
-            for command in self._setup:
-                await protocol.send(encode_command(command))
+            try:
+                async with asyncio.timeout(self._reply_timeout):
+                    for command in self._setup:
+                        await protocol.send(encode_command(command))
+            except BaseException:
+                # Refused credentials, a cancelled caller, a silent server: not a connection
+                # to keep, and not one to leak.
+                if protocol.transport is not None:
+                    protocol.transport.abort()
+                raise
             self._protocol = protocol
             return protocol
+
+
+def serves(url: str) -> bool:
+    """Whether a pipelined connection can stand in for redis-py's at ``url``: plain TCP to a
+    host. Unix sockets and TLS (``rediss://``) stay with redis-py."""
+    options = parse_url(url)
+    return "host" in options and "connection_class" not in options

@@ -88,7 +88,13 @@ class BackgroundDrivers:
 
     async def _relay_event(self, event_id: str) -> None:
         for _ in range(RELAY_BATCHES_PER_ROUND):
-            relayed = await self._relay.relay(event_id, RELAY_BATCH)
+            try:
+                relayed = await self._relay.relay(event_id, RELAY_BATCH)
+            except Exception:
+                # Retried every round, not every idle interval: the messages go out as soon
+                # as the bus is back.
+                self._schedule.wake(event_id)
+                raise
             if relayed:
                 self._schedule.wake(event_id)
             if relayed < RELAY_BATCH:
