@@ -160,3 +160,20 @@ async def test_a_worker_started_before_kafka_waits_for_it_then_stores_the_stream
         counters = await asyncio.wait_for(running, 30)
 
     assert counters.stored == 1
+
+
+async def test_a_worker_waiting_for_kafka_stops_cleanly_when_told(
+    stack_settings: StackSettings,
+) -> None:
+    nowhere = LateBroker(stack_settings.kafka_bootstrap)  # never opened: no broker answers
+    stopping = asyncio.Event()
+    running = asyncio.create_task(
+        run_worker(stack_settings.model_copy(update={"kafka_bootstrap": nowhere.address}), stopping)
+    )
+    await asyncio.sleep(1)
+    assert not running.done(), "the worker waits for Kafka instead of failing"
+
+    stopping.set()
+    counters = await asyncio.wait_for(running, 10)
+
+    assert counters.records == 0
