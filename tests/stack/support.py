@@ -108,7 +108,13 @@ class Stack:
 
     async def reconcile(self, event_id: str, *, repair: bool = False) -> tuple[int, str]:
         """``ticketing reconcile --event ID [--repair]``: exit code and what it printed."""
-        arguments = ["reconcile", "--event", event_id, *(["--repair"] if repair else [])]
+        return await self.command("reconcile", "--event", event_id, *(["--repair"] * repair))
+
+    async def archive(self, event_id: str) -> tuple[int, str]:
+        """``ticketing archive --event ID``: exit code and what it printed."""
+        return await self.command("archive", "--event", event_id)
+
+    async def command(self, *arguments: str) -> tuple[int, str]:
         done = await asyncio.to_thread(self.run, *arguments)
         return done.returncode, done.stdout + done.stderr
 

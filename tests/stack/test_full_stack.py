@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from tests.e2e.support import unique_event_id
-from tests.integration.redis.servers import forget_events
 from tests.integration.stack_helpers import eventually
 from tests.stack.support import Shop, Stack, assert_seats_add_up, stored
 
@@ -43,6 +42,8 @@ async def test_300_buyers_for_100_seats_leave_exactly_the_100_holds_and_their_fa
         maxActiveUsers=BUYERS,
         admissionRatePerSecond=1_000,
         holdTtlSeconds=HOLD_SECONDS,
+        # Admissions end before the holds do, so that the sale is over once they have expired.
+        admissionTtlSeconds=HOLD_SECONDS,
     )
     assert await stack.record.event(event_id) is not None, "recorded before it went on sale"
 
@@ -61,6 +62,9 @@ async def test_300_buyers_for_100_seats_leave_exactly_the_100_holds_and_their_fa
         )
 
     await eventually(all_held_in_postgres, within=60)
+    code, refusal = await stack.archive(event_id)
+    assert code == 1, refusal
+    assert f"the sale {event_id} is not over" in refusal
 
     ids = sorted(holds)
     to_confirm, to_cancel, to_expire = ids[:30], ids[30:60], ids[60:]
@@ -86,8 +90,11 @@ async def test_300_buyers_for_100_seats_leave_exactly_the_100_holds_and_their_fa
     rows = await stored(stack.record, event_id)
     await assert_seats_add_up(stack, shop, event_id, SEATS, rows.values())
 
-    # Redis forgets the event; its reservations stay readable, from PostgreSQL.
-    await forget_events(stack.redis, [event_id])
+    # The sale is over: archived, it leaves Redis; its reservations stay readable, from
+    # PostgreSQL.
+    code, archived = await stack.archive(event_id)
+    assert code == 0, archived
+    assert (await shop.api.get(f"/api/v1/events/{event_id}")).status_code == 404
     for id_ in (to_confirm[0], to_cancel[0], to_expire[0]):
         response = await shop.read(holds[id_], id_)
         assert response.status_code == 200, response.text
