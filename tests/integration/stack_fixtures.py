@@ -15,11 +15,11 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
-from confluent_kafka.admin import AdminClient
 
-from adapters.kafka import KafkaConfig, ensure_topics
+from adapters.kafka import KafkaConfig, KafkaEventBus, ensure_topics
 from adapters.postgres import Pool, PostgresReservationRepository, migrate, open_pool
 from entrypoints.stack_settings import StackSettings
+from tests.integration.stack_helpers import delete_topics
 
 SERVICES_HINT = 'start them with: eval "$(scripts/services.sh up all)"'
 
@@ -96,9 +96,16 @@ async def kafka_config(kafka_bootstrap: str, run_id: str) -> AsyncIterator[Kafka
     )
     await ensure_topics(config)
     yield config
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
-    for future in admin.delete_topics([config.topic, config.dead_letter_topic]).values():
-        future.result()
+    delete_topics(config)
+
+
+@pytest.fixture
+async def bus(stack_settings: StackSettings) -> AsyncIterator[KafkaEventBus]:
+    """A started Kafka bus on this test's stream."""
+    bus = KafkaEventBus(stack_settings.kafka_config())
+    await bus.start()
+    yield bus
+    await bus.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,9 @@ from typing import IO
 from confluent_kafka import Consumer, ConsumerGroupState, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
+from adapters.kafka import KafkaConfig
 from entrypoints.stack_settings import StackSettings
+from tests.e2e.support import free_port
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 from ticketing_core.settings import EventSettings
@@ -161,6 +162,13 @@ def services(action: str, service: str) -> None:
     assert done.returncode == 0, f"services.sh {action} {service} failed:\n{done.stderr[-3000:]}"
 
 
+def delete_topics(config: KafkaConfig) -> None:
+    """Blocking: deletes the stream and dead-letter topics of ``config``."""
+    admin = AdminClient({"bootstrap.servers": config.bootstrap_servers})
+    for future in admin.delete_topics([config.topic, config.dead_letter_topic]).values():
+        future.result()
+
+
 def group_members_with_partitions(bootstrap: str, group: str) -> int:
     """Blocking: how many members of ``group`` hold partitions, once the group is stable."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
@@ -177,9 +185,7 @@ class LateBroker:
     def __init__(self, broker: str) -> None:
         host, port = broker.rsplit(":", 1)
         self._broker = (host, int(port))
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.address = f"127.0.0.1:{probe.getsockname()[1]}"
+        self.address = f"127.0.0.1:{free_port()}"
         self._server: asyncio.Server | None = None
 
     async def open(self) -> None:

@@ -9,12 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 from confluent_kafka import KafkaError
-from confluent_kafka.admin import AdminClient
 
 from adapters.kafka import DeliveryFailed, KafkaConfig, KafkaEventBus
 from adapters.kafka.codec import decode_value
 from adapters.memory import MemoryOutbox, memory_ticketing
-from tests.integration.stack_helpers import LateBroker, created, moved, read_topic
+from tests.integration.stack_helpers import LateBroker, created, delete_topics, moved, read_topic
 from ticketing_core.clock import ManualClock
 from ticketing_core.model import ReservationStatus
 from ticketing_core.relay import OutboxRelay
@@ -133,6 +132,4 @@ async def test_a_bus_started_while_no_broker_answers_creates_its_topics_once_one
         )
         assert decode_value(records[0].value()) == message
     finally:
-        admin = AdminClient({"bootstrap.servers": kafka_config.bootstrap_servers})
-        for future in admin.delete_topics([config.topic, config.dead_letter_topic]).values():
-            future.result()
+        delete_topics(replace(config, bootstrap_servers=kafka_config.bootstrap_servers))

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from confluent_kafka import Message, Producer
-from confluent_kafka.admin import AdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.kafka import (
@@ -23,7 +21,13 @@ from adapters.postgres import PostgresReservationRepository
 from entrypoints.stack_settings import StackSettings
 from entrypoints.worker import WorkerCounters, run_worker
 from entrypoints.worker_metrics import metrics_endpoint, worker_registry
-from tests.integration.stack_helpers import created, event_settings, eventually, produce_raw
+from tests.integration.stack_helpers import (
+    created,
+    delete_topics,
+    event_settings,
+    eventually,
+    produce_raw,
+)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
 
@@ -50,14 +54,6 @@ async def scrape(port: int) -> dict[str, float]:
         for family in text_string_to_metric_families(response.text)
         for sample in family.samples
     }
-
-
-@pytest.fixture
-async def bus(stack_settings: StackSettings) -> AsyncIterator[KafkaEventBus]:
-    bus = KafkaEventBus(stack_settings.kafka_config())
-    await bus.start()
-    yield bus
-    await bus.close()
 
 
 async def test_the_endpoint_counts_what_the_worker_did_and_shows_it_caught_up(
@@ -117,6 +113,4 @@ async def test_the_lag_is_what_the_member_has_not_read_of_its_partitions(
         assert await consumer.lag() == {config.topic: 90}
     finally:
         await consumer.close()
-        admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
-        for future in admin.delete_topics([config.topic, config.dead_letter_topic]).values():
-            future.result()
+        delete_topics(config)

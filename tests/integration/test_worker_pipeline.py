@@ -31,14 +31,6 @@ RunningWorker = Callable[[], Awaitable[WorkerCounters]]
 
 
 @pytest.fixture
-async def bus(stack_settings: StackSettings) -> AsyncIterator[KafkaEventBus]:
-    bus = KafkaEventBus(stack_settings.kafka_config())
-    await bus.start()
-    yield bus
-    await bus.close()
-
-
-@pytest.fixture
 async def worker(
     stack_settings: StackSettings, repository: PostgresReservationRepository
 ) -> AsyncIterator[RunningWorker]:

@@ -20,7 +20,7 @@ from collections import deque
 from typing import Any, cast
 
 import hiredis
-from redis.asyncio.connection import parse_url
+from redis.asyncio.connection import ConnectKwargs, parse_url
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
@@ -114,7 +114,7 @@ class PipelinedConnection:
 
     def __init__(self, url: str, reply_timeout: float) -> None:
         options = parse_url(url)
-        if not serves(url):
+        if not _plain_tcp(options):
             raise ValueError(f"not a plain TCP Redis URL: {url!r}")
         self._host: str = options["host"]
         self._port: int = options.get("port", 6379)
@@ -169,5 +169,8 @@ class PipelinedConnection:
 def serves(url: str) -> bool:
     """Whether a pipelined connection can stand in for redis-py's at ``url``: plain TCP to a
     host. Unix sockets and TLS (``rediss://``) stay with redis-py."""
-    options = parse_url(url)
+    return _plain_tcp(parse_url(url))
+
+
+def _plain_tcp(options: ConnectKwargs) -> bool:
     return "host" in options and "connection_class" not in options
