@@ -13,6 +13,7 @@ from adapters.redis.client import open_client
 from adapters.redis.keys import EVENTS_KEY
 from adapters.redis.scripts import Scripts
 from entrypoints.reconcile import reconcile
+from ticketing_core.clock import SystemClock
 
 
 class NotArchived(Exception):
@@ -39,7 +40,9 @@ async def archive(event_id: str, *, database_url: str, redis_url: str, redis_clu
     try:
         scripts = Scripts(client)
         await scripts.load()
-        forgotten, waiting, admitted, held, unrelayed = await scripts.run("archive", event_id)
+        forgotten, waiting, admitted, held, unrelayed = await scripts.run(
+            "archive", event_id, SystemClock().now_ms()
+        )
         if not forgotten:
             raise NotArchived(
                 f"the sale {event_id} is not over: {waiting} waiting, {admitted} admitted, "

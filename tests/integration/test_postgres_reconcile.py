@@ -36,7 +36,11 @@ class Sale:
     outbox, as the relay and the worker carry them (the bus here writes the record directly)."""
 
     def __init__(
-        self, hot: RedisHotState, repository: PostgresReservationRepository, event_id: str
+        self,
+        hot: RedisHotState,
+        repository: PostgresReservationRepository,
+        event_id: str,
+        admission_ttl_seconds: int = 300,
     ):
         self.hot = hot
         self.repository = repository
@@ -54,6 +58,7 @@ class Sale:
             max_per_user=LIMIT,
             opens_at=datetime.now(UTC),
             admission_rate_per_second=1_000,
+            admission_ttl_seconds=admission_ttl_seconds,
         )
 
     async def open(self) -> None:
@@ -237,6 +242,23 @@ async def test_a_sale_with_seats_held_or_buyers_admitted_stays(
 
     assert await sale.hot.stock.stats(sale.settings) == StockStats(SEATS - 1, 1, 0)
     assert sale.event_id in await sale.hot.catalog.event_ids()
+
+
+async def test_an_admission_that_ran_out_unswept_does_not_keep_a_sale_in_redis(
+    sale: Sale, migrated_url: str, stack_redis_url: str
+) -> None:
+    brief = Sale(sale.hot, sale.repository, f"{sale.event_id}-brief", admission_ttl_seconds=1)
+    await brief.open()
+    try:
+        await brief.service.enter(brief.event_id, "ann")
+        await brief.service.tick(brief.event_id)  # admitted for a second; no tick after it
+        await asyncio.sleep(1.2)
+
+        await archive_sale(brief, migrated_url, stack_redis_url)
+
+        assert await keys_of(brief) == []
+    finally:
+        await brief.forget()
 
 
 async def test_a_sale_whose_messages_are_not_relayed_yet_stays(

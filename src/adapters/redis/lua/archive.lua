@@ -2,9 +2,10 @@
 -- while nothing is left to happen in it: nobody waiting or admitted, no seat held, no message
 -- left to relay. PostgreSQL keeps the sale.
 -- KEYS: settings, stock, seq, places, waiting, gaps, active, bucket, reservations, holds, held, answers, outbox
+-- ARGV: now (ms)
 -- Returns {1 if forgotten else 0, users waiting, users admitted, seats held, messages not relayed}.
 local waiting = redis.call('ZCARD', K.waiting)
-local admitted = redis.call('ZCARD', K.active)
+local admitted = active_count(tonumber(ARGV[1]))
 local held = tonumber(redis.call('HGET', K.stock, 'pending') or '0')
 local unrelayed = redis.call('XLEN', K.outbox)
 if waiting + admitted + held + unrelayed > 0 then
