@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 SERVICES := scripts/services.sh
 PYTEST_ARGS ?=
 
-.PHONY: help install browser test test-unit test-integration lint format run run-stack worker services services-down bench clean
+.PHONY: help install browser bench-tools test test-unit test-integration lint format run run-stack worker services services-down bench clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -59,7 +59,10 @@ run-stack: install ## API and worker on the real stack started by `make services
 worker: install ## the consumer worker alone, on the real stack
 	@settings="$$($(SERVICES) env)" && eval "$$settings" && $(BIN)/ticketing worker
 
-bench: install ## the benchmark suite; writes bench/results/latest.json
+bench-tools: ## wrk (Debian) and vegeta (Go module proxy), the load generators of `make bench`
+	@scripts/install-bench-tools.sh
+
+bench: install bench-tools ## the benchmark suite; writes bench/results/latest.json
 	@settings="$$($(SERVICES) up all)" && eval "$$settings" && $(BIN)/python -m bench
 
 clean: ## remove the virtualenv and caches (not the services' state)

@@ -17,30 +17,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LUA = Path(__file__).resolve().parent / "lua"
 TOOLS = ROOT / ".services" / "bin"
-VEGETA_MODULE = "github.com/tsenart/vegeta/v12@v12.13.0"
 WRK_THREADS = 1
 """One wrk thread outpaces one Python API process many times over and leaves a core free."""
 WRK_CONNECTIONS = 64
 
 
 def vegeta() -> Path:
-    """vegeta, installed from the Go module proxy into .services/bin when missing."""
     binary = TOOLS / "vegeta"
     if not binary.exists():
-        go = shutil.which("go")
-        if go is None:
-            raise SystemExit("bench: vegeta is missing and so is Go to install it with")
-        print(f"installing {VEGETA_MODULE} into {TOOLS}", flush=True)
-        subprocess.run(
-            [go, "install", VEGETA_MODULE], env={**os.environ, "GOBIN": str(TOOLS)}, check=True
-        )
+        raise SystemExit(f"bench: {binary} is missing (scripts/install-bench-tools.sh installs it)")
     return binary
 
 
 def wrk() -> str:
     found = shutil.which("wrk")
     if found is None:
-        raise SystemExit("bench: wrk is missing (Debian: apt-get install -y wrk)")
+        raise SystemExit("bench: wrk is missing (scripts/install-bench-tools.sh installs it)")
     return found
 
 
