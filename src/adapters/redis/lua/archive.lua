@@ -1,6 +1,7 @@
 -- Forgets a finished sale (ticketing archive): every key of the event in one step, and only
 -- while nothing is left to happen in it: nobody waiting or admitted, no seat held, no message
--- left to relay. PostgreSQL keeps the sale.
+-- left to relay. PostgreSQL keeps the sale. An admission that ran out counts as ended even
+-- before a tick swept it: a sale with no API instance left to tick it can still be archived.
 -- KEYS: settings, stock, seq, places, waiting, gaps, active, bucket, reservations, holds, held, answers, outbox
 -- ARGV: now (ms)
 -- Returns {1 if forgotten else 0, users waiting, users admitted, seats held, messages not relayed}.
