@@ -46,7 +46,7 @@ def reservations(event_id: str, reply: list[Any]) -> list[Reservation]:
     ]
 
 
-def outbox_message(event_id: str, fields: dict[str, str]) -> ReservationMessage:
+def outbox_message(event_id: str, reservation_id: object, record: object) -> ReservationMessage:
     """An outbox entry carries the reservation as it became; the message follows from it (its
     id is derived from the reservation and the change, so it is the same on every read)."""
-    return ReservationMessage.of(reservation(event_id, fields["id"], fields["reservation"]))
+    return ReservationMessage.of(reservation(event_id, text(reservation_id), text(record)))

@@ -60,7 +60,7 @@ async def open_redis_hot_state(
         catalog=RedisEventCatalog(client, scripts),
         queue=RedisQueueStore(scripts),
         stock=RedisStockStore(client, scripts),
-        outbox=RedisOutbox(client, scripts),
+        outbox=RedisOutbox(scripts),
         client=client,
         pipelined=pipelined,
     )

@@ -36,6 +36,7 @@ ScriptName = Literal[
     "confirm",
     "cancel",
     "expire_holds",
+    "claim",
     "acknowledge",
     "archive",
 ]
@@ -62,12 +63,13 @@ SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
     "confirm": _HOLD_KEYS,
     "cancel": _HOLD_KEYS,
     "expire_holds": _HOLD_KEYS,
+    "claim": ("outbox",),
     "acknowledge": ("outbox",),
     "archive": KEY_NAMES,
 }
 """The keys each script is given, in order. Every key it touches is among them."""
 
-_WITHOUT_EVENT_GUARD: frozenset[ScriptName] = frozenset({"add_event", "acknowledge"})
+_WITHOUT_EVENT_GUARD: frozenset[ScriptName] = frozenset({"add_event", "claim", "acknowledge"})
 
 
 def lua_file(name: str) -> str:

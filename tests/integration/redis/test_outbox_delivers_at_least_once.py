@@ -61,7 +61,7 @@ async def test_entries_of_a_relay_that_died_are_taken_over_once_idle_long_enough
 ) -> None:
     async with instances(open_instance, 1) as (state,):
         event_id, changes = await sale_with_three_changes(state)
-        other = RedisOutbox(state.client, Scripts(state.client), reclaim_idle_ms=200)
+        other = RedisOutbox(Scripts(state.client), reclaim_idle_ms=200)
 
         dead = await state.outbox.claim(event_id, "relay-a", 2)  # then it dies
         too_soon = await other.claim(event_id, "relay-b", 100)
