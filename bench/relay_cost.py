@@ -22,7 +22,7 @@ from adapters.kafka.bus import KafkaEventBus
 from adapters.kafka.config import KafkaConfig
 from adapters.redis import open_redis_hot_state
 from adapters.redis.client import RedisClient
-from adapters.redis.keys import EVENTS_KEY
+from adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
 from bench.stack import delete_topics
 from entrypoints.http.drivers import RELAY_BATCH
 from ticketing_core.clock import SystemClock
@@ -51,9 +51,7 @@ def thread_cpu_seconds() -> dict[str, float]:
 
 async def forget(client: RedisClient, event_id: str) -> None:
     """The run's event leaves Redis (its keys and its place in the catalog)."""
-    keys = [key async for key in client.scan_iter(match=f"{{{event_id}}}:*")]
-    if keys:
-        await client.delete(*keys)
+    await client.delete(*(event_key(event_id, name) for name in KEY_NAMES))
     await client.zrem(EVENTS_KEY, event_id)
 
 
@@ -84,7 +82,6 @@ async def measure(messages: int) -> None:
             )
         )
         relay = OutboxRelay(hot.outbox, bus, f"relay-cost-{run}")
-        await relay.relay(event_id)  # the event's own message, and the topic's first write
         users = [f"u{n}" for n in range(messages)]
         for user in users:
             await service.enter(event_id, user)

@@ -27,32 +27,28 @@ local function take(entries)
   end
 end
 
-local function read_group(start)
-  local reply = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', limit - count,
-    'STREAMS', K.outbox, start)
-  if type(reply) == 'table' and reply.err then
-    return reply
-  end
+-- Reads an XREADGROUP reply (nil when there is nothing to read).
+local function take_read(reply)
   if reply then
     take(reply[1][2])
   end
-  return nil
 end
 
-local failed = read_group('0')
-if failed then
-  if string.sub(failed.err, 1, 7) == 'NOGROUP' then
+-- Only the first read can find the group missing: the script runs in one step.
+local pending = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', limit,
+  'STREAMS', K.outbox, '0')
+if type(pending) == 'table' and pending.err then
+  if string.sub(pending.err, 1, 7) == 'NOGROUP' then
     return {}
   end
-  return failed
+  return pending
 end
+take_read(pending)
 if count < limit then
   take(redis.call('XAUTOCLAIM', K.outbox, group, consumer, idle, '0-0', 'COUNT', limit - count)[2])
 end
 if count < limit then
-  failed = read_group('>')
-  if failed then
-    return failed
-  end
+  take_read(redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', limit - count,
+    'STREAMS', K.outbox, '>'))
 end
 return taken
