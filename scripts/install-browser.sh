@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's Chromium (and a font for legible screenshots) for the browser test,
-# tests/e2e/test_browser_sale.py, which drives /usr/bin/chromium through Playwright.
+# tests/api/test_browser_sale.py, which drives /usr/bin/chromium through Playwright.
 # Idempotent: does nothing when both are there. Never downloads a browser build of its own:
 # Playwright is pointed at this Chromium, so `playwright install` is never needed.
 set -euo pipefail

@@ -1,121 +1,103 @@
-"""One app per test, on each backend in turn, with domain time under the test's control.
-
-Every test that uses the app runs twice: on the embedded (in-memory) backends and on Redis
-(the server of ``TICKETING_REDIS_URL``, the Redis-only deployment of ``entrypoints.backends``;
-a missing setting fails the test, it never skips). The Redis runs use a database of that
-server leased for this test session (``leased_database``): an app's drivers relay every event
-in its database, so a database shared with a deployment or another run would mix their
-messages. Redis outlives a test, so tests name their events with ``unique_event_id`` (or the
-``show`` fixture) and the events a test created are deleted afterwards.
-"""
+"""The whole stack as real processes for each test: ``ticketing migrate``, then an API
+(``ticketing serve``) and a worker (``ticketing worker``), on this test's own PostgreSQL
+schema, Kafka topics and consumer group (``tests/integration/stack_fixtures.py``) and its
+own database of the Redis server (``leased_database``: an API relays every event of its
+database, so sharing one would mix tests' messages). A missing setting fails the test loudly;
+nothing here skips."""
 
 from __future__ import annotations
 
-import time
+import asyncio
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
-from dependency_injector import providers
-from litestar import Litestar
 
+from adapters.kafka import KafkaConfig
+from adapters.postgres import PostgresReservationRepository, open_pool
 from adapters.redis.client import open_client
-from entrypoints.container import Container
-from entrypoints.http.app import create_app
-from entrypoints.settings import AppSettings
-from tests.e2e.support import ADMIN_KEY, TOKEN_SECRET, CreatedEvents, Sale, serving, unique_event_id
-from tests.integration.redis.servers import forget_events, leased_database
-from ticketing_core.clock import ManualClock
+from entrypoints.stack_settings import StackSettings
+from tests.integration.redis.servers import leased_database
+from tests.integration.stack_helpers import eventually
+from tests.e2e.support import Shop, Stack
 
-BACKENDS = ("memory", "redis")
+READY_WITHIN = 60.0
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def e2e_redis_url(stack_redis_url: str) -> Iterator[str]:
-    """A database of the ``TICKETING_REDIS_URL`` server of this session's own."""
-    with leased_database(stack_redis_url) as url:
-        yield url
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    """Which adapters serve the app: the embedded set, or Redis."""
-    name: str = request.param
-    return name
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    """Starts at the real now, so that wall-clock token expiry and domain time agree. The
-    stores take their time from the service's clock, on Redis as in memory."""
-    return ManualClock(start_ms=time.time_ns() // 1_000_000)
-
-
-@pytest.fixture
-def settings(backend: str, request: pytest.FixtureRequest) -> AppSettings:
-    """Drivers off: tests tick by hand, so that admissions happen exactly when they say.
-
-    The backends are set explicitly, whatever the environment says: Kafka and PostgreSQL
-    never, Redis for the ``redis`` runs only.
-    """
-    redis_url: str | None = None
-    if backend == "redis":
-        redis_url = request.getfixturevalue("e2e_redis_url")
-    return AppSettings(
-        admin_key=ADMIN_KEY,
-        token_secret=TOKEN_SECRET,
-        redis_url=redis_url,
-        redis_cluster=False,
-        kafka_bootstrap=None,
-        database_url=None,
-        drivers=False,
-        stream_interval_seconds=0.02,
+def process_settings(schema_url: str, kafka_config: KafkaConfig, run_id: str) -> StackSettings:
+    """What this test's processes read from their environment (the schema not yet migrated:
+    ``ticketing migrate`` does that)."""
+    return StackSettings(
+        database_url=schema_url,
+        kafka_bootstrap=kafka_config.bootstrap_servers,
+        kafka_topic=kafka_config.topic,
+        kafka_dead_letter_topic=kafka_config.dead_letter_topic,
+        kafka_group=f"test-{run_id}-workers",
+        worker_batch_size=200,
     )
 
 
 @pytest.fixture
-def container(clock: ManualClock) -> Container:
-    container = Container()
-    container.clock.override(providers.Object(clock))
-    return container
+def redis_url(stack_redis_url: str) -> Iterator[str]:
+    with leased_database(stack_redis_url) as url:
+        yield url
 
 
 @pytest.fixture
-def app(settings: AppSettings, container: Container) -> Litestar:
-    return create_app(settings, container)
-
-
-@pytest.fixture
-async def created_events(settings: AppSettings) -> AsyncIterator[CreatedEvents]:
-    """The events the test created over HTTP; deleted from Redis when it ends."""
-    created = CreatedEvents()
-    yield created
-    if settings.redis_url is not None and created.ids:
-        redis = open_client(settings.redis_url, cluster=settings.redis_cluster)
+async def stack(
+    process_settings: StackSettings, redis_url: str, tmp_path: Path
+) -> AsyncIterator[Stack]:
+    """Migrated, with one API and one worker running and the API ready."""
+    redis = open_client(redis_url, cluster=False)
+    async with open_pool(process_settings.database_url, max_size=4) as pool:
+        stack = Stack(
+            settings=process_settings,
+            redis_url=redis_url,
+            redis=redis,
+            record=PostgresReservationRepository(pool),
+            logs=tmp_path,
+        )
+        migrated = await asyncio.to_thread(stack.run, "migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        assert migrated.stdout.startswith("applied migrations"), migrated.stdout
+        stack.start_api()
+        stack.start_worker()
         try:
-            await forget_events(redis, created.ids)
+            await wait_ready(stack)
+            yield stack
         finally:
+            crashed = {
+                name: process.returncode
+                for name, process in stack.processes.items()
+                if process.poll() is not None and process.returncode not in (0, -9)
+            }
+            for process in stack.processes.values():
+                await stack.stop(process)
+            print(stack.log_tails())
             await redis.aclose()
+            assert not crashed, f"processes that ended on their own: {crashed}"
+
+
+async def wait_ready(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=5) as client:
+
+        async def ready() -> bool:
+            try:
+                response = await client.get("/health/ready")
+            except httpx.TransportError:
+                return False
+            return response.status_code == 200
+
+        try:
+            await eventually(ready, within=READY_WITHIN, every=0.1)
+        except AssertionError:
+            raise AssertionError(f"the API is not ready:\n{stack.log_tails()}") from None
 
 
 @pytest.fixture
-async def client(app: Litestar, created_events: CreatedEvents) -> AsyncIterator[httpx.AsyncClient]:
-    async with serving(app) as client:
-        client.event_hooks["response"].append(created_events.record)
-        yield client
-
-
-@pytest.fixture
-def sale(client: httpx.AsyncClient, container: Container, clock: ManualClock) -> Sale:
-    return Sale(client, container, clock)
-
-
-@pytest.fixture
-def show() -> str:
-    """This test's own id for its (main) event."""
-    return unique_event_id("show")
+async def shop(stack: Stack) -> AsyncIterator[Shop]:
+    limits = httpx.Limits(max_connections=100)
+    async with httpx.AsyncClient(base_url=stack.api_url, limits=limits, timeout=30) as api:
+        yield Shop(api)

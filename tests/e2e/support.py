@@ -1,190 +1,344 @@
-"""Drives the API the way a client would, plus the one thing clients cannot do: tick."""
+"""The real stack as separate processes, and buyers driving it over HTTP.
+
+``Stack`` runs the commands a deployment runs (``ticketing migrate``, ``serve``, ``worker``,
+``reconcile``) as processes of their own, configured through ``TICKETING_*`` variables with
+this test's own PostgreSQL schema, Kafka topics and consumer group. ``Shop`` is what a buyer's
+client does over HTTP; ``Crowd`` is buyers arriving steadily while a test breaks something.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import socket
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
 
 import httpx
-from litestar import Litestar
 
-from entrypoints.container import Container
-from ticketing_core.clock import ManualClock
+from adapters.postgres import PostgresReservationRepository
+from adapters.redis.client import RedisClient
+from adapters.redis.restore import outbox_backlog
+from entrypoints.stack_settings import StackSettings
+from tests.api.support import (
+    ADMIN,
+    ADMIN_KEY,
+    LOOPBACK,
+    TOKEN_SECRET,
+    free_port,
+    queue_token,
+    unique_event_id,
+)
+from tests.integration.stack_helpers import (
+    eventually,
+    stack_environment,
+    ticketing_command,
+    unconsumed,
+    worker_process,
+)
+from ticketing_core.model import Reservation
 
-ADMIN_KEY = "admin-key-for-tests-only-0123456789"
-TOKEN_SECRET = "token-secret-for-tests-only-0123456789abcdef"
-ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
-PROBLEM = "application/problem+json"
-EVENTS = "/api/v1/events"
-
-
-LOOPBACK = "127.0.0.1"
-BACKEND_VARIABLES = ("TICKETING_REDIS_URL", "TICKETING_KAFKA_BOOTSTRAP", "TICKETING_DATABASE_URL")
-"""Settings that pick the backends (``entrypoints.backends``)."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def unique_event_id(name: str) -> str:
-    """An event id no other test (or run) uses: Redis outlives a test and may be shared."""
-    return f"{name}-{uuid.uuid4().hex[:10]}"
+STOP_SECONDS = 20
+"""How long a process may take to stop after SIGTERM before it is killed."""
 
 
-class CreatedEvents:
-    """Collects the ids of the events created through a client (an httpx response hook)."""
+@dataclass
+class Stack:
+    settings: StackSettings
+    """Where the processes find PostgreSQL (this test's schema) and Kafka (its topics)."""
+    redis_url: str
+    redis: RedisClient
+    record: PostgresReservationRepository
+    """The durable record, read directly (the test's view of PostgreSQL)."""
+    logs: Path
+    api_url: str = ""
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def __init__(self) -> None:
-        self.ids: list[str] = []
+    def environment(self) -> dict[str, str]:
+        return {
+            **stack_environment(self.settings),
+            "TICKETING_REDIS_URL": self.redis_url,
+            "TICKETING_REDIS_CLUSTER": "false",
+            "TICKETING_ADMIN_KEY": ADMIN_KEY,
+            "TICKETING_TOKEN_SECRET": TOKEN_SECRET,
+        }
 
-    async def record(self, response: httpx.Response) -> None:
-        request = response.request
-        if (request.method, request.url.path, response.status_code) == ("POST", EVENTS, 201):
-            await response.aread()
-            self.ids.append(response.json()["eventId"])
+    def run(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        """Blocking: a ``ticketing`` command to its end (at most two minutes)."""
+        return subprocess.run(
+            ticketing_command(*arguments),
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def start_api(self) -> subprocess.Popen[bytes]:
+        """``ticketing serve`` on a free loopback port (its own process group: granian's
+        worker is a child that must go down with it)."""
+        port = free_port()
+        self.api_url = f"http://{LOOPBACK}:{port}"
+        environment = {
+            **self.environment(),
+            "TICKETING_HOST": LOOPBACK,
+            "TICKETING_PORT": str(port),
+        }
+        api = subprocess.Popen(
+            ticketing_command("serve"),
+            env=environment,
+            stdout=self._log("api"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes["api"] = api
+        return api
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        name = f"worker-{sum(1 for n in self.processes if n.startswith('worker'))}"
+        worker = worker_process(self.settings, log=self._log(name))
+        self.processes[name] = worker
+        return worker
+
+    async def reconcile(self, event_id: str, *, repair: bool = False) -> tuple[int, str]:
+        """``ticketing reconcile --event ID [--repair]``: exit code and what it printed."""
+        return await self.command("reconcile", "--event", event_id, *(["--repair"] * repair))
+
+    async def archive(self, event_id: str) -> tuple[int, str]:
+        """``ticketing archive --event ID``: exit code and what it printed."""
+        return await self.command("archive", "--event", event_id)
+
+    async def command(self, *arguments: str) -> tuple[int, str]:
+        done = await asyncio.to_thread(self.run, *arguments)
+        return done.returncode, done.stdout + done.stderr
+
+    async def stop(self, process: subprocess.Popen[bytes]) -> int:
+        """SIGTERM, and SIGKILL for the whole group if it does not stop in time."""
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.to_thread(process.wait, STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.kill()
+            return await asyncio.to_thread(process.wait)
+
+    def log_tails(self, lines: int = 40) -> str:
+        tails = []
+        for log in sorted(self.logs.glob("*.log")):
+            text = log.read_text(errors="replace").splitlines()[-lines:]
+            tails.append(f"--- {log.name} (last {lines} lines)\n" + "\n".join(text))
+        return "\n".join(tails)
+
+    async def drained(self, event_id: str) -> bool:
+        """Every change the API recorded has reached PostgreSQL or the dead-letter topic:
+        the event's outbox in Redis is empty and the workers' group has no lag."""
+        if await outbox_backlog(self.redis, event_id):
+            return False
+        behind = await asyncio.to_thread(
+            unconsumed,
+            self.settings.kafka_bootstrap,
+            self.settings.kafka_group,
+            self.settings.kafka_topic,
+        )
+        return behind == 0
+
+    def _log(self, name: str) -> IO[bytes]:
+        return (self.logs / f"{name}.log").open("ab")
 
 
-def queue_token(token: str) -> dict[str, str]:
-    return {"X-Queue-Token": token}
+@dataclass
+class Shop:
+    """What buyers' clients (and the organiser's) do over HTTP."""
 
+    api: httpx.AsyncClient
 
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """The response is an RFC 9457 problem with this status and code; answers its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    assert body["title"]
-    assert body["detail"]
-    assert "Traceback" not in response.text
-    return body
-
-
-@asynccontextmanager
-async def serving(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of ``app`` running on the caller's event loop, lifespan included.
-
-    Litestar's own ``AsyncTestClient`` runs the app on a portal thread and blocks the caller's
-    loop for every request: concurrent requests would run one by one, and the test's clock and
-    ticks would cross threads. Here the app, the test and its requests share one loop.
-    """
-    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-
-    async def receive() -> dict[str, Any]:
-        return await inbox.get()
-
-    async def send(message: dict[str, Any]) -> None:
-        await outbox.put(message)
-
-    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
-    # Litestar types its ASGI callable precisely, httpx and this helper generically: both are ASGI.
-    lifespan = asyncio.create_task(app(scope, receive, send))  # type: ignore[arg-type]
-    await inbox.put({"type": "lifespan.startup"})
-    started = await outbox.get()
-    assert started["type"] == "lifespan.startup.complete", started
-    try:
-        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-    finally:
-        await inbox.put({"type": "lifespan.shutdown"})
-        stopped = await outbox.get()
-        await lifespan
-        assert stopped["type"] == "lifespan.shutdown.complete", stopped
-
-
-class Sale:
-    def __init__(self, client: httpx.AsyncClient, container: Container, clock: ManualClock) -> None:
-        self.client = client
-        self.container = container
-        self.clock = clock
-
-    async def create_event(self, **fields: Any) -> dict[str, Any]:
-        body = {"name": "Flash sale", "totalSeats": 10, **fields}
-        response = await self.client.post("/api/v1/events", json=body, headers=ADMIN)
+    async def create_event(self, event_id: str, **fields: Any) -> dict[str, Any]:
+        body = {"eventId": event_id, "name": "Full-stack sale", **fields}
+        response = await self.api.post("/api/v1/events", json=body, headers=ADMIN)
         assert response.status_code == 201, response.text
         event: dict[str, Any] = response.json()
         return event
 
-    async def event(self, event_id: str) -> dict[str, Any]:
-        response = await self.client.get(f"/api/v1/events/{event_id}")
+    async def stats(self, event_id: str) -> dict[str, int]:
+        response = await self.api.get(f"/api/v1/events/{event_id}")
         assert response.status_code == 200, response.text
-        event: dict[str, Any] = response.json()
-        return event
+        stats: dict[str, int] = response.json()["stats"]
+        return stats
 
-    async def enter(self, event_id: str, user_id: str) -> dict[str, Any]:
-        response = await self.client.post(
+    async def enter(self, event_id: str, user_id: str) -> str:
+        response = await self.api.post(
             "/api/v1/queue/enter", json={"eventId": event_id, "userId": user_id}
         )
         assert response.status_code == 200, response.text
-        ticket: dict[str, Any] = response.json()
-        return ticket
+        token: str = response.json()["token"]
+        return token
 
-    async def status(self, token: str) -> dict[str, Any]:
-        response = await self.client.get("/api/v1/queue/status", headers=queue_token(token))
-        assert response.status_code == 200, response.text
-        ticket: dict[str, Any] = response.json()
-        return ticket
+    async def admitted(self, token: str, within: float = 30.0) -> None:
+        """Polls the status until the user is admitted."""
+        deadline = time.monotonic() + within
+        while True:
+            response = await self.api.get("/api/v1/queue/status", headers=queue_token(token))
+            assert response.status_code == 200, response.text
+            status = response.json()["status"]
+            if status == "ADMITTED":
+                return
+            assert status == "WAITING", response.text
+            assert time.monotonic() < deadline, f"not admitted within {within} s"
+            await asyncio.sleep(0.05)
 
-    async def tick(self, event_id: str) -> None:
-        """What the background driver does every ~100 ms."""
-        service = await self.container.service.async_()
-        await service.tick(event_id)
+    async def admitted_by_stream(self, token: str, within: float = 30.0) -> list[str]:
+        """Follows the position stream until it ends; answers its events (the last must be
+        ``admitted``)."""
+        events: list[str] = []
+        async with asyncio.timeout(within):
+            params = {"token": token}
+            async with self.api.stream("GET", "/api/v1/queue/stream", params=params) as stream:
+                assert stream.status_code == 200
+                async for line in stream.aiter_lines():
+                    if line.startswith("event: "):
+                        events.append(line.removeprefix("event: "))
+        assert events[-1:] == ["admitted"], events
+        return events
 
-    async def admitted(self, event_id: str, *user_ids: str) -> dict[str, str]:
-        """Enters every user, ticks once, and answers their tokens (all must be admitted)."""
-        tokens = {user: (await self.enter(event_id, user))["token"] for user in user_ids}
-        await self.tick(event_id)
-        for user, token in tokens.items():
-            assert (await self.status(token))["status"] == "ADMITTED", user
-        return tokens
-
-    async def reserve(
-        self, token: str, event_id: str, quantity: int = 1, idempotency_key: str | None = None
-    ) -> httpx.Response:
-        headers = queue_token(token)
-        if idempotency_key is not None:
-            headers["Idempotency-Key"] = idempotency_key
-        return await self.client.post(
+    async def reserve(self, token: str, event_id: str, quantity: int = 1) -> httpx.Response:
+        return await self.api.post(
             "/api/v1/tickets/reserve",
             json={"eventId": event_id, "quantity": quantity},
-            headers=headers,
+            headers=queue_token(token),
         )
 
-    async def hold(self, token: str, event_id: str, quantity: int = 1) -> dict[str, Any]:
-        response = await self.reserve(token, event_id, quantity)
-        assert response.status_code == 202, response.text
-        hold: dict[str, Any] = response.json()
-        return hold
+    async def move(self, token: str, reservation_id: str, action: str) -> dict[str, Any]:
+        """``confirm`` or ``cancel``; must succeed."""
+        response = await self.api.post(
+            f"/api/v1/tickets/{reservation_id}/{action}", headers=queue_token(token)
+        )
+        assert response.status_code == 200, response.text
+        reservation: dict[str, Any] = response.json()
+        return reservation
+
+    async def read(self, token: str, reservation_id: str) -> httpx.Response:
+        return await self.api.get(f"/api/v1/tickets/{reservation_id}", headers=queue_token(token))
 
 
-def sse_messages(body: str) -> list[tuple[str, dict[str, Any], list[str]]]:
-    """(event, JSON data, comments) of every message of an event stream."""
-    messages = []
-    for block in body.replace("\r\n", "\n").split("\n\n"):
-        if not block.strip():
-            continue
-        event, data, comments = "message", None, []
-        for line in block.split("\n"):
-            field, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            if field == "":
-                comments.append(value)
-            elif field == "event":
-                event = value
-            elif field == "data":
-                data = json.loads(value)
-        assert isinstance(data, dict), f"every message has a JSON data line: {block!r}"
-        messages.append((event, data, comments))
-    return messages
+@dataclass
+class Crowd:
+    """Buyers arriving steadily over HTTP until told to stop, in ``lanes`` at a time: each
+    enters, waits for admission, holds one seat; every third confirms it."""
+
+    shop: Shop
+    event_id: str
+    lanes: int = 8
+    acknowledged: dict[str, str] = field(default_factory=dict)
+    """Reservation id -> the status the API last answered for it (202 PENDING, 200 CONFIRMED)."""
+    refusals: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def holds(self) -> int:
+        return len(self.acknowledged)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.gather(*(self._lane(lane, stop) for lane in range(self.lanes)))
+
+    async def _lane(self, lane: int, stop: asyncio.Event) -> None:
+        shop, buyer = self.shop, 0
+        while not stop.is_set():
+            buyer += 1
+            token = await shop.enter(self.event_id, f"lane{lane}-buyer{buyer}")
+            await shop.admitted(token)
+            response = await shop.reserve(token, self.event_id)
+            if response.status_code != 202:
+                self.refusals[response.json().get("code", str(response.status_code))] += 1
+                continue
+            reservation_id = response.json()["reservationId"]
+            self.acknowledged[reservation_id] = "PENDING"
+            if buyer % 3 == 0:
+                confirmed = await shop.move(token, reservation_id, "confirm")
+                self.acknowledged[reservation_id] = confirmed["status"]
+
+    async def until_holds(self, count: int, within: float = 60.0) -> None:
+        async def enough() -> bool:
+            return self.holds >= count
+
+        await eventually(enough, within=within, every=0.05)
+
+
+async def stored(record: PostgresReservationRepository, event_id: str) -> dict[str, Reservation]:
+    return {r.reservation_id: r for r in await record.reservations_of(event_id)}
+
+
+async def settle(
+    stack: Stack, event_id: str, acknowledged: Mapping[str, str], within: float = 120.0
+) -> dict[str, Reservation]:
+    """Waits until the stream is drained and PostgreSQL holds exactly the acknowledged
+    reservations in the statuses the API answered; answers PostgreSQL's rows."""
+
+    async def caught_up() -> bool:
+        if not await stack.drained(event_id):
+            return False
+        rows = await stored(stack.record, event_id)
+        return {id_: r.status.value for id_, r in rows.items()} == dict(acknowledged)
+
+    try:
+        await eventually(caught_up, within=within, every=0.5)
+    except AssertionError:
+        rows = await stored(stack.record, event_id)
+        missing = set(acknowledged) - set(rows)
+        unexpected = set(rows) - set(acknowledged)
+        differing = {
+            id_ for id_ in set(rows) & set(acknowledged) if rows[id_].status != acknowledged[id_]
+        }
+        raise AssertionError(
+            f"PostgreSQL not caught up after {within} s: {len(rows)} rows for "
+            f"{len(acknowledged)} acknowledged; {len(missing)} missing, {len(unexpected)} "
+            f"unexpected, {len(differing)} in another status"
+        ) from None
+    return await stored(stack.record, event_id)
+
+
+async def assert_seats_add_up(
+    stack: Stack, shop: Shop, event_id: str, total: int, rows: Iterable[Reservation]
+) -> None:
+    """No seat oversold: Redis (as the API reports it) adds up to the total, agrees with the
+    reservations PostgreSQL holds, and ``ticketing reconcile`` finds no drift."""
+    stats = await shop.stats(event_id)
+    held = Counter[str]()
+    for row in rows:
+        held[row.status.value] += row.quantity
+    assert stats["remainingSeats"] >= 0
+    assert stats["remainingSeats"] + stats["pendingSeats"] + stats["confirmedSeats"] == total
+    assert (stats["pendingSeats"], stats["confirmedSeats"]) == (held["PENDING"], held["CONFIRMED"])
+    code, report = await stack.reconcile(event_id)
+    assert code == 0, report
+    assert "Redis agrees" in report
+
+
+LARGE_SALE_SEATS = 100_000
+"""Seats of a sale that no test's crowd sells out: every buyer gets a hold."""
+
+
+@contextlib.asynccontextmanager
+async def buying_crowd(shop: Shop, name: str) -> AsyncIterator[Crowd]:
+    """A sale of ``LARGE_SALE_SEATS`` (its id is the crowd's ``event_id``) and a ``Crowd``
+    buying from it until the block ends, however it ends."""
+    event_id = unique_event_id(name)
+    await shop.create_event(
+        event_id,
+        totalSeats=LARGE_SALE_SEATS,
+        admissionRatePerSecond=10_000,
+        maxActiveUsers=10_000,
+    )
+    crowd, stop = Crowd(shop, event_id), asyncio.Event()
+    buying = asyncio.create_task(crowd.run(stop))
+    try:
+        yield crowd
+    finally:
+        stop.set()
+        await buying

@@ -18,7 +18,7 @@ from confluent_kafka.admin import AdminClient
 
 from adapters.kafka import KafkaConfig
 from entrypoints.stack_settings import StackSettings
-from tests.e2e.support import free_port
+from tests.api.support import free_port
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 from ticketing_core.settings import EventSettings

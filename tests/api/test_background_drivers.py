@@ -13,7 +13,7 @@ from entrypoints.http.drivers import BackgroundDrivers
 from entrypoints.http.schedule import DrivingSchedule
 from entrypoints.sale_metrics import SaleGauges, SaleMetrics, metrics_registry
 from entrypoints.settings import AppSettings
-from tests.e2e.support import Sale, queue_token
+from tests.api.support import Sale, queue_token
 from ticketing_core.clock import ManualClock, to_datetime
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.relay import OutboxRelay

@@ -16,7 +16,7 @@ import pytest
 
 from adapters.redis.restore import outbox_backlog
 from tests.integration.stack_helpers import eventually, services
-from tests.stack.support import (
+from tests.e2e.support import (
     LARGE_SALE_SEATS,
     Shop,
     Stack,

@@ -9,7 +9,7 @@ import pytest
 from litestar import Litestar, get
 from litestar.params import FromPath
 
-from tests.e2e.support import ADMIN, PROBLEM, Sale, assert_problem, queue_token
+from tests.api.support import ADMIN, PROBLEM, Sale, assert_problem, queue_token
 from ticketing_core.errors import ERRORS_BY_CODE
 
 pytestmark = pytest.mark.anyio

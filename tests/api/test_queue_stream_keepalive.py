@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from entrypoints.settings import AppSettings
-from tests.e2e.support import Sale, queue_token, sse_messages
-from tests.e2e.test_queue_stream import finished, open_stream
+from tests.api.support import Sale, queue_token, sse_messages
+from tests.api.test_queue_stream import finished, open_stream
 from ticketing_core.clock import to_datetime
 
 pytestmark = pytest.mark.anyio

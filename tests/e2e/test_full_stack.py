@@ -9,9 +9,9 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.e2e.support import unique_event_id
+from tests.api.support import unique_event_id
 from tests.integration.stack_helpers import eventually
-from tests.stack.support import Shop, Stack, assert_seats_add_up, stored
+from tests.e2e.support import Shop, Stack, assert_seats_add_up, stored
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
 

@@ -8,9 +8,9 @@ import asyncio
 import pytest
 
 from adapters.kafka.codec import encode_value
-from tests.e2e.support import unique_event_id
+from tests.api.support import unique_event_id
 from tests.integration.stack_helpers import created, produce_raw, read_topic
-from tests.stack.support import (
+from tests.e2e.support import (
     LARGE_SALE_SEATS,
     Shop,
     Stack,

@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from tests.integration.stack_helpers import eventually
-from tests.stack.support import (
+from tests.e2e.support import (
     LARGE_SALE_SEATS,
     Shop,
     Stack,

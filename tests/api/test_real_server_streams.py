@@ -1,7 +1,7 @@
 """A real ``ticketing serve`` process holds a crowd of position streams and admits them all.
 
 The server runs on the embedded backends whatever the environment sets: this is about the
-server holding streams (tests/stack runs real processes on the real stack)."""
+server holding streams (tests/e2e runs real processes on the real stack)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.server_process import embedded_server
-from tests.e2e.support import (
+from tests.api.server_process import embedded_server
+from tests.api.support import (
     ADMIN,
     LOOPBACK,
 )

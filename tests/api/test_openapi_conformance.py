@@ -15,7 +15,7 @@ from entrypoints.container import Container
 from entrypoints.http.app import create_app
 from entrypoints.http.tokens import QueueTokens
 from entrypoints.settings import AppSettings
-from tests.e2e.support import ADMIN, ADMIN_KEY, TOKEN_SECRET
+from tests.api.support import ADMIN, ADMIN_KEY, TOKEN_SECRET
 from ticketing_core.settings import EventSettings
 
 SHOW = EventSettings(

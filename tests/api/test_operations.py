@@ -17,7 +17,7 @@ from entrypoints.backends import Backends, memory_backends
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import AppSettings
-from tests.e2e.support import ADMIN_KEY, TOKEN_SECRET, free_port, serving
+from tests.api.support import ADMIN_KEY, TOKEN_SECRET, free_port, serving
 
 pytestmark = pytest.mark.anyio
 

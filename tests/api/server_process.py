@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.support import ADMIN_KEY, LOOPBACK, TOKEN_SECRET, free_port
+from tests.api.support import ADMIN_KEY, LOOPBACK, TOKEN_SECRET, free_port
 
 START_SECONDS = 20
 STOP_SECONDS = 15

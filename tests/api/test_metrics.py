@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.support import Sale
+from tests.api.support import Sale
 from ticketing_core.service import TicketingService
 
 pytestmark = pytest.mark.anyio

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from tests.e2e.support import Sale, assert_problem, queue_token, sse_messages
+from tests.api.support import Sale, assert_problem, queue_token, sse_messages
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.e2e.support import Sale, assert_problem, queue_token, unique_event_id
+from tests.api.support import Sale, assert_problem, queue_token, unique_event_id
 from ticketing_core.clock import to_datetime
 
 pytestmark = pytest.mark.anyio

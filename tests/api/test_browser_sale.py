@@ -24,8 +24,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.e2e.server_process import embedded_server
-from tests.e2e.support import ADMIN_KEY
+from tests.api.server_process import embedded_server
+from tests.api.support import ADMIN_KEY
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,9 @@ from collections import Counter
 
 import pytest
 
-from tests.e2e.support import unique_event_id
+from tests.api.support import unique_event_id
 from tests.integration.redis.servers import forget_events
-from tests.stack.support import Shop, Stack, assert_seats_add_up, settle
+from tests.e2e.support import Shop, Stack, assert_seats_add_up, settle
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
 

@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.e2e.support import TOKEN_SECRET, Sale, assert_problem, queue_token, unique_event_id
+from tests.api.support import TOKEN_SECRET, Sale, assert_problem, queue_token, unique_event_id
 
 pytestmark = pytest.mark.anyio
 
