@@ -14,16 +14,23 @@ from dataclasses import dataclass
 from adapters.kafka import KafkaEventBus
 from adapters.postgres import PostgresReservationRepository, migrate, open_pool
 from entrypoints.stack_settings import StackSettings
+from ticketing_core.errors import EventNotFound
 from ticketing_core.ports import EventCatalog, ReservationRepository
 from ticketing_core.settings import EventSettings
 
 
 class ArchivingCatalog:
-    """An ``EventCatalog`` that writes each new event to the durable record first.
+    """An ``EventCatalog`` that writes each new event to the durable record first, and
+    removes an event's row last.
 
     First, so that an event is never on sale without its row: if PostgreSQL is down the
     create fails before Redis knows the event, and a retry is safe (``save_event`` is
     idempotent; a taken id still answers ``EventExists`` from the hot store).
+
+    Last, because the hot store is where "no hold was ever made" is checked in the same step
+    as the removal (no reserve can slip in between), and once the event is gone there nothing
+    new can refer to the row. If PostgreSQL fails in between, a retry finds the hot state gone
+    and still removes the row.
     """
 
     def __init__(self, catalog: EventCatalog, archive: ReservationRepository) -> None:
@@ -39,6 +46,17 @@ class ArchivingCatalog:
 
     async def event_ids(self) -> list[str]:
         return await self._catalog.event_ids()
+
+    async def remove(self, event_id: str) -> None:
+        try:
+            await self._catalog.remove(event_id)
+        except EventNotFound:
+            # Gone from the hot state already: a retry of a removal stopped before the row
+            # went (or an archived sale that sold nothing). Not found only if no row is left.
+            if not await self._archive.delete_event(event_id):
+                raise
+            return
+        await self._archive.delete_event(event_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from ticketing_core.clock import Clock, ManualClock, SystemClock
 from ticketing_core.errors import (
     DomainError,
     EventExists,
+    EventHasReservations,
     EventNotFound,
     HoldExpired,
     InsufficientSeats,
@@ -51,6 +52,7 @@ __all__ = [
     "EventBus",
     "EventCatalog",
     "EventExists",
+    "EventHasReservations",
     "EventNotFound",
     "EventSettings",
     "EventStats",

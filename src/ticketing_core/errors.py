@@ -29,6 +29,13 @@ class EventExists(DomainError):
     title = "Event already exists"
 
 
+class EventHasReservations(DomainError):
+    """The event cannot be deleted: a hold was made in it (whatever became of it since)."""
+
+    code = "event_has_reservations"
+    title = "Event has reservations"
+
+
 class SoldOut(DomainError):
     code = "sold_out"
     title = "Sold out"
@@ -77,6 +84,7 @@ ERRORS_BY_CODE: dict[str, type[DomainError]] = {
         InvalidInput,
         EventNotFound,
         EventExists,
+        EventHasReservations,
         SoldOut,
         InsufficientSeats,
         LimitExceeded,

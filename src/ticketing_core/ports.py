@@ -38,6 +38,16 @@ class EventCatalog(Protocol):
         """Every registered event, oldest first."""
         ...
 
+    async def remove(self, event_id: str) -> None:
+        """Forgets the event with its whole waiting room and stock, in one step, so that its
+        id may be added again as a new event.
+
+        Only an event that never had a reservation (of any status) may go: raises
+        ``EventHasReservations`` (nothing removed) when one was ever made, and
+        ``EventNotFound`` when there is no such event.
+        """
+        ...
+
 
 class QueueStore(Protocol):
     async def enter(self, settings: EventSettings, user_id: str, now_ms: int) -> QueueView:
@@ -142,6 +152,11 @@ class ReservationRepository(Protocol):
 
     async def save_event(self, settings: EventSettings) -> None:
         """Idempotent."""
+        ...
+
+    async def delete_event(self, event_id: str) -> bool:
+        """Removes the event's record; False when there was none (idempotent). Raises
+        ``EventHasReservations`` (nothing removed) while any reservation of it is recorded."""
         ...
 
     async def apply(self, messages: Sequence[ReservationMessage]) -> None:

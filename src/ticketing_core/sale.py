@@ -191,6 +191,11 @@ class SaleState:
     def stats(self) -> StockStats:
         return StockStats(self.remaining, self.pending_seats, self.confirmed_seats)
 
+    @property
+    def ever_reserved(self) -> bool:
+        """Whether any reservation was made here, whatever became of it since."""
+        return bool(self._reservations)
+
     def reserve(
         self,
         user_id: str,

@@ -32,7 +32,10 @@ class TicketingService:
     """Events, the waiting room and reservations, on whatever adapters it is given.
 
     Event settings never change once created, so each instance caches them: the hot paths
-    (enter, status, reserve) make exactly one store call.
+    (enter, status, reserve) make exactly one store call. An event may be deleted, though,
+    through another instance: the stores then refuse with ``EventNotFound`` (they check that
+    the event exists, whatever settings they are given), and this instance drops the entry, so
+    that an id created again later is read afresh.
     """
 
     def __init__(
@@ -79,10 +82,25 @@ class TicketingService:
     async def event_ids(self) -> list[str]:
         return await self._catalog.event_ids()
 
+    async def delete_event(self, event_id: str) -> None:
+        """Removes an event that never had a reservation, with its waiting room: whoever
+        waits or is admitted loses their place. Raises ``EventHasReservations`` (nothing
+        changed) or ``EventNotFound``."""
+        try:
+            await self._catalog.remove(event_id)
+        finally:
+            # Also when refused: the next read costs one store call, and an event deleted
+            # through another instance (EventNotFound) must not linger here.
+            self._forget(event_id)
+
     async def stats(self, event_id: str) -> EventStats:
         settings = await self.event(event_id)
-        stock = await self._stock.stats(settings)
-        queue = await self._queue.snapshot(settings, self._clock.now_ms())
+        try:
+            stock = await self._stock.stats(settings)
+            queue = await self._queue.snapshot(settings, self._clock.now_ms())
+        except EventNotFound:
+            self._forget(event_id)
+            raise
         return EventStats(
             remaining_seats=stock.remaining,
             waiting_users=queue.waiting,
@@ -95,29 +113,49 @@ class TicketingService:
 
     async def enter(self, event_id: str, user_id: str) -> QueueView:
         settings = await self.event(event_id)
-        view = await self._queue.enter(settings, user_id, self._clock.now_ms())
+        try:
+            view = await self._queue.enter(settings, user_id, self._clock.now_ms())
+        except EventNotFound:
+            self._forget(event_id)
+            raise
         self._on_change(event_id)
         return view
 
     async def queue_status(self, event_id: str, user_id: str) -> QueueView:
         settings = await self.event(event_id)
-        return await self._queue.status(settings, user_id, self._clock.now_ms())
+        try:
+            return await self._queue.status(settings, user_id, self._clock.now_ms())
+        except EventNotFound:
+            self._forget(event_id)
+            raise
 
     async def leave(self, event_id: str, user_id: str) -> bool:
         settings = await self.event(event_id)
-        left = await self._queue.leave(settings, user_id, self._clock.now_ms())
+        try:
+            left = await self._queue.leave(settings, user_id, self._clock.now_ms())
+        except EventNotFound:
+            self._forget(event_id)
+            raise
         self._on_change(event_id)
         return left
 
     async def snapshot(self, event_id: str) -> QueueSnapshot:
         settings = await self.event(event_id)
-        return await self._queue.snapshot(settings, self._clock.now_ms())
+        try:
+            return await self._queue.snapshot(settings, self._clock.now_ms())
+        except EventNotFound:
+            self._forget(event_id)
+            raise
 
     async def tick(self, event_id: str) -> TickReport:
         """Admits the next users and expires due holds; background drivers call it often."""
         settings = await self.event(event_id)
         now = self._clock.now_ms()
-        expired = await self._stock.expire_holds(settings, now, HOLDS_EXPIRED_PER_TICK)
+        try:
+            expired = await self._stock.expire_holds(settings, now, HOLDS_EXPIRED_PER_TICK)
+        except EventNotFound:
+            self._forget(event_id)
+            raise
         step = await self._queue.admit(settings, now, ADMISSIONS_PER_CALL)
         admitted, ended = list(step.admitted), step.expired_admissions
         while len(step.admitted) == ADMISSIONS_PER_CALL or step.expired_admissions == (
@@ -143,14 +181,18 @@ class TicketingService:
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
             raise InvalidInput("an Idempotency-Key has 1..255 characters")
         settings = await self.event(event_id)
-        held = await self._stock.reserve(
-            settings,
-            user_id,
-            quantity,
-            new_reservation_id(),
-            idempotency_key,
-            self._clock.now_ms(),
-        )
+        try:
+            held = await self._stock.reserve(
+                settings,
+                user_id,
+                quantity,
+                new_reservation_id(),
+                idempotency_key,
+                self._clock.now_ms(),
+            )
+        except EventNotFound:
+            self._forget(event_id)
+            raise
         self._on_change(event_id)
         return held
 
@@ -165,19 +207,31 @@ class TicketingService:
 
     async def confirm(self, event_id: str, user_id: str, reservation_id: str) -> Reservation:
         settings = await self.event(event_id)
-        confirmed = await self._stock.confirm(
-            settings, user_id, reservation_id, self._clock.now_ms()
-        )
+        try:
+            confirmed = await self._stock.confirm(
+                settings, user_id, reservation_id, self._clock.now_ms()
+            )
+        except EventNotFound:
+            self._forget(event_id)
+            raise
         self._on_change(event_id)
         return confirmed
 
     async def cancel(self, event_id: str, user_id: str, reservation_id: str) -> Reservation:
         settings = await self.event(event_id)
-        cancelled = await self._stock.cancel(
-            settings, user_id, reservation_id, self._clock.now_ms()
-        )
+        try:
+            cancelled = await self._stock.cancel(
+                settings, user_id, reservation_id, self._clock.now_ms()
+            )
+        except EventNotFound:
+            self._forget(event_id)
+            raise
         self._on_change(event_id)
         return cancelled
+
+    def _forget(self, event_id: str) -> None:
+        """Drops the cached settings of an event the stores may no longer know."""
+        self._settings.pop(event_id, None)
 
 
 def new_reservation_id() -> str:

@@ -25,6 +25,7 @@ SPEC_ROUTES = {
     ("post", "/api/v1/events"),
     ("get", "/api/v1/events"),
     ("get", "/api/v1/events/{event_id}"),
+    ("delete", "/api/v1/events/{event_id}"),
     ("post", "/api/v1/queue/enter"),
     ("get", "/api/v1/queue/status"),
     ("get", "/api/v1/queue/stream"),

@@ -7,6 +7,7 @@ import pytest
 
 from adapters.postgres import PostgresReservationRepository, rejects_data
 from tests.integration.stack_helpers import HOLD_MS, T0, created, event_settings, moved
+from ticketing_core.errors import EventHasReservations
 from ticketing_core.model import ReservationStatus
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
@@ -37,6 +38,32 @@ async def test_save_event_is_idempotent_and_keeps_the_first_settings(
 
     assert await repository.event("sale-1") == first
     assert await repository.event("unknown") is None
+
+
+async def test_an_event_without_reservations_is_deleted_once(
+    repo: PostgresReservationRepository,
+) -> None:
+    assert await repo.delete_event("sale-1") is True
+
+    assert await repo.event("sale-1") is None
+    assert await repo.delete_event("sale-1") is False, "a retry finds nothing to delete"
+    assert await repo.delete_event("unknown") is False
+    await repo.save_event(event_settings(total_seats=7))
+    assert await repo.event("sale-1") == event_settings(total_seats=7), "a new event, anew"
+
+
+@pytest.mark.parametrize("status", [PENDING, CONFIRMED, CANCELLED, EXPIRED])
+async def test_an_event_with_a_reservation_row_is_not_deleted(
+    repo: PostgresReservationRepository, status: ReservationStatus
+) -> None:
+    pending = created()
+    await repo.apply([pending] if status is PENDING else [moved(pending, status)])
+
+    with pytest.raises(EventHasReservations):
+        await repo.delete_event("sale-1")
+
+    assert await repo.event("sale-1") == event_settings()
+    assert await row_count(repo) == 1
 
 
 async def test_a_reservation_reads_back_exactly_as_its_message_wrote_it(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ticketing_core.errors import EventHasReservations
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation
 from ticketing_core.settings import EventSettings
@@ -16,6 +17,11 @@ class MemoryReservationRepository:
 
     async def save_event(self, settings: EventSettings) -> None:
         self.events.setdefault(settings.event_id, settings)
+
+    async def delete_event(self, event_id: str) -> bool:
+        if any(r.event_id == event_id for r in self.reservations.values()):
+            raise EventHasReservations(f"reservations of event {event_id} are recorded")
+        return self.events.pop(event_id, None) is not None
 
     async def apply(self, messages: Sequence[ReservationMessage]) -> None:
         for message in messages:

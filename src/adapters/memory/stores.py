@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import count
 
-from ticketing_core.errors import EventExists, EventNotFound
+from ticketing_core.errors import EventExists, EventHasReservations, EventNotFound
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import (
     AdmissionReport,
@@ -44,6 +44,12 @@ class MemorySales:
         except KeyError:
             raise EventNotFound(f"no event {event_id}") from None
 
+    def remove(self, event_id: str) -> None:
+        if self.sale(event_id).ever_reserved:
+            raise EventHasReservations(f"event {event_id} has had reservations")
+        del self.sales[event_id]
+        del self.outboxes[event_id]
+
 
 class MemoryEventCatalog:
     def __init__(self, sales: MemorySales) -> None:
@@ -58,6 +64,9 @@ class MemoryEventCatalog:
 
     async def event_ids(self) -> list[str]:
         return list(self._sales.sales)
+
+    async def remove(self, event_id: str) -> None:
+        self._sales.remove(event_id)
 
 
 class MemoryQueueStore:

@@ -7,6 +7,7 @@ from typing import Final, LiteralString
 
 from adapters.postgres.pool import Pool
 from adapters.postgres.precedence import collapse
+from ticketing_core.errors import EventHasReservations
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 from ticketing_core.settings import EventSettings
@@ -57,6 +58,15 @@ INSERT INTO events (
 ON CONFLICT (event_id) DO NOTHING
 """
 
+# Checked in the statement itself, not before it: no reservation row can slip in between (and
+# one inserted concurrently fails the delete on the foreign key rather than lose its event).
+_DELETE_EVENT_NEVER_RESERVED: Final = """
+DELETE FROM events AS e
+WHERE e.event_id = %s
+  AND NOT EXISTS (SELECT 1 FROM reservations AS r WHERE r.event_id = e.event_id)
+RETURNING e.event_id
+"""
+
 _EVENT: Final = """
 SELECT event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
        max_active_users, admission_ttl_seconds, hold_ttl_seconds
@@ -92,6 +102,20 @@ class PostgresReservationRepository:
                     settings.hold_ttl_seconds,
                 ),
             )
+
+    async def delete_event(self, event_id: str) -> bool:
+        """Removes the event's row unless a reservation row refers to it (then raises
+        ``EventHasReservations``, nothing removed); False when there is no such row."""
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(_DELETE_EVENT_NEVER_RESERVED, (event_id,))
+            if await cursor.fetchone() is not None:
+                return True
+            cursor = await connection.execute(
+                "SELECT 1 FROM events WHERE event_id = %s", (event_id,)
+            )
+            if await cursor.fetchone() is None:
+                return False
+        raise EventHasReservations(f"reservations of event {event_id} are recorded")
 
     async def event(self, event_id: str) -> EventSettings | None:
         async with self._pool.connection() as connection:

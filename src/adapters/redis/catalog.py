@@ -5,7 +5,7 @@ from __future__ import annotations
 from adapters.redis.client import RedisClient
 from adapters.redis.keys import EVENTS_KEY, OUTBOX_GROUP, event_key
 from adapters.redis.scripts import Scripts
-from ticketing_core.errors import EventExists
+from ticketing_core.errors import EventExists, EventNotFound
 from ticketing_core.settings import EventSettings
 
 
@@ -39,6 +39,22 @@ class RedisEventCatalog:
     async def event_ids(self) -> list[str]:
         return [str(event_id) for event_id in await self._client.zrange(EVENTS_KEY, 0, -1)]
 
+    async def remove(self, event_id: str) -> None:
+        try:
+            await self._scripts.run("remove_event", event_id)
+        except EventNotFound:
+            # The keys are gone; a registry entry left means a removal whose process stopped
+            # between the script and the registry write below: finishing it is success.
+            if not await self._unregister(event_id):
+                raise
+            return
+        await self._unregister(event_id)
+
     async def _register(self, event_id: str, now_ms: int) -> None:
         # NX: an event keeps the time it was first registered, so the order stays oldest first.
         await self._client.zadd(EVENTS_KEY, {event_id: now_ms}, nx=True)
+
+    async def _unregister(self, event_id: str) -> bool:
+        """Takes the id out of the registry (outside the event's hash tag, so its own
+        command, after the script); False if it was not there."""
+        return bool(await self._client.zrem(EVENTS_KEY, event_id))

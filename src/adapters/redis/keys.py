@@ -2,7 +2,7 @@
 
 Every key of one event carries the hash tag ``{eventId}``, so Redis Cluster keeps them all in
 one slot and a script may touch any of them. Event ids cannot contain braces (see
-``EVENT_ID_PATTERN``), so the tag is exactly the id. The layout is described in
+``EVENT_ID``), so the tag is exactly the id. The layout is described in
 docs/adr/0003-redis-key-layout.md.
 """
 

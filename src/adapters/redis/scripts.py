@@ -39,6 +39,7 @@ ScriptName = Literal[
     "claim",
     "acknowledge",
     "archive",
+    "remove_event",
 ]
 
 _HOLD_KEYS: tuple[KeyName, ...] = ("stock", "reservations", "holds", "held", "outbox")
@@ -66,6 +67,7 @@ SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
     "claim": ("outbox",),
     "acknowledge": ("outbox",),
     "archive": KEY_NAMES,
+    "remove_event": KEY_NAMES,
 }
 """The keys each script is given, in order. Every key it touches is among them."""
 

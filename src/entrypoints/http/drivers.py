@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 
 from entrypoints.http.schedule import DrivingSchedule
 from entrypoints.sale_metrics import SaleGauges
+from ticketing_core.errors import EventNotFound
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
 
@@ -115,6 +116,9 @@ class BackgroundDrivers:
         key = (job, scope)
         try:
             await work
+        except EventNotFound:
+            # Deleted between the listing and this visit: the next round no longer lists it.
+            self._failing.discard(key)
         except Exception:
             if key not in self._failing:
                 log.exception("%s failed for %s; retrying every round", job, scope)

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from ticketing_core.errors import EventNotFound
 from ticketing_core.model import QueueSnapshot
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ class Watcher:
     """The position the stream last sent; the ticker wakes the stream when it differs."""
     latest: QueueSnapshot | None = None
     closed: bool = False
+    event_gone: bool = False
+    """The event was deleted: no snapshot will come, the stream ends with the user's place."""
     _woken: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def next_snapshot(self, seconds: float) -> QueueSnapshot | None:
@@ -71,6 +74,11 @@ class _EventTicker:
         while self.watchers:
             try:
                 snapshot = await self._fetch(self.event_id)
+            except EventNotFound:
+                for watcher in self.watchers:
+                    watcher.event_gone = True
+                    watcher.wake(None)
+                break
             except Exception:
                 if not failing:
                     log.exception("snapshot of event %s failed; streams wait", self.event_id)

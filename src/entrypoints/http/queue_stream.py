@@ -16,7 +16,7 @@ from litestar.response import ServerSentEventMessage
 
 from entrypoints.http.positions import PositionHub, Watcher
 from ticketing_core.clock import to_datetime
-from ticketing_core.errors import NotInQueue
+from ticketing_core.errors import EventNotFound, NotInQueue
 from ticketing_core.model import QueueStatus, QueueView, estimated_wait_seconds
 from ticketing_core.service import TicketingService
 from ticketing_core.settings import EventSettings
@@ -47,9 +47,9 @@ async def _positions(
 ) -> AsyncIterator[ServerSentEventMessage]:
     """Position updates until the shared snapshots say the user no longer waits."""
     wait = first_wait
-    while not watcher.closed:
+    while not (watcher.closed or watcher.event_gone):
         snapshot = await watcher.next_snapshot(keepalive)
-        if watcher.closed:
+        if watcher.closed or watcher.event_gone:
             return
         if snapshot is None:
             if watcher.latest is not None:
@@ -69,10 +69,11 @@ async def _positions(
 
 
 async def _status(service: TicketingService, view: QueueView) -> QueueView | None:
-    """The one read of this user's state once they stopped waiting; None if they left."""
+    """The one read of this user's state once they stopped waiting; None if they left (or
+    the event was deleted, which took their place)."""
     try:
         return await service.queue_status(view.event_id, view.user_id)
-    except NotInQueue:
+    except (NotInQueue, EventNotFound):
         return None
 
 

@@ -2,7 +2,8 @@
 
 Give ``sale_machine`` a factory for the adapters; it returns a ``RuleBasedStateMachine`` class
 that drives them and an independent ``SaleModel`` side by side through random sequences of
-entering, leaving, ticking, reserving, confirming, cancelling and time passing, and checks
+entering, leaving, ticking, reserving, confirming, cancelling, removing the event (and
+opening it again) and time passing, and checks
 after every step that both agree and that every invariant holds.
 
 Hypothesis rules are synchronous, so the machine owns an event loop and runs each port call
@@ -27,7 +28,7 @@ from hypothesis.stateful import (
 )
 
 from ticketing_core.clock import ManualClock
-from ticketing_core.errors import DomainError
+from ticketing_core.errors import DomainError, EventHasReservations, EventNotFound
 from ticketing_core.model import QueueStatus, ReservationStatus
 from ticketing_core.ports import EventCatalog, Outbox, QueueStore, StockStore
 from ticketing_core.settings import EventSettings
@@ -199,6 +200,44 @@ class _SaleMachineBase(RuleBasedStateMachine):
             self.hot.stock.cancel(self.settings, user, rid, now),
             lambda: self.sale.cancel(user, rid, now),
         )
+
+    @rule()
+    def remove_and_open_again(self) -> None:
+        """Removing the event is refused once any reservation was made, whatever became of
+        it; otherwise nothing of the sale is left, and its id opens again as a new sale."""
+        self.both(self.hot.catalog.remove(self.event_id), self._removed_by_the_rules)
+        if self.sale.reservations:
+            return
+        now = self.clock.now_ms()
+        assert self.event_id not in self.run(self.hot.catalog.event_ids())
+        # Called with the settings a caller may still have cached: refused, and nothing made.
+        user, settings = USER_POOL[0], self.settings
+        for call_on_the_removed_event in (
+            lambda: self.hot.queue.enter(settings, user, now),
+            lambda: self.hot.queue.status(settings, user, now),
+            lambda: self.hot.queue.leave(settings, user, now),
+            lambda: self.hot.queue.admit(settings, now),
+            lambda: self.hot.queue.snapshot(settings, now),
+            lambda: self.hot.stock.reserve(settings, user, 1, "r-gone", None, now),
+            lambda: self.hot.stock.confirm(settings, user, "r-gone", now),
+            lambda: self.hot.stock.cancel(settings, user, "r-gone", now),
+            lambda: self.hot.stock.expire_holds(settings, now, 1_000),
+            lambda: self.hot.stock.stats(settings),
+        ):
+            try:
+                self.run(call_on_the_removed_event())
+            except EventNotFound:
+                continue
+            raise AssertionError("a removed event must stay removed")
+        assert self.run(self.hot.catalog.get(self.event_id)) is None
+        # Had any call above left state behind, the new sale would not match a fresh model.
+        self.run(self.hot.catalog.add(self.settings, now))
+        self.model = SaleModel(self.settings)
+        self.admissions = []  # the new sale's admission bucket starts full
+
+    def _removed_by_the_rules(self) -> None:
+        if self.sale.reservations:
+            raise EventHasReservations("a reservation was made")
 
     def _pick(self, data: st.DataObject, owner: bool) -> tuple[str, str]:
         rid = data.draw(st.sampled_from(self.reservation_ids))

@@ -18,6 +18,8 @@ from entrypoints.http.tokens import QueuePass, QueueTokens
 from entrypoints.settings import AppSettings
 from ticketing_core.service import TicketingService
 
+EVENT_DELETED = "`event_not_found`: the token's event was deleted (and its place with it)"
+
 STREAM_DESCRIPTION = """Server-Sent Events. `event: position` with data
 `{"position", "estimatedWaitSeconds"}` on connect, whenever the position changes, and at
 least every 15 s (with a keep-alive comment); then exactly one of `event: admitted` with data
@@ -55,7 +57,7 @@ class QueueController(Controller):
         "/status",
         summary="One's place in the waiting room",
         security=QUEUE_TOKEN,
-        responses=problems({401: BAD_TOKEN}),
+        responses=problems({401: BAD_TOKEN, 404: EVENT_DELETED}),
     )
     async def status(
         self, queue_pass: NamedDependency[QueuePass], service: NamedDependency[TicketingService]
@@ -70,7 +72,7 @@ class QueueController(Controller):
         media_type="text/event-stream",
         response_description="An event stream of `position`, then `admitted`, `sold_out` or "
         "`expired`; every message has a JSON `data` line",
-        responses=problems({401: BAD_TOKEN}),
+        responses=problems({401: BAD_TOKEN, 404: EVENT_DELETED}),
     )
     async def stream(
         self,
@@ -94,7 +96,7 @@ class QueueController(Controller):
         status_code=204,
         summary="Leave the waiting room (or give up one's admission)",
         security=QUEUE_TOKEN,
-        responses=problems({401: BAD_TOKEN}),
+        responses=problems({401: BAD_TOKEN, 404: EVENT_DELETED}),
     )
     async def leave(
         self, queue_pass: NamedDependency[QueuePass], service: NamedDependency[TicketingService]
