@@ -4,7 +4,7 @@ adapter (Python or Lua) does exact, identical arithmetic."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -37,10 +37,15 @@ class ManualClock:
         self._now = now_ms
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def to_datetime(epoch_ms: int) -> datetime:
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    """Exact: ``EPOCH`` plus whole milliseconds (float seconds would round far from the epoch)."""
+    return EPOCH + timedelta(milliseconds=epoch_ms)
 
 
 def to_epoch_ms(moment: datetime) -> int:
+    """Exact whole milliseconds since the epoch, rounded down; a naive time is read as UTC."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return int(aware.timestamp() * 1000)
+    return (aware - EPOCH) // timedelta(milliseconds=1)

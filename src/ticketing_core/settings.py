@@ -2,16 +2,62 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-EVENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-USER_ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,128}$"
+from ticketing_core.clock import to_epoch_ms
 
-EventId = Annotated[str, Field(pattern=EVENT_ID_PATTERN)]
-UserId = Annotated[str, Field(pattern=USER_ID_PATTERN)]
+
+@dataclass(frozen=True, slots=True)
+class IdSyntax:
+    """The characters an id may have, matched against the *whole* string.
+
+    Each regex dialect anchors differently: in Python ``$`` also matches before a final
+    newline (so ``"bob\\n"`` passed ``^...$``), and JSON Schema's ECMA-262 has no ``\\Z``. So
+    the rule is kept unanchored and anchored here, once per dialect.
+    """
+
+    characters: str
+
+    @property
+    def python_pattern(self) -> str:
+        """For ``re.search`` (msgspec's pattern check): the whole string, nothing after."""
+        return rf"\A(?:{self.characters})\Z"
+
+    @property
+    def json_schema_pattern(self) -> str:
+        """As JSON Schema (ECMA-262, where ``$`` is the end) states it in the OpenAPI document."""
+        return f"^(?:{self.characters})$"
+
+    def matches(self, text: str) -> bool:
+        return re.fullmatch(self.characters, text) is not None
+
+    def check(self, text: str) -> str:
+        """``text`` if it matches; a ``ValueError`` (a validation error to pydantic) if not."""
+        if not self.matches(text):
+            raise ValueError(f"must match {self.json_schema_pattern}")
+        return text
+
+
+EVENT_ID = IdSyntax(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+USER_ID = IdSyntax(r"[A-Za-z0-9_.:@-]{1,128}")
+
+EventId = Annotated[str, AfterValidator(EVENT_ID.check)]
+UserId = Annotated[str, AfterValidator(USER_ID.check)]
+
+OPENING_YEARS = range(2000, 9999)
+"""Years an opening time may name, as written (in its own offset). Stores keep it as epoch
+milliseconds and give it back as a UTC datetime, whose last year is 9999: 9999-12-31T23:00-05:00
+would be past it. Short of 9999 by a year, every offset is safe; and a sale opening before 2000
+is a typo. A rule on the written year, unlike one on the instant, can be stated in the OpenAPI
+document as a pattern (``OPENING_PATTERN``), so that both say the same."""
+
+OPENING_PATTERN = r"^(?:[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
+"""``OPENING_YEARS`` as JSON Schema states it for an RFC 3339 date-time string."""
 
 
 class EventSettings(BaseModel):
@@ -31,13 +77,19 @@ class EventSettings(BaseModel):
 
     @field_validator("opens_at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        """Naive times are ambiguous across instances; they are read as UTC."""
+    def _aware_and_representable(cls, value: datetime) -> datetime:
+        """Naive times are ambiguous across instances; they are read as UTC. A time that the
+        stores could keep but not give back (``OPENING_YEARS``) is refused here, before anything
+        is stored."""
+        if value.year not in OPENING_YEARS:
+            raise ValueError(
+                f"must name a year from {OPENING_YEARS.start} to {OPENING_YEARS.stop - 1}"
+            )
         return value if value.tzinfo else value.replace(tzinfo=UTC)
 
     @property
     def opens_at_ms(self) -> int:
-        return int(self.opens_at.timestamp() * 1000)
+        return to_epoch_ms(self.opens_at)
 
     @property
     def admission_ttl_ms(self) -> int:

@@ -18,6 +18,7 @@ SPEC_STATUS = {
     "validation_error": 400,
     "event_not_found": 404,
     "event_exists": 409,
+    "event_has_reservations": 409,
     "sold_out": 409,
     "insufficient_seats": 409,
     "limit_exceeded": 409,

@@ -18,9 +18,9 @@ from adapters.kafka import KafkaConfig
 from adapters.postgres import PostgresReservationRepository, open_pool
 from adapters.redis.client import open_client
 from entrypoints.stack_settings import StackSettings
+from tests.e2e.support import Shop, Stack
 from tests.integration.redis.servers import leased_database
 from tests.integration.stack_helpers import eventually
-from tests.e2e.support import Shop, Stack
 
 READY_WITHIN = 60.0
 

@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from adapters.redis.restore import outbox_backlog
-from tests.integration.stack_helpers import eventually, services
 from tests.e2e.support import (
     LARGE_SALE_SEATS,
     Shop,
@@ -24,6 +23,7 @@ from tests.e2e.support import (
     buying_crowd,
     settle,
 )
+from tests.integration.stack_helpers import eventually, services
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
 

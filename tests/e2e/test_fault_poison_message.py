@@ -9,7 +9,6 @@ import pytest
 
 from adapters.kafka.codec import encode_value
 from tests.api.support import unique_event_id
-from tests.integration.stack_helpers import created, produce_raw, read_topic
 from tests.e2e.support import (
     LARGE_SALE_SEATS,
     Shop,
@@ -18,6 +17,7 @@ from tests.e2e.support import (
     buying_crowd,
     settle,
 )
+from tests.integration.stack_helpers import created, produce_raw, read_topic
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
 

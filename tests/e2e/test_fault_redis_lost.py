@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 
 from tests.api.support import unique_event_id
-from tests.integration.redis.servers import forget_events
 from tests.e2e.support import Shop, Stack, assert_seats_add_up, settle
+from tests.integration.redis.servers import forget_events
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
 

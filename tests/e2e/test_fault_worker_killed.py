@@ -8,7 +8,6 @@ import signal
 
 import pytest
 
-from tests.integration.stack_helpers import eventually
 from tests.e2e.support import (
     LARGE_SALE_SEATS,
     Shop,
@@ -18,6 +17,7 @@ from tests.e2e.support import (
     settle,
     stored,
 )
+from tests.integration.stack_helpers import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
 

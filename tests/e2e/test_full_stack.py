@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from tests.api.support import unique_event_id
-from tests.integration.stack_helpers import eventually
 from tests.e2e.support import Shop, Stack, assert_seats_add_up, stored
+from tests.integration.stack_helpers import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.stack]
 

@@ -11,7 +11,7 @@ import ticketing_core
 CORE = Path(ticketing_core.__file__).parent
 PURE = {
     "__future__", "bisect", "collections", "dataclasses", "datetime", "enum", "itertools",
-    "math", "time", "typing", "uuid", "pydantic", "sortedcontainers", "ticketing_core",
+    "math", "re", "time", "typing", "uuid", "pydantic", "sortedcontainers", "ticketing_core",
 }  # fmt: skip
 HARNESS_ONLY = {"hypothesis", "asyncio"}
 

@@ -6,6 +6,7 @@ from dependency_injector import providers
 from litestar import Litestar
 
 from entrypoints.container import Container
+from entrypoints.http.bodies import StrictJSONRequest
 from entrypoints.http.controllers import (
     EventsController,
     HealthController,
@@ -14,6 +15,7 @@ from entrypoints.http.controllers import (
     TicketsController,
 )
 from entrypoints.http.dependencies import dependencies
+from entrypoints.http.head import answer_head_as_get
 from entrypoints.http.lifespan import lifespan
 from entrypoints.http.openapi import openapi_config
 from entrypoints.http.problems import EXCEPTION_HANDLERS
@@ -27,7 +29,7 @@ def create_app(settings: AppSettings | None = None, container: Container | None 
     if settings is not None:
         container.settings.override(providers.Object(settings))
     settings = container.settings()
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             EventsController,
             QueueController,
@@ -41,5 +43,8 @@ def create_app(settings: AppSettings | None = None, container: Container | None 
         lifespan=[lifespan(container)],
         middleware=[container.latency().middleware] if settings.route_latency_metrics else [],
         openapi_config=openapi_config(),
+        request_class=StrictJSONRequest,
         request_max_body_size=settings.max_body_bytes,
     )
+    answer_head_as_get(app)
+    return app

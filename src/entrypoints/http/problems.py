@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
+from entrypoints.http.loggable import loggable
 from ticketing_core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ DOMAIN_STATUS: dict[str, int] = {
     "event_not_found": 404,
     "reservation_not_found": 404,
     "event_exists": 409,
+    "event_has_reservations": 409,
     "sold_out": 409,
     "insufficient_seats": 409,
     "limit_exceeded": 409,
@@ -39,6 +41,7 @@ HTTP_CODE: dict[int, str] = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     500: "internal_error",
 }
 """Codes for refusals raised by the framework itself (routing, body parsing, size limit)."""
@@ -93,6 +96,8 @@ def problem_response(
 
 
 def domain_problem(request: Request[Any, Any, Any], error: DomainError) -> Response[Problem]:
+    if error.code == "validation_error":
+        _log_bad_request(request, 400, error.code)
     if error.code == "not_in_queue":
         # The token is sound but its place is gone (left, or never entered): enter again.
         return problem_response(
@@ -120,6 +125,7 @@ def http_problem(request: Request[Any, Any, Any], error: HTTPException) -> Respo
     code = HTTP_CODE.get(status, phrase.lower().replace(" ", "_").replace("-", "_"))
     detail = error.detail if error.detail and error.detail != phrase else phrase
     errors = error.extra if isinstance(error.extra, list) and error.extra else None
+    _log_bad_request(request, status, code)
     return problem_response(
         request,
         status=status,
@@ -132,13 +138,26 @@ def http_problem(request: Request[Any, Any, Any], error: HTTPException) -> Respo
 
 
 def unexpected_problem(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    # The one traceback of this failure; the method and path are the client's: escaped.
+    log.error(
+        "unexpected error on %s %s",
+        loggable(request.method),
+        loggable(request.url.path),
+        exc_info=error,
+    )
     return problem_response(
         request,
         status=500,
         code="internal_error",
         title="Internal Server Error",
         detail="something went wrong on our side; it was logged",
+    )
+
+
+def _log_bad_request(request: Request[Any, Any, Any], status: int, code: str) -> None:
+    """One line, no traceback: a refused request is the client's mistake, not news of ours."""
+    log.info(
+        "refused %s %s on %s %s", status, code, loggable(request.method), loggable(request.url.path)
     )
 
 

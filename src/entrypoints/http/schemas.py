@@ -11,11 +11,28 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from ticketing_core.settings import EVENT_ID_PATTERN, USER_ID_PATTERN
+from ticketing_core.settings import EVENT_ID, OPENING_PATTERN, USER_ID, IdSyntax
 
-EventId = Annotated[str, msgspec.Meta(pattern=EVENT_ID_PATTERN, examples=["concert-2025-06-01"])]
-UserId = Annotated[str, msgspec.Meta(pattern=USER_ID_PATTERN, examples=["alice@example.com"])]
-Moment = Annotated[datetime, msgspec.Meta(tz=True, description="RFC 3339, UTC")]
+
+def _id(syntax: IdSyntax, example: str) -> msgspec.Meta:
+    """Checked by full match; documented in JSON Schema's own dialect (``IdSyntax``)."""
+    return msgspec.Meta(
+        pattern=syntax.python_pattern,
+        examples=[example],
+        extra_json_schema={"extra": {"pattern": syntax.json_schema_pattern}},
+    )
+
+
+EventId = Annotated[str, _id(EVENT_ID, "concert-2025-06-01")]
+UserId = Annotated[str, _id(USER_ID, "alice@example.com")]
+Opening = Annotated[
+    datetime,
+    msgspec.Meta(
+        tz=True,
+        description="RFC 3339 with an offset; a year from 2000 to 9998 as written",
+        extra_json_schema={"extra": {"pattern": OPENING_PATTERN}},
+    ),
+]
 QueueStatusName = Literal["WAITING", "ADMITTED", "COMPLETED", "EXPIRED", "SOLD_OUT"]
 ReservationStatusName = Literal["PENDING", "CONFIRMED", "CANCELLED", "EXPIRED"]
 
@@ -29,7 +46,7 @@ class NewEvent(Wire, kw_only=True):
     total_seats: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)]
     event_id: EventId | None = None
     max_per_user: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
-    opens_at: Moment | None = None
+    opens_at: Opening | None = None
     admission_rate_per_second: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 100
     max_active_users: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 5_000
     admission_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] = 300

@@ -8,9 +8,13 @@ OpenAPI document, which describes the API only.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from litestar import Router, get
+from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import NotFoundException
+from litestar.handlers import BaseRouteHandler
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
@@ -50,6 +54,17 @@ async def operator_page() -> File:
     return _page("admin.html")
 
 
+SHIPPED = frozenset(path.name for path in STATIC.iterdir() if path.is_file())
+
+
+def only_shipped_files(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """A static path reaches the file system only when it names a file this package ships:
+    anything else (a NUL byte, an encoded separator, a path into a folder) is a 404 here,
+    before ``os.stat`` could fail on it."""
+    if str(connection.path_params.get("file_path", "")).lstrip("/") not in SHIPPED:
+        raise NotFoundException()
+
+
 def web_client() -> Router:
     """The two pages and, under ``/static``, the scripts and styles they load."""
     assets = create_static_files_router(
@@ -57,5 +72,6 @@ def web_client() -> Router:
         directories=[STATIC],
         include_in_schema=False,
         cache_control=REVALIDATE,
+        guards=[only_shipped_files],
     )
     return Router(path="/", route_handlers=[buyer_page, operator_page, assets])
