@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 SERVICES := scripts/services.sh
 PYTEST_ARGS ?=
 
-.PHONY: help install browser bench-tools test test-unit test-integration lint format run run-stack worker services services-down bench clean
+.PHONY: help install browser bench-tools imports test test-unit test-integration lint format run run-stack worker services services-down bench clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -26,8 +26,11 @@ install: $(STAMP) ## install the project and its dev tools into .venv (only what
 browser: ## Debian's Chromium for the browser test (idempotent; never a browser download)
 	@scripts/install-browser.sh
 
-test: install browser ## everything CI runs: installs what is missing, starts the services, runs all tests
+test: install browser imports ## everything CI runs: installs what is missing, starts the services, runs all tests
 	@settings="$$($(SERVICES) up all)" && eval "$$settings" && $(BIN)/pytest $(PYTEST_ARGS)
+
+imports: install ## the import contracts (import-linter, [tool.importlinter] in pyproject.toml)
+	$(BIN)/lint-imports --no-cache
 
 test-unit: install ## the unit tests only (no services needed)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
@@ -35,7 +38,7 @@ test-unit: install ## the unit tests only (no services needed)
 test-integration: install ## the integration tests (starts the services)
 	@settings="$$($(SERVICES) up all)" && eval "$$settings" && $(BIN)/pytest tests/integration $(PYTEST_ARGS)
 
-lint: install ## ruff and mypy --strict over src, tests and bench
+lint: install imports ## import contracts, ruff and mypy --strict over src, tests and bench
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src tests bench

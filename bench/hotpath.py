@@ -31,7 +31,7 @@ from bench.baseline_app import PATH as BASELINE_PATH
 from bench.baseline_app import create_app as create_baseline_app
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 
 ADMIN_KEY = "bench-admin-key-0123456789abcdef"
 TOKEN_SECRET = "bench-token-secret-0123456789abcdef0123456789"
@@ -174,14 +174,14 @@ def routes(run: str) -> dict[str, Route]:
     }
 
 
-async def open_api(settings: AppSettings, run: str, latency: bool) -> Api:
+async def open_api(settings: Settings, run: str, latency: bool) -> Api:
     container = Container()
     app = create_app(settings.model_copy(update={"route_latency_metrics": latency}), container)
     return Api(app, container)
 
 
 async def measure(
-    settings: AppSettings, requests: int, rounds: int, profile: str | None
+    settings: Settings, requests: int, rounds: int, profile: str | None
 ) -> dict[str, dict[str, float]]:
     run = uuid.uuid4().hex[:8]
     with_latency = await open_api(settings, run, latency=True)
@@ -228,7 +228,7 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", help="cProfile of the reserve rounds")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     arguments = parser.parse_args()
-    settings = AppSettings(
+    settings = Settings(
         admin_key=ADMIN_KEY,
         token_secret=TOKEN_SECRET,
         redis_url=os.environ["TICKETING_REDIS_URL"] if arguments.backend == "redis" else None,

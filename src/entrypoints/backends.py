@@ -32,8 +32,7 @@ from enum import Enum
 from adapters.memory import memory_parts, memory_record
 from adapters.redis import RedisHotState, open_redis_hot_state
 from entrypoints.persistence import ArchivingCatalog, open_persistence
-from entrypoints.settings import AppSettings
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from ticketing_core.ports import (
     EventBus,
     EventCatalog,
@@ -70,7 +69,7 @@ class BackendsMisconfigured(ValueError):
     """The settings name a combination of backends that cannot work."""
 
 
-def deployment_of(settings: AppSettings) -> Deployment:
+def deployment_of(settings: Settings) -> Deployment:
     """Which deployment the settings ask for; raises ``BackendsMisconfigured`` for none."""
     kafka, database = settings.kafka_bootstrap is not None, settings.database_url is not None
     if settings.redis_url is None:
@@ -89,7 +88,7 @@ def deployment_of(settings: AppSettings) -> Deployment:
     return Deployment.STACK if kafka else Deployment.REDIS
 
 
-async def open_backends(settings: AppSettings) -> AsyncIterator[Backends]:
+async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
     """Opens the adapters the settings ask for, yields them, and closes them afterwards."""
     deployment = deployment_of(settings)
     if deployment is Deployment.EMBEDDED:
@@ -102,14 +101,7 @@ async def open_backends(settings: AppSettings) -> AsyncIterator[Backends]:
             record = memory_record()
             yield _on_redis(hot, record.bus, record.archive)
             return
-        assert settings.kafka_bootstrap is not None
-        assert settings.database_url is not None
-        # Topic names, partitions and the like come from the environment (StackSettings), the
-        # same as for the worker; the servers from the settings this app was given.
-        stack = StackSettings(
-            database_url=settings.database_url, kafka_bootstrap=settings.kafka_bootstrap
-        )
-        async with open_persistence(stack, migrate_first=settings.migrate_on_start) as durable:
+        async with open_persistence(settings, migrate_first=settings.migrate_on_start) as durable:
             yield _on_redis(
                 hot,
                 durable.bus,

@@ -10,6 +10,7 @@ import argparse
 from collections.abc import Sequence
 
 from entrypoints.commands import Command, archive, migrate, reconcile, serve, worker
+from entrypoints.settings import settings_help
 
 COMMANDS: tuple[Command, ...] = (
     serve.COMMAND,
@@ -23,12 +24,18 @@ COMMANDS: tuple[Command, ...] = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ticketing",
-        description="A flash-sale ticketing system. Settings come from TICKETING_* variables.",
+        description="A flash-sale ticketing system. Settings come from TICKETING_* variables "
+        "(each command's --help lists those it reads); a command refused for its settings "
+        "says why in one line and exits with code 2.",
     )
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         subparser = subcommands.add_parser(
-            command.name, help=command.summary, description=command.summary
+            command.name,
+            help=command.summary,
+            description=command.summary,
+            epilog=settings_help(*command.settings),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         command.configure(subparser)
         subparser.set_defaults(run=command.run)

@@ -12,7 +12,7 @@ import socket
 
 from dependency_injector import containers, providers
 
-from entrypoints import keys
+from entrypoints import secrets
 from entrypoints.backends import open_backends
 from entrypoints.http.drivers import BackgroundDrivers
 from entrypoints.http.latency import RequestLatency
@@ -26,7 +26,7 @@ from entrypoints.sale_metrics import (
     SaleMetrics,
     metrics_registry,
 )
-from entrypoints.settings import AppSettings
+from entrypoints.settings import read_settings
 from ticketing_core.clock import Clock, SystemClock
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
@@ -38,7 +38,7 @@ def instance_name() -> str:
 
 
 class Container(containers.DeclarativeContainer):
-    settings = providers.Singleton(AppSettings)
+    settings = providers.Singleton(read_settings)
     clock: providers.Provider[Clock] = providers.Singleton(SystemClock)
 
     backends = providers.Resource(open_backends, settings=settings)
@@ -67,9 +67,9 @@ class Container(containers.DeclarativeContainer):
     )
     probes = backends.provided.probes
 
-    admin_key = providers.Singleton(keys.admin_key, settings)
+    admin_key = providers.Singleton(secrets.admin_key, settings)
     tokens = providers.Singleton(
-        QueueTokens, secret=providers.Singleton(keys.token_secret, settings)
+        QueueTokens, secret=providers.Singleton(secrets.token_secret, settings)
     )
 
     drivers = providers.Singleton(

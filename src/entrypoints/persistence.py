@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from adapters.kafka import KafkaEventBus
 from adapters.postgres import PostgresReservationRepository, migrate, open_pool
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from ticketing_core.errors import EventNotFound
 from ticketing_core.ports import EventCatalog, ReservationRepository
 from ticketing_core.settings import EventSettings
@@ -68,14 +68,14 @@ class Persistence:
 
 @asynccontextmanager
 async def open_persistence(
-    settings: StackSettings, *, migrate_first: bool = False
+    settings: Settings, *, migrate_first: bool = False
 ) -> AsyncIterator[Persistence]:
     """Opens the PostgreSQL pool and the Kafka producer (creating missing topics), and closes
     them afterwards. ``migrate_first`` applies pending migrations (handy in development;
     production runs ``ticketing migrate`` as a release step)."""
     if migrate_first:
-        await migrate(settings.database_url)
-    async with open_pool(settings.database_url) as pool:
+        await migrate(settings.required("database_url"))
+    async with open_pool(settings.required("database_url")) as pool:
         archive = PostgresReservationRepository(pool)
         bus = KafkaEventBus(settings.kafka_config())
         await bus.start()

@@ -38,7 +38,7 @@ from adapters.kafka import (
 from adapters.kafka.codec import decode_value
 from adapters.postgres import PostgresReservationRepository, open_pool, rejects_data
 from entrypoints.batch_writer import BatchWriter, WriteAborted
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from ticketing_core.messages import ReservationMessage
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ def worker_name() -> str:
 
 
 async def run_worker(
-    settings: StackSettings, stopping: asyncio.Event, counters: WorkerCounters | None = None
+    settings: Settings, stopping: asyncio.Event, counters: WorkerCounters | None = None
 ) -> WorkerCounters:
     """Runs one worker on the real stack until ``stopping`` is set; returns what it did (in
     ``counters`` if given, which a metrics endpoint may read meanwhile)."""
@@ -216,7 +216,7 @@ async def run_worker(
     if not await _topics_created(kafka, stopping):
         return counters or WorkerCounters()
     async with contextlib.AsyncExitStack() as resources:
-        pool = await resources.enter_async_context(open_pool(settings.database_url))
+        pool = await resources.enter_async_context(open_pool(settings.required("database_url")))
         producer = AsyncProducer(producer_settings(kafka))
         await producer.start()
         resources.push_async_callback(producer.close)
@@ -253,7 +253,7 @@ async def _topics_created(kafka: KafkaConfig, stopping: asyncio.Event) -> bool:
 
 
 async def serve_until_signalled(
-    settings: StackSettings, counters: WorkerCounters | None = None
+    settings: Settings, counters: WorkerCounters | None = None
 ) -> WorkerCounters:
     """``run_worker`` that stops cleanly on SIGTERM or SIGINT."""
     stopping = asyncio.Event()

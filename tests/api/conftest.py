@@ -22,7 +22,7 @@ from litestar import Litestar
 from adapters.redis.client import open_client
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 from tests.api.support import ADMIN_KEY, TOKEN_SECRET, CreatedEvents, Sale, serving, unique_event_id
 from tests.integration.redis.servers import forget_events, leased_database
 from ticketing_core.clock import ManualClock
@@ -57,7 +57,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def settings(backend: str, request: pytest.FixtureRequest) -> AppSettings:
+def settings(backend: str, request: pytest.FixtureRequest) -> Settings:
     """Drivers off: tests tick by hand, so that admissions happen exactly when they say.
 
     The backends are set explicitly, whatever the environment says: Kafka and PostgreSQL
@@ -66,7 +66,7 @@ def settings(backend: str, request: pytest.FixtureRequest) -> AppSettings:
     redis_url: str | None = None
     if backend == "redis":
         redis_url = request.getfixturevalue("e2e_redis_url")
-    return AppSettings(
+    return Settings(
         admin_key=ADMIN_KEY,
         token_secret=TOKEN_SECRET,
         redis_url=redis_url,
@@ -86,12 +86,12 @@ def container(clock: ManualClock) -> Container:
 
 
 @pytest.fixture
-def app(settings: AppSettings, container: Container) -> Litestar:
+def app(settings: Settings, container: Container) -> Litestar:
     return create_app(settings, container)
 
 
 @pytest.fixture
-async def created_events(settings: AppSettings) -> AsyncIterator[CreatedEvents]:
+async def created_events(settings: Settings) -> AsyncIterator[CreatedEvents]:
     """The events the test created over HTTP; deleted from Redis when it ends."""
     created = CreatedEvents()
     yield created

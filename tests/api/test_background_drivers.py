@@ -12,7 +12,7 @@ from entrypoints.container import Container
 from entrypoints.http.drivers import BackgroundDrivers
 from entrypoints.http.schedule import DrivingSchedule
 from entrypoints.sale_metrics import SaleGauges, SaleMetrics, metrics_registry
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 from tests.api.support import Sale, queue_token
 from ticketing_core.clock import ManualClock, to_datetime
 from ticketing_core.messages import ReservationMessage
@@ -39,7 +39,7 @@ IDLE_INTERVAL = 0.5
 
 
 @pytest.fixture
-def settings(settings: AppSettings) -> AppSettings:
+def settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={
             "drivers": True,

@@ -18,7 +18,7 @@ from adapters.redis.client import open_client
 from adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 from tests.api.support import (
     ADMIN,
     EVENTS,
@@ -46,7 +46,7 @@ async def listed_ids(client: httpx.AsyncClient) -> list[str]:
 
 
 async def test_an_unsold_event_goes_with_its_waiting_room(
-    sale: Sale, show: str, settings: AppSettings
+    sale: Sale, show: str, settings: Settings
 ) -> None:
     await sale.create_event(eventId=show, maxActiveUsers=1)
     ann = (await sale.admitted(show, "ann"))["ann"]
@@ -200,7 +200,7 @@ async def test_options_names_the_methods_of_one_event(client: httpx.AsyncClient)
 
 @pytest.fixture
 async def other_instance(
-    settings: AppSettings, clock: ManualClock
+    settings: Settings, clock: ManualClock
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Another API process on the same Redis: its own service, with its own settings cache."""
     assert settings.redis_url is not None, "instances share Redis, never a process's memory"
@@ -210,7 +210,7 @@ async def other_instance(
         yield client
 
 
-async def keys_left(settings: AppSettings, event_id: str) -> int:
+async def keys_left(settings: Settings, event_id: str) -> int:
     """How many of the event's keys, and of its registry entry, Redis holds."""
     assert settings.redis_url is not None
     redis = open_client(settings.redis_url, cluster=False)
@@ -225,7 +225,7 @@ async def keys_left(settings: AppSettings, event_id: str) -> int:
 # Only Redis: the memory backend lives in one process, so there is no other instance.
 @pytest.mark.parametrize("backend", ["redis"])
 async def test_another_instance_that_cached_the_event_answers_404_and_makes_nothing(
-    sale: Sale, show: str, other_instance: httpx.AsyncClient, settings: AppSettings
+    sale: Sale, show: str, other_instance: httpx.AsyncClient, settings: Settings
 ) -> None:
     await sale.create_event(eventId=show, maxActiveUsers=1)
     ann = (await sale.admitted(show, "ann"))["ann"]

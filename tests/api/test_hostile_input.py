@@ -41,7 +41,7 @@ from litestar.params import FromPath
 from entrypoints.http.app import create_app
 from entrypoints.http.problems import DOMAIN_STATUS, HTTP_CODE
 from entrypoints.http.tokens import QueueTokens
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 from tests.api import hostile
 from tests.api.support import (
     ADMIN,
@@ -350,7 +350,7 @@ def assert_stable_problem(sent: Sent, response: httpx.Response, body: bytes) -> 
 
 ROUTES = routes_of(
     create_app(
-        AppSettings(
+        Settings(
             admin_key=ADMIN_KEY,
             token_secret=TOKEN_SECRET,
             redis_url=None,

@@ -14,7 +14,7 @@ from entrypoints.backends import Backends, memory_backends
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
 from entrypoints.http.tokens import QueueTokens
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 from tests.api.support import ADMIN, ADMIN_KEY, TOKEN_SECRET
 from ticketing_core.settings import EventSettings
 
@@ -38,7 +38,7 @@ async def backends_with_a_show() -> AsyncIterator[Backends]:
 def app_with_a_show() -> object:
     container = Container()
     container.backends.override(providers.Resource(backends_with_a_show))
-    app_settings = AppSettings(
+    app_settings = Settings(
         admin_key=ADMIN_KEY, token_secret=TOKEN_SECRET, tick_interval_seconds=0.05
     )
     return create_app(app_settings, container)

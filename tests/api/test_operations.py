@@ -16,7 +16,7 @@ from dependency_injector import providers
 from entrypoints.backends import Backends, memory_backends
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 from tests.api.support import ADMIN_KEY, TOKEN_SECRET, free_port, serving
 
 pytestmark = pytest.mark.anyio
@@ -64,8 +64,8 @@ async def backends_with_redis_down() -> AsyncIterator[Backends]:
     yield dataclasses.replace(backends, probes={**backends.probes, "redis": redis_is_down})
 
 
-def settings_on(redis_url: str | None) -> AppSettings:
-    return AppSettings(
+def settings_on(redis_url: str | None) -> Settings:
+    return Settings(
         admin_key=ADMIN_KEY,
         token_secret=TOKEN_SECRET,
         redis_url=redis_url,

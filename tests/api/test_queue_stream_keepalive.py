@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 from tests.api.support import Sale, queue_token, sse_messages
 from tests.api.test_queue_stream import finished, open_stream
 from ticketing_core.clock import to_datetime
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def settings(settings: AppSettings) -> AppSettings:
+def settings(settings: Settings) -> Settings:
     """Keep-alives every 50 ms instead of every 15 s."""
     return settings.model_copy(update={"stream_keepalive_seconds": 0.05})
 

@@ -17,7 +17,7 @@ import pytest
 from adapters.kafka import KafkaConfig
 from adapters.postgres import PostgresReservationRepository, open_pool
 from adapters.redis.client import open_client
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from tests.e2e.support import Shop, Stack
 from tests.integration.redis.servers import leased_database
 from tests.integration.stack_helpers import eventually
@@ -26,10 +26,10 @@ READY_WITHIN = 60.0
 
 
 @pytest.fixture
-def process_settings(schema_url: str, kafka_config: KafkaConfig, run_id: str) -> StackSettings:
+def process_settings(schema_url: str, kafka_config: KafkaConfig, run_id: str) -> Settings:
     """What this test's processes read from their environment (the schema not yet migrated:
     ``ticketing migrate`` does that)."""
-    return StackSettings(
+    return Settings(
         database_url=schema_url,
         kafka_bootstrap=kafka_config.bootstrap_servers,
         kafka_topic=kafka_config.topic,
@@ -46,12 +46,10 @@ def redis_url(stack_redis_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-async def stack(
-    process_settings: StackSettings, redis_url: str, tmp_path: Path
-) -> AsyncIterator[Stack]:
+async def stack(process_settings: Settings, redis_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
     """Migrated, with one API and one worker running and the API ready."""
     redis = open_client(redis_url, cluster=False)
-    async with open_pool(process_settings.database_url, max_size=4) as pool:
+    async with open_pool(process_settings.required("database_url"), max_size=4) as pool:
         stack = Stack(
             settings=process_settings,
             redis_url=redis_url,

@@ -25,7 +25,7 @@ import httpx
 from adapters.postgres import PostgresReservationRepository
 from adapters.redis.client import RedisClient
 from adapters.redis.restore import outbox_backlog
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from tests.api.support import (
     ADMIN,
     ADMIN_KEY,
@@ -50,7 +50,7 @@ STOP_SECONDS = 20
 
 @dataclass
 class Stack:
-    settings: StackSettings
+    settings: Settings
     """Where the processes find PostgreSQL (this test's schema) and Kafka (its topics)."""
     redis_url: str
     redis: RedisClient
@@ -144,7 +144,7 @@ class Stack:
             return False
         behind = await asyncio.to_thread(
             unconsumed,
-            self.settings.kafka_bootstrap,
+            self.settings.required("kafka_bootstrap"),
             self.settings.kafka_group,
             self.settings.kafka_topic,
         )

@@ -31,7 +31,9 @@ async def test_poison_messages_are_dead_lettered_and_the_worker_goes_on(
     async with buying_crowd(shop, "poison") as crowd:
         event_id = crowd.event_id
         await crowd.until_holds(100)
-        await asyncio.to_thread(produce_raw, kafka.kafka_bootstrap, kafka.kafka_topic, poison)
+        await asyncio.to_thread(
+            produce_raw, kafka.required("kafka_bootstrap"), kafka.kafka_topic, poison
+        )
         holds_at_poison = crowd.holds
         await crowd.until_holds(holds_at_poison + 200)
 
@@ -39,7 +41,7 @@ async def test_poison_messages_are_dead_lettered_and_the_worker_goes_on(
     rows = await settle(stack, event_id, crowd.acknowledged)
     await assert_seats_add_up(stack, shop, event_id, LARGE_SALE_SEATS, rows.values())
     letters = await asyncio.to_thread(
-        read_topic, kafka.kafka_bootstrap, kafka.kafka_dead_letter_topic, 2
+        read_topic, kafka.required("kafka_bootstrap"), kafka.kafka_dead_letter_topic, 2
     )
     reasons = {dict(letter.headers() or [])["dlq.reason"]: letter.value() for letter in letters}
     assert reasons == {b"undecodable": poison[0][1], b"write_failed": poison[1][1]}

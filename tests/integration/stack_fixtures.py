@@ -18,7 +18,7 @@ import pytest
 
 from adapters.kafka import KafkaConfig, KafkaEventBus, ensure_topics
 from adapters.postgres import Pool, PostgresReservationRepository, migrate, open_pool
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from tests.integration.stack_helpers import delete_topics
 
 SERVICES_HINT = 'start them with: eval "$(scripts/services.sh up all)"'
@@ -100,7 +100,7 @@ async def kafka_config(kafka_bootstrap: str, run_id: str) -> AsyncIterator[Kafka
 
 
 @pytest.fixture
-async def bus(stack_settings: StackSettings) -> AsyncIterator[KafkaEventBus]:
+async def bus(stack_settings: Settings) -> AsyncIterator[KafkaEventBus]:
     """A started Kafka bus on this test's stream."""
     bus = KafkaEventBus(stack_settings.kafka_config())
     await bus.start()
@@ -109,9 +109,9 @@ async def bus(stack_settings: StackSettings) -> AsyncIterator[KafkaEventBus]:
 
 
 @pytest.fixture
-def stack_settings(migrated_url: str, kafka_config: KafkaConfig, run_id: str) -> StackSettings:
+def stack_settings(migrated_url: str, kafka_config: KafkaConfig, run_id: str) -> Settings:
     """What a worker of this test reads from its environment."""
-    return StackSettings(
+    return Settings(
         database_url=migrated_url,
         kafka_bootstrap=kafka_config.bootstrap_servers,
         kafka_topic=kafka_config.topic,

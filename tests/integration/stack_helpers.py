@@ -17,7 +17,7 @@ from confluent_kafka import Consumer, ConsumerGroupState, Message, Producer, Top
 from confluent_kafka.admin import AdminClient
 
 from adapters.kafka import KafkaConfig
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from tests.api.support import free_port
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
@@ -118,12 +118,12 @@ def unconsumed(bootstrap: str, group: str, topic: str) -> int:
         consumer.close()
 
 
-def stack_environment(settings: StackSettings) -> dict[str, str]:
+def stack_environment(settings: Settings) -> dict[str, str]:
     """The environment of a process of the real stack configured like ``settings`` says."""
     return {
         **os.environ,
-        "TICKETING_DATABASE_URL": settings.database_url,
-        "TICKETING_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "TICKETING_DATABASE_URL": settings.required("database_url"),
+        "TICKETING_KAFKA_BOOTSTRAP": settings.required("kafka_bootstrap"),
         "TICKETING_KAFKA_TOPIC": settings.kafka_topic,
         "TICKETING_KAFKA_DEAD_LETTER_TOPIC": settings.kafka_dead_letter_topic,
         "TICKETING_KAFKA_GROUP": settings.kafka_group,
@@ -136,9 +136,7 @@ def ticketing_command(*arguments: str) -> list[str]:
     return [str(Path(sys.executable).with_name("ticketing")), *arguments]
 
 
-def worker_process(
-    settings: StackSettings, log: IO[bytes] | None = None
-) -> subprocess.Popen[bytes]:
+def worker_process(settings: Settings, log: IO[bytes] | None = None) -> subprocess.Popen[bytes]:
     """``ticketing worker`` as its own process, configured like ``settings`` says; its output
     goes to ``log`` when given."""
     return subprocess.Popen(

@@ -16,7 +16,7 @@ import pytest
 from adapters.kafka import KafkaEventBus
 from adapters.memory import MemoryOutbox, memory_ticketing
 from adapters.postgres import PostgresReservationRepository
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from entrypoints.worker import run_worker
 from tests.integration.stack_helpers import eventually, services
 from ticketing_core.model import Reservation
@@ -85,7 +85,7 @@ class Relaying:
 
 
 async def test_a_ten_second_broker_outage_under_load_loses_nothing(
-    stack_settings: StackSettings, repository: PostgresReservationRepository
+    stack_settings: Settings, repository: PostgresReservationRepository
 ) -> None:
     shop = Shop()
     await shop.open()

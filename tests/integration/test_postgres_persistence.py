@@ -7,7 +7,7 @@ import pytest
 
 from adapters.memory import MemoryEventCatalog, MemorySales
 from entrypoints.persistence import ArchivingCatalog, open_persistence
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from tests.integration.stack_helpers import T0, created, event_settings
 from ticketing_core.errors import EventExists
 
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.stack]
 
 
 async def test_opened_persistence_answers_its_probes_and_publishes(
-    stack_settings: StackSettings,
+    stack_settings: Settings,
 ) -> None:
     async with open_persistence(stack_settings, migrate_first=True) as persistence:
         for probe in persistence.probes.values():
@@ -26,7 +26,7 @@ async def test_opened_persistence_answers_its_probes_and_publishes(
 
 
 async def test_a_new_event_is_in_postgres_before_it_is_on_sale(
-    stack_settings: StackSettings,
+    stack_settings: Settings,
 ) -> None:
     settings = event_settings()
     async with open_persistence(stack_settings) as persistence:

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.kafka import KafkaConfig
 from entrypoints.backends import open_backends
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 from tests.integration.redis.servers import leased_database
 from tests.integration.stack_helpers import T0
 from ticketing_core.settings import EventSettings
@@ -30,7 +30,7 @@ async def test_the_stack_migrates_on_start_probes_each_dependency_and_records_ne
 ) -> None:
     monkeypatch.setenv("TICKETING_KAFKA_TOPIC", kafka_config.topic)
     monkeypatch.setenv("TICKETING_KAFKA_DEAD_LETTER_TOPIC", kafka_config.dead_letter_topic)
-    settings = AppSettings(
+    settings = Settings(
         redis_url=redis_url,
         kafka_bootstrap=kafka_config.bootstrap_servers,
         database_url=schema_url,

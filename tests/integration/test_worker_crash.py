@@ -12,7 +12,7 @@ import pytest
 
 from adapters.kafka import KafkaEventBus
 from adapters.postgres import Pool, PostgresReservationRepository
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from tests.integration.stack_helpers import (
     created,
     event_settings,
@@ -57,7 +57,7 @@ async def stop(worker: subprocess.Popen[bytes]) -> int:
 
 
 async def test_a_worker_killed_mid_stream_and_restarted_stores_every_message_once(
-    stack_settings: StackSettings, pool: Pool, repository: PostgresReservationRepository
+    stack_settings: Settings, pool: Pool, repository: PostgresReservationRepository
 ) -> None:
     settings = stack_settings
     await repository.save_event(event_settings())
@@ -82,7 +82,10 @@ async def test_a_worker_killed_mid_stream_and_restarted_stores_every_message_onc
 
         async def all_committed() -> bool:
             behind = await asyncio.to_thread(
-                unconsumed, settings.kafka_bootstrap, settings.kafka_group, settings.kafka_topic
+                unconsumed,
+                settings.required("kafka_bootstrap"),
+                settings.kafka_group,
+                settings.kafka_topic,
             )
             return behind == 0
 

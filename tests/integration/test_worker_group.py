@@ -8,7 +8,7 @@ import pytest
 
 from adapters.kafka import KafkaEventBus
 from adapters.postgres import PostgresReservationRepository
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from entrypoints.worker import run_worker
 from tests.integration.stack_helpers import (
     created,
@@ -24,7 +24,7 @@ WORKERS = 3
 
 
 async def test_workers_of_one_group_split_the_stream_and_store_it_once(
-    stack_settings: StackSettings, repository: PostgresReservationRepository
+    stack_settings: Settings, repository: PostgresReservationRepository
 ) -> None:
     settings = stack_settings
     await repository.save_event(event_settings())
@@ -36,7 +36,9 @@ async def test_workers_of_one_group_split_the_stream_and_store_it_once(
 
         async def all_members_assigned() -> bool:
             members = await asyncio.to_thread(
-                group_members_with_partitions, settings.kafka_bootstrap, settings.kafka_group
+                group_members_with_partitions,
+                settings.required("kafka_bootstrap"),
+                settings.kafka_group,
             )
             return members == WORKERS
 
@@ -46,7 +48,10 @@ async def test_workers_of_one_group_split_the_stream_and_store_it_once(
 
         async def all_committed() -> bool:
             behind = await asyncio.to_thread(
-                unconsumed, settings.kafka_bootstrap, settings.kafka_group, settings.kafka_topic
+                unconsumed,
+                settings.required("kafka_bootstrap"),
+                settings.kafka_group,
+                settings.kafka_topic,
             )
             return behind == 0
 

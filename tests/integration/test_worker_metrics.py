@@ -18,7 +18,7 @@ from adapters.kafka import (
     ensure_topics,
 )
 from adapters.postgres import PostgresReservationRepository
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from entrypoints.worker import WorkerCounters, run_worker
 from entrypoints.worker_metrics import metrics_endpoint, worker_registry
 from tests.integration.stack_helpers import (
@@ -57,14 +57,17 @@ async def scrape(port: int) -> dict[str, float]:
 
 
 async def test_the_endpoint_counts_what_the_worker_did_and_shows_it_caught_up(
-    stack_settings: StackSettings,
+    stack_settings: Settings,
     repository: PostgresReservationRepository,
     bus: KafkaEventBus,
 ) -> None:
     await repository.save_event(event_settings())
     await bus.publish([created(user=f"buyer-{n}") for n in range(300)])
     await asyncio.to_thread(
-        produce_raw, stack_settings.kafka_bootstrap, stack_settings.kafka_topic, [(b"k", b"?")]
+        produce_raw,
+        stack_settings.required("kafka_bootstrap"),
+        stack_settings.kafka_topic,
+        [(b"k", b"?")],
     )
     counters, stopping, port = WorkerCounters(), asyncio.Event(), free_port()
     topic = stack_settings.kafka_topic

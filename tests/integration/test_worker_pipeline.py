@@ -10,7 +10,7 @@ import pytest
 from adapters.kafka import KafkaEventBus
 from adapters.kafka.codec import encode_value
 from adapters.postgres import PostgresReservationRepository
-from entrypoints.stack_settings import StackSettings
+from entrypoints.settings import Settings
 from entrypoints.worker import WorkerCounters, run_worker
 from tests.integration.stack_helpers import (
     LateBroker,
@@ -32,7 +32,7 @@ RunningWorker = Callable[[], Awaitable[WorkerCounters]]
 
 @pytest.fixture
 async def worker(
-    stack_settings: StackSettings, repository: PostgresReservationRepository
+    stack_settings: Settings, repository: PostgresReservationRepository
 ) -> AsyncIterator[RunningWorker]:
     await repository.save_event(event_settings())
     stopping = asyncio.Event()
@@ -48,7 +48,7 @@ async def worker(
 
 
 async def test_once_its_offsets_are_committed_every_message_is_in_postgres_exactly_once(
-    stack_settings: StackSettings,
+    stack_settings: Settings,
     repository: PostgresReservationRepository,
     bus: KafkaEventBus,
     worker: RunningWorker,
@@ -66,7 +66,10 @@ async def test_once_its_offsets_are_committed_every_message_is_in_postgres_exact
 
     async def all_committed() -> bool:
         behind = await asyncio.to_thread(
-            unconsumed, settings.kafka_bootstrap, settings.kafka_group, settings.kafka_topic
+            unconsumed,
+            settings.required("kafka_bootstrap"),
+            settings.kafka_group,
+            settings.kafka_topic,
         )
         return behind == 0
 
@@ -82,7 +85,7 @@ async def test_once_its_offsets_are_committed_every_message_is_in_postgres_exact
 
 
 async def test_poison_messages_go_to_the_dead_letter_topic_and_the_worker_goes_on(
-    stack_settings: StackSettings,
+    stack_settings: Settings,
     repository: PostgresReservationRepository,
     bus: KafkaEventBus,
     worker: RunningWorker,
@@ -94,7 +97,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_worker_goes_o
     await bus.publish(before)
     await asyncio.to_thread(
         produce_raw,
-        settings.kafka_bootstrap,
+        settings.required("kafka_bootstrap"),
         settings.kafka_topic,
         [(b"garbage", b"\x00 not json"), (orphan.key.encode(), encode_value(orphan))],
     )
@@ -107,7 +110,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_worker_goes_o
     counters = await worker()
 
     letters = await asyncio.to_thread(
-        read_topic, settings.kafka_bootstrap, settings.kafka_dead_letter_topic, 2
+        read_topic, settings.required("kafka_bootstrap"), settings.kafka_dead_letter_topic, 2
     )
     by_reason = {dict(letter.headers() or [])["dlq.reason"]: letter for letter in letters}
     assert set(by_reason) == {b"undecodable", b"write_failed"}
@@ -119,18 +122,18 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_worker_goes_o
     assert await repository.get(orphan.key) is None
     assert counters.dead_lettered == 2
     behind = await asyncio.to_thread(
-        unconsumed, settings.kafka_bootstrap, settings.kafka_group, settings.kafka_topic
+        unconsumed, settings.required("kafka_bootstrap"), settings.kafka_group, settings.kafka_topic
     )
     assert behind == 0
 
 
 async def test_a_worker_started_before_kafka_waits_for_it_then_stores_the_stream(
-    stack_settings: StackSettings,
+    stack_settings: Settings,
     repository: PostgresReservationRepository,
     bus: KafkaEventBus,
 ) -> None:
     await repository.save_event(event_settings())
-    late = LateBroker(stack_settings.kafka_bootstrap)
+    late = LateBroker(stack_settings.required("kafka_bootstrap"))
     stopping = asyncio.Event()
     running = asyncio.create_task(
         run_worker(stack_settings.model_copy(update={"kafka_bootstrap": late.address}), stopping)
@@ -155,9 +158,11 @@ async def test_a_worker_started_before_kafka_waits_for_it_then_stores_the_stream
 
 
 async def test_a_worker_waiting_for_kafka_stops_cleanly_when_told(
-    stack_settings: StackSettings,
+    stack_settings: Settings,
 ) -> None:
-    nowhere = LateBroker(stack_settings.kafka_bootstrap)  # never opened: no broker answers
+    nowhere = LateBroker(
+        stack_settings.required("kafka_bootstrap")
+    )  # never opened: no broker answers
     stopping = asyncio.Event()
     running = asyncio.create_task(
         run_worker(stack_settings.model_copy(update={"kafka_bootstrap": nowhere.address}), stopping)

@@ -8,7 +8,7 @@ import pytest
 
 from entrypoints.backends import BackendsMisconfigured, Deployment, deployment_of
 from entrypoints.commands import serve
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 
 REDIS = "redis://127.0.0.1:16379/0"
 KAFKA = "127.0.0.1:19092"
@@ -17,8 +17,8 @@ DATABASE = "postgresql://ticketing@127.0.0.1:15432/ticketing"
 
 def settings(
     redis: str | None = None, kafka: str | None = None, database: str | None = None
-) -> AppSettings:
-    return AppSettings(redis_url=redis, kafka_bootstrap=kafka, database_url=database)
+) -> Settings:
+    return Settings(redis_url=redis, kafka_bootstrap=kafka, database_url=database)
 
 
 @pytest.mark.parametrize(
@@ -29,16 +29,14 @@ def settings(
         (settings(REDIS, KAFKA, DATABASE), Deployment.STACK),
     ],
 )
-def test_the_backend_settings_choose_the_deployment(
-    chosen: AppSettings, expected: Deployment
-) -> None:
+def test_the_backend_settings_choose_the_deployment(chosen: Settings, expected: Deployment) -> None:
     assert deployment_of(chosen) is expected
 
 
 @pytest.mark.parametrize(
     "chosen", [settings(kafka=KAFKA), settings(database=DATABASE), settings(None, KAFKA, DATABASE)]
 )
-def test_kafka_or_postgresql_without_redis_is_refused(chosen: AppSettings) -> None:
+def test_kafka_or_postgresql_without_redis_is_refused(chosen: Settings) -> None:
     with pytest.raises(BackendsMisconfigured, match="need TICKETING_REDIS_URL"):
         deployment_of(chosen)
 
@@ -50,7 +48,7 @@ def test_kafka_or_postgresql_without_redis_is_refused(chosen: AppSettings) -> No
         (settings(REDIS, database=DATABASE), "TICKETING_KAFKA_BOOTSTRAP"),
     ],
 )
-def test_kafka_and_postgresql_come_together(chosen: AppSettings, missing: str) -> None:
+def test_kafka_and_postgresql_come_together(chosen: Settings, missing: str) -> None:
     with pytest.raises(BackendsMisconfigured, match=f"{missing} is not set"):
         deployment_of(chosen)
 
@@ -62,9 +60,10 @@ def test_serve_refuses_a_stack_without_redis_in_one_line_before_serving(
     monkeypatch.setenv("TICKETING_KAFKA_BOOTSTRAP", KAFKA)
     monkeypatch.setenv("TICKETING_DATABASE_URL", DATABASE)
 
-    exit_code = serve.run(argparse.Namespace(host=None, port=None, workers=None))
+    with pytest.raises(SystemExit) as exited:
+        serve.run(argparse.Namespace(host=None, port=None, workers=None))
 
-    assert exit_code == 2
+    assert exited.value.code == 2
     error = capsys.readouterr().err
     assert error.startswith("ticketing serve: TICKETING_KAFKA_BOOTSTRAP and TICKETING_DATABASE_URL")
     assert error.count("\n") == 1

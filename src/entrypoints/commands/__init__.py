@@ -15,3 +15,5 @@ class Command:
     """Adds the subcommand's own options."""
     run: Callable[[argparse.Namespace], int]
     """Does the work; answers the process exit code."""
+    settings: tuple[str, ...] = ()
+    """The settings (``entrypoints.settings``) it reads, listed by its ``--help``."""

@@ -12,7 +12,7 @@ import sys
 
 from entrypoints.archive import NotArchived, archive
 from entrypoints.commands import Command
-from entrypoints.stack_settings import ReconcileSettings, settings_for_command
+from entrypoints.preflight import StartRefused, check_answering, refuse, settings_for
 from ticketing_core.errors import EventNotFound
 
 ARCHIVED, NOT_NOW, UNABLE = 0, 1, 2
@@ -23,7 +23,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    settings = settings_for_command(ReconcileSettings)
+    settings = settings_for("archive", "redis_url", "database_url")
+    try:
+        check_answering(settings, redis=True, postgres=True)
+    except StartRefused as error:
+        refuse("archive", error)
+    assert settings.database_url is not None
+    assert settings.redis_url is not None
     event_id: str = arguments.event
     try:
         asyncio.run(
@@ -49,4 +55,5 @@ COMMAND = Command(
     summary="remove a finished sale's hot state from Redis (PostgreSQL keeps it)",
     configure=configure,
     run=run,
+    settings=("redis_url", "redis_cluster", "database_url"),
 )

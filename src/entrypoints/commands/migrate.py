@@ -7,7 +7,7 @@ import asyncio
 
 from adapters.postgres import migrate
 from entrypoints.commands import Command
-from entrypoints.stack_settings import DatabaseSettings, settings_for_command
+from entrypoints.preflight import settings_for
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -15,7 +15,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    applied = asyncio.run(migrate(settings_for_command(DatabaseSettings).database_url))
+    database_url = settings_for("migrate", "database_url").database_url
+    assert database_url is not None
+    applied = asyncio.run(migrate(database_url))
     print(f"applied migrations {applied}" if applied else "schema up to date")
     return 0
 
@@ -25,4 +27,5 @@ COMMAND = Command(
     summary="apply the PostgreSQL schema migrations (TICKETING_DATABASE_URL)",
     configure=configure,
     run=run,
+    settings=("database_url",),
 )

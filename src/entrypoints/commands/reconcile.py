@@ -11,8 +11,8 @@ import asyncio
 import sys
 
 from entrypoints.commands import Command
+from entrypoints.preflight import StartRefused, check_answering, refuse, settings_for
 from entrypoints.reconcile import NotDrained, Reconciliation, reconcile
-from entrypoints.stack_settings import ReconcileSettings, settings_for_command
 from ticketing_core.errors import EventNotFound
 
 CONSISTENT, DRIFT, UNABLE = 0, 1, 2
@@ -28,7 +28,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    settings = settings_for_command(ReconcileSettings)
+    settings = settings_for("reconcile", "redis_url", "database_url")
+    try:
+        check_answering(settings, redis=True, postgres=True)
+    except StartRefused as error:
+        refuse("reconcile", error)
+    assert settings.database_url is not None
+    assert settings.redis_url is not None
     event_id: str = arguments.event
     try:
         before, after = asyncio.run(
@@ -69,4 +75,5 @@ COMMAND = Command(
     summary="compare an event's Redis hot state with PostgreSQL; --repair rebuilds it",
     configure=configure,
     run=run,
+    settings=("redis_url", "redis_cluster", "database_url"),
 )

@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 import resource
-import sys
 
 from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
 from granian.server import MPServer, MTServer, Server
 
-from entrypoints.backends import BackendsMisconfigured, Deployment, deployment_of
 from entrypoints.commands import Command
-from entrypoints.settings import AppSettings
+from entrypoints.preflight import StartRefused, check_serve, refuse, settings_for
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +37,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    settings = AppSettings()
+    settings = settings_for("serve")
     host = arguments.host or settings.host
     port = settings.port if arguments.port is None else arguments.port
     workers = arguments.workers or settings.workers
     try:
-        deployment = deployment_of(settings)
-    except BackendsMisconfigured as error:
-        print(f"ticketing serve: {error}", file=sys.stderr)
-        return 2
-    if deployment is Deployment.EMBEDDED and workers > 1:
-        log.error("the embedded (in-memory) mode keeps state in one process: use one worker")
-        return 2
+        check_serve(settings, host, port, workers)
+    except StartRefused as error:
+        refuse("serve", error)
     _raise_open_files_limit()
     granian_server(APP_FACTORY, host=host, port=port, workers=workers).serve()
     return 0
@@ -83,4 +77,33 @@ def _raise_open_files_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-COMMAND = Command(name="serve", summary="serve the HTTP API", configure=configure, run=run)
+COMMAND = Command(
+    name="serve",
+    summary="serve the HTTP API",
+    configure=configure,
+    run=run,
+    settings=(
+        "host",
+        "port",
+        "workers",
+        "admin_key",
+        "token_secret",
+        "redis_url",
+        "redis_cluster",
+        "kafka_bootstrap",
+        "database_url",
+        "migrate_on_start",
+        "kafka_topic",
+        "kafka_dead_letter_topic",
+        "kafka_partitions",
+        "drivers",
+        "tick_interval_seconds",
+        "relay_interval_seconds",
+        "metrics_interval_seconds",
+        "idle_interval_seconds",
+        "stream_interval_seconds",
+        "stream_keepalive_seconds",
+        "route_latency_metrics",
+        "max_body_bytes",
+    ),
+)

@@ -8,7 +8,7 @@ import contextlib
 import logging
 
 from entrypoints.commands import Command
-from entrypoints.stack_settings import StackSettings, settings_for_command
+from entrypoints.preflight import StartRefused, check_answering, refuse, settings_for
 from entrypoints.worker import WorkerCounters, serve_until_signalled
 from entrypoints.worker_metrics import metrics_endpoint, worker_registry
 
@@ -27,7 +27,12 @@ def run(arguments: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = settings_for_command(StackSettings)
+    settings = settings_for("worker", "kafka_bootstrap", "database_url")
+    try:
+        # Kafka may come later: the worker waits for it. Without its database it has no work.
+        check_answering(settings, redis=False, postgres=True)
+    except StartRefused as error:
+        refuse("worker", error)
     if arguments.batch_size is not None:
         settings = settings.model_copy(update={"worker_batch_size": arguments.batch_size})
     counters = WorkerCounters()
@@ -46,4 +51,16 @@ COMMAND = Command(
     summary="store the reservation stream in PostgreSQL (a consumer-group member)",
     configure=configure,
     run=run,
+    settings=(
+        "kafka_bootstrap",
+        "database_url",
+        "kafka_topic",
+        "kafka_dead_letter_topic",
+        "kafka_partitions",
+        "kafka_group",
+        "worker_batch_size",
+        "worker_writes_in_flight",
+        "worker_metrics_host",
+        "worker_metrics_port",
+    ),
 )

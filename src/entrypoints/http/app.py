@@ -20,10 +20,10 @@ from entrypoints.http.lifespan import lifespan
 from entrypoints.http.openapi import openapi_config
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.web import web_client
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 
 
-def create_app(settings: AppSettings | None = None, container: Container | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:
     """The API on ``container`` (a fresh one by default), with ``settings`` if given."""
     container = container or Container()
     if settings is not None:

@@ -21,7 +21,7 @@ from entrypoints.container import Container
 from entrypoints.http.errors import Unauthorized
 from entrypoints.http.positions import PositionHub
 from entrypoints.http.tokens import QueuePass, QueueTokens
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 from ticketing_core.service import TicketingService
 
 QUEUE_TOKEN_HEADER = "X-Queue-Token"
@@ -46,7 +46,7 @@ def dependencies(container: Container) -> dict[str, Provide]:
     def provide_registry() -> CollectorRegistry:
         return container.registry()
 
-    def provide_settings() -> AppSettings:
+    def provide_settings() -> Settings:
         return container.settings()
 
     def provide_tokens(service: NamedDependency[TicketingService]) -> QueueTokens:

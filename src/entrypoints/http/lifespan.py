@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 
 from litestar import Litestar
 
+from entrypoints.backends import deployment_of
 from entrypoints.container import Container
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def lifespan(container: Container) -> Callable[[Litestar], AbstractAsyncContextM
             if settings.drivers:
                 drivers = await container.drivers.async_()
                 await stack.enter_async_context(drivers.running())
-            log.info("ticketing API ready (embedded=%s)", settings.embedded)
+            log.info("ticketing API ready (%s)", deployment_of(settings).value)
             yield
 
     return run

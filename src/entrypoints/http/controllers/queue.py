@@ -15,7 +15,7 @@ from entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
 from entrypoints.http.positions import PositionHub
 from entrypoints.http.queue_stream import queue_messages
 from entrypoints.http.tokens import QueuePass, QueueTokens
-from entrypoints.settings import AppSettings
+from entrypoints.settings import Settings
 from ticketing_core.service import TicketingService
 
 EVENT_DELETED = "`event_not_found`: the token's event was deleted (and its place with it)"
@@ -79,7 +79,7 @@ class QueueController(Controller):
         service: NamedDependency[TicketingService],
         tokens: NamedDependency[QueueTokens],
         positions: NamedDependency[PositionHub],
-        settings: NamedDependency[AppSettings],
+        settings: NamedDependency[Settings],
         token: Annotated[
             str | None, QueryParameter(description="The `token` that entering the queue answered")
         ] = None,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import secrets
 
-from entrypoints.settings import AppSettings
+from entrypoints.backends import Deployment, deployment_of
+from entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +15,7 @@ class MissingSecret(RuntimeError):
     """A shared deployment needs the same secret in every instance; it cannot be made up."""
 
 
-def admin_key(settings: AppSettings) -> str:
+def admin_key(settings: Settings) -> str:
     if settings.admin_key is not None:
         return settings.admin_key.get_secret_value()
     generated = _generate(settings, "TICKETING_ADMIN_KEY")
@@ -23,7 +24,7 @@ def admin_key(settings: AppSettings) -> str:
     return generated
 
 
-def token_secret(settings: AppSettings) -> str:
+def token_secret(settings: Settings) -> str:
     if settings.token_secret is not None:
         return settings.token_secret.get_secret_value()
     generated = _generate(settings, "TICKETING_TOKEN_SECRET")
@@ -34,7 +35,7 @@ def token_secret(settings: AppSettings) -> str:
     return generated
 
 
-def _generate(settings: AppSettings, variable: str) -> str:
-    if not settings.embedded:
+def _generate(settings: Settings, variable: str) -> str:
+    if deployment_of(settings) is not Deployment.EMBEDDED:
         raise MissingSecret(f"{variable} must be set when instances share external backends")
     return secrets.token_urlsafe(32)
