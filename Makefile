@@ -10,10 +10,10 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 SERVICES := scripts/services.sh
 PYTEST_ARGS ?=
 
-.PHONY: help install browser bench-tools imports test test-unit test-integration lint format run run-stack worker services services-down bench clean
+.PHONY: help install browser bench-tools imports test test-unit test-integration test-api test-e2e lint format run run-stack worker services services-down bench clean
 
 help: ## list the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,11 +32,18 @@ test: install browser imports ## everything CI runs: installs what is missing, s
 imports: install ## the import contracts (import-linter, [tool.importlinter] in pyproject.toml)
 	$(BIN)/lint-imports --no-cache
 
-test-unit: install ## the unit tests only (no services needed)
-	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+# The folder targets select by marker: tests/conftest.py marks every test with its folder's.
+test-unit: install ## tests/unit (-m unit): no services needed
+	$(BIN)/pytest -m unit $(PYTEST_ARGS)
 
-test-integration: install ## the integration tests (starts the services)
-	@settings="$$($(SERVICES) up all)" && eval "$$settings" && $(BIN)/pytest tests/integration $(PYTEST_ARGS)
+test-integration: install ## tests/integration (-m integration): adapters against real servers (starts the services)
+	@settings="$$($(SERVICES) up all)" && eval "$$settings" && $(BIN)/pytest -m integration $(PYTEST_ARGS)
+
+test-api: install browser ## tests/api (-m api): the app in process on memory and Redis (starts Redis)
+	@settings="$$($(SERVICES) up redis)" && eval "$$settings" && $(BIN)/pytest -m api $(PYTEST_ARGS)
+
+test-e2e: install ## tests/e2e (-m e2e): real processes on the real stack (starts the services)
+	@settings="$$($(SERVICES) up all)" && eval "$$settings" && $(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
 lint: install imports ## import contracts, ruff and mypy --strict over src, tests and bench
 	$(BIN)/ruff check src tests bench

@@ -26,7 +26,7 @@ from bench.stack import open_stack, start_api, start_baseline, start_worker
 from bench.tools import ROOT, vegeta, wrk
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-SCENARIOS = ("throughput", "e2e", "sse", "worker", "scale")
+SCENARIOS = ("throughput", "e2e", "sse", "worker", "scale", "relay")
 
 
 def main() -> None:
@@ -103,6 +103,8 @@ def run(processes: Processes, workdir: Path, seconds: float, chosen: set[str]) -
             results.append(worker.backlog(context))
         if "scale" in chosen:
             results.append(throughput.scale_out(context))
+        if "relay" in chosen:
+            results += throughput.relay_placement(context)
         last = throughput.baseline(context, baseline_server, "after")
         results.append(last)
         _rebase(results, context, first, last)

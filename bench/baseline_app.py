@@ -10,7 +10,7 @@ import argparse
 
 from litestar import Litestar, get
 
-from entrypoints.commands.serve import granian_server
+from entrypoints.cli.serve import granian_server
 
 PATH = "/baseline"
 

@@ -29,8 +29,7 @@ from litestar import Litestar
 
 from bench.baseline_app import PATH as BASELINE_PATH
 from bench.baseline_app import create_app as create_baseline_app
-from entrypoints.container import Container
-from entrypoints.http.app import create_app
+from entrypoints.bootstrap import Container, create_app
 from entrypoints.settings import Settings
 
 ADMIN_KEY = "bench-admin-key-0123456789abcdef"

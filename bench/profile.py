@@ -29,8 +29,8 @@ TOP = 30
 _RUNNER_FRAMES = (
     "granian/server",
     "multiprocessing/",
-    "entrypoints/cli.py",
-    "commands/serve.py",
+    "entrypoints/cli/main.py",
+    "cli/serve.py",
     "<module> (ticketing",
 )
 """Frames of every sample (the process starting its worker): left out of the summary."""

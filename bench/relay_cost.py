@@ -24,7 +24,7 @@ from adapters.redis import open_redis_hot_state
 from adapters.redis.client import RedisClient
 from adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
 from bench.stack import delete_topics
-from entrypoints.http.drivers import RELAY_BATCH
+from entrypoints.jobs.drivers import RELAY_BATCH
 from ticketing_core.clock import SystemClock
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService

@@ -208,15 +208,19 @@ def start_worker(
     topic: str | None = None,
     group: str | None = None,
     settings: Mapping[str, str] | None = None,
+    relay: bool = False,
+    name: str = "worker",
 ) -> Server:
-    """``ticketing worker`` with its metrics endpoint; returns once that answers."""
+    """``ticketing worker`` (``--relay`` if asked) with its metrics endpoint; returns once that
+    answers."""
     port = free_port()
     extra = {"TICKETING_WORKER_METRICS_PORT": str(port), **(settings or {})}
     if topic is not None:
         extra["TICKETING_KAFKA_TOPIC"] = topic
     if group is not None:
         extra["TICKETING_KAFKA_GROUP"] = group
-    process = processes.start("worker", [TICKETING, "worker"], stack.environment("stack", **extra))
+    command = [TICKETING, "worker", *(["--relay"] if relay else [])]
+    process = processes.start(name, command, stack.environment("stack", **extra))
     url = f"http://{LOOPBACK}:{port}"
     wait_http(f"{url}/metrics", process)
     return Server(process, url)

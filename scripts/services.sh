@@ -8,19 +8,27 @@
 #   scripts/services.sh env              print the export lines only
 #
 # `up` prints `export VAR=value` lines on stdout (use: eval "$(scripts/services.sh up)");
-# all progress goes to stderr. Every "is it running?" check is a real ping, so
-# stale pid files (e.g. after a reboot) never count as running.
+# all progress goes to stderr.
+# A server is this checkout's ("ours") only while the pid file in its directory under
+# .services/ names a live process working on that directory: a stale pid file (after a reboot,
+# the pid reused) never counts, nor does another checkout's server on the same port. `status`
+# calls a service up only when it is ours and answers a real ping; `down` stops only ours (by
+# pid); `up` starts nothing while a port it needs is held by a process not ours, and says which.
 # Optional: SERVICES_TIMEOUT (seconds per service, default 120), SERVICES_PYTHON
-# (a python with confluent_kafka for the Kafka ping; default .venv/bin/python).
+# (a python with confluent_kafka for the Kafka ping; default .venv/bin/python),
+# SERVICES_DIR (the state directory, default <repo>/.services), SERVICES_REDIS_PORT (16379),
+# SERVICES_CLUSTER_PORTS ("17001 17002 17003"), SERVICES_POSTGRES_PORT (15432),
+# SERVICES_KAFKA_PORT (19092), SERVICES_KAFKA_CONTROLLER_PORT (19093).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SVC=$ROOT/.services
+# Absolute: the servers get these paths on their command lines, and ownership is judged by them.
+SVC=${SERVICES_DIR:-$ROOT/.services}; [[ $SVC == /* ]] || SVC=$PWD/$SVC
 TIMEOUT=${SERVICES_TIMEOUT:-120}        # seconds to wait for each service
-REDIS_PORT=16379
-CLUSTER_PORTS=(17001 17002 17003)
-PG_PORT=15432
-KAFKA_PORT=19092 KAFKA_CTRL_PORT=19093
+REDIS_PORT=${SERVICES_REDIS_PORT:-16379}
+read -ra CLUSTER_PORTS <<< "${SERVICES_CLUSTER_PORTS:-17001 17002 17003}"
+PG_PORT=${SERVICES_POSTGRES_PORT:-15432}
+KAFKA_PORT=${SERVICES_KAFKA_PORT:-19092} KAFKA_CTRL_PORT=${SERVICES_KAFKA_CONTROLLER_PORT:-19093}
 ALL=(redis cluster postgres kafka)
 
 log() { echo "services: $*" >&2; }
@@ -63,14 +71,87 @@ wait_until() {
   until "$@"; do ((SECONDS < end)) || return 1; sleep 0.25; done
 }
 
+# ---------------------------------------------------------------- ownership
+# ours_in PID COMM DIR: print PID if it is a live COMM process working in DIR (redis and
+# postgres chdir into their directory, so their cwd says whose they are).
+ours_in() {
+  local pid=$1 dir cwd
+  [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]] || return 1
+  dir=$(cd "$3" 2>/dev/null && pwd -P) && cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null) && [[ $cwd == "$dir" ]] && echo "$pid"
+}
+# listeners PORT: the pids listening on TCP PORT (any address), as far as this user can see.
+# ss (iproute2) when installed, else the same from /proc: the socket's inode, then whose fd it is.
+listeners() {
+  if command -v ss >/dev/null; then
+    ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -un || true
+    return 0
+  fi
+  local inode hex; hex=$(printf ':%04X' "$1")
+  awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { print $10 }' \
+      /proc/net/tcp /proc/net/tcp6 2>/dev/null | while read -r inode; do
+    find /proc/[0-9]*/fd -maxdepth 1 -lname "socket:\[$inode\]" 2>/dev/null || true
+  done | cut -d/ -f3 | sort -un || true
+}
+# describe PID: "pid N (COMMAND LINE, cwd DIR)" (long command lines keep their ends, where the
+# paths that say whose it is usually are).
+describe() {
+  local cmd cwd head tail
+  cmd=$(tr '\0' ' ' 2>/dev/null < "/proc/$1/cmdline" | tr -s ' ') || true
+  cmd=${cmd% }
+  if ((${#cmd} > 140)); then head=${cmd:0:60} tail=${cmd: -70}; cmd="${head% *} ... ${tail#* }"; fi
+  cwd=$(readlink "/proc/$1/cwd" 2>/dev/null) || true
+  [[ $cwd == / ]] && cwd=
+  cmd=$cmd${cmd:+${cwd:+, }}${cwd:+cwd $cwd}
+  echo "pid $1${cmd:+ ($cmd)}"
+}
+# foreign PORT [OUR_PID]: succeed if something other than OUR_PID holds PORT, with HOLDER set to
+# "pid N (COMMAND LINE, cwd DIR)", or "another process" when this user cannot see whose it is.
+foreign() {
+  local port=$1 ours=${2:-} pids; pids=$(listeners "$port" | tr '\n' ' ')
+  if [[ -n $pids ]]; then
+    [[ -n $ours && " $pids" == *" $ours "* ]] && return 1
+    HOLDER=$(describe "${pids%% *}")
+  else
+    port_open "$port" || return 1
+    # Someone listens whom ss cannot show (another user's process): our live pid file decides.
+    [[ -n $ours ]] && return 1
+    HOLDER="another process"
+  fi
+}
+# conflict SERVICE: succeed if one of SERVICE's ports is held by a process not ours, with
+# PORT and HOLDER (see foreign) set for the first such port. Each SERVICE has SERVICE_ports
+# (its ports) and SERVICE_pid_of PORT (our live pid serving PORT).
+conflict() {
+  for PORT in $("$1_ports"); do foreign "$PORT" "$("$1_pid_of" "$PORT")" && return 0; done
+  return 1
+}
+# owned SERVICE: our live pids serving SERVICE's ports, as "pid N" or "pids N, M, ...".
+owned() {
+  local port pids
+  pids=$(for port in $("$1_ports"); do "$1_pid_of" "$port" || true; done | sort -un | paste -sd, - | sed 's/,/, /g')
+  [[ -z $pids ]] || { [[ $pids == *,* ]] && echo "pids $pids" || echo "pid $pids"; }
+}
+# port_var SERVICE PORT: the setting that moves SERVICE off PORT.
+port_var() {
+  case $1 in
+    redis) echo SERVICES_REDIS_PORT ;; cluster) echo SERVICES_CLUSTER_PORTS ;;
+    postgres) echo SERVICES_POSTGRES_PORT ;;
+    kafka) [[ $2 == "$KAFKA_CTRL_PORT" ]] && echo SERVICES_KAFKA_CONTROLLER_PORT || echo SERVICES_KAFKA_PORT ;;
+  esac
+}
+
 # ---------------------------------------------------------------- redis (standalone + cluster nodes)
 ensure_redis() { command -v redis-server >/dev/null && command -v redis-cli >/dev/null && return; apt_install redis-server; }
 redis_ping() { [[ $(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == PONG ]]; }
 
+# redis_pid DIR: the pid of our redis-server in DIR, if it runs.
+redis_pid() { ours_in "$(cat "$1/redis.pid" 2>/dev/null)" redis-server "$1"; }
+
 # redis_launch PORT DIR [EXTRA CONFIG LINES...]
 redis_launch() {
   local port=$1 dir=$2; shift 2
-  redis_ping "$port" && return 0
+  # Ours and running (redis writes its pid file once it listens): redis_wait checks the PING.
+  redis_pid "$dir" >/dev/null && return 0
   mkdir -p "$dir"
   # No persistence: tests may start from an empty Redis.
   { printf '%s\n' "port $port" "bind 127.0.0.1" "protected-mode yes" "daemonize yes" \
@@ -80,23 +161,34 @@ redis_launch() {
   redis-server "$dir/redis.conf" >&2 9>&- || fail_with_log "$dir/redis.log" "redis on port $port did not start"
 }
 redis_wait() { wait_until "$TIMEOUT" redis_ping "$1" || fail_with_log "$2/redis.log" "redis on port $1 not answering PING"; }
+# By pid, never by SHUTDOWN to the port: whatever answers there need not be ours.
+# (SIGTERM is redis's own shutdown; with `save ""` it writes nothing.)
 redis_stop() {
-  local port=$1 dir=$2
-  if redis_ping "$port"; then
-    log "stopping redis on 127.0.0.1:$port"
-    redis-cli -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
-    wait_until 30 port_closed "$port" || die "redis on $port did not stop"
+  local port=$1 dir=$2 pid
+  if pid=$(redis_pid "$dir"); then
+    log "stopping redis on 127.0.0.1:$port ($pid)"
+    kill -TERM "$pid"
+    wait_until 30 dead "$pid" || die "redis on $port ($pid) did not stop"
   fi
   rm -f "$dir/redis.pid"
 }
 
+redis_ports()  { echo "$REDIS_PORT"; }
+redis_pid_of() { redis_pid "$SVC/redis"; }
 redis_up()     { ensure_redis; redis_launch "$REDIS_PORT" "$SVC/redis"; }
 redis_ready()  { redis_wait "$REDIS_PORT" "$SVC/redis"; }
-redis_down()   { command -v redis-cli >/dev/null || return 0; redis_stop "$REDIS_PORT" "$SVC/redis"; }
-redis_status() { command -v redis-cli >/dev/null && redis_ping "$REDIS_PORT"; }
+redis_down()   { redis_stop "$REDIS_PORT" "$SVC/redis"; }
+redis_status() { command -v redis-cli >/dev/null && redis_pid_of >/dev/null && redis_ping "$REDIS_PORT"; }
 
 cluster_ok() { [[ $(redis-cli -h 127.0.0.1 -p "$1" cluster info 2>/dev/null | tr -d '\r') == *cluster_state:ok* ]]; }
 cluster_all_ok() { local p; for p in "${CLUSTER_PORTS[@]}"; do cluster_ok "$p" || return 1; done; }
+cluster_all_ours() { local p; for p in "${CLUSTER_PORTS[@]}"; do cluster_pid_of "$p" >/dev/null || return 1; done; }
+# Each node also listens on its cluster bus port, PORT + 10000.
+cluster_ports()  { local p; for p in "${CLUSTER_PORTS[@]}"; do echo "$p" $((p + 10000)); done; }
+cluster_pid_of() {
+  local p=$1; [[ " ${CLUSTER_PORTS[*]} " == *" $p "* ]] || p=$((p - 10000))
+  redis_pid "$SVC/redis-cluster/$p"
+}
 cluster_up() {
   ensure_redis; local p
   for p in "${CLUSTER_PORTS[@]}"; do
@@ -119,10 +211,9 @@ cluster_ready() {
     "redis cluster not cluster_state:ok (to start over: $0 down cluster && rm -rf $SVC/redis-cluster)"
 }
 cluster_down() {
-  command -v redis-cli >/dev/null || return 0
   local p; for p in "${CLUSTER_PORTS[@]}"; do redis_stop "$p" "$SVC/redis-cluster/$p"; done
 }
-cluster_status() { command -v redis-cli >/dev/null && cluster_all_ok; }
+cluster_status() { command -v redis-cli >/dev/null && cluster_all_ours && cluster_all_ok; }
 
 # ---------------------------------------------------------------- postgres
 PG=$SVC/postgres PGDATA=$SVC/postgres/data PGRUN=$SVC/postgres/run PGBIN=
@@ -140,15 +231,19 @@ as_pg() { if [[ $EUID -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else
 pg_ping() { [[ -n $PGBIN ]] || pg_find_bin || return 1; "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; }
 pg_psql() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGRUN" -p "$PG_PORT" -U postgres "$@"; }
 
+# pg_pid: the pid of our postmaster (it runs in $PGDATA), if it runs.
+pg_pid() { ours_in "$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null)" postgres "$PGDATA"; }
 # A postmaster.pid left by a crash or reboot whose pid now belongs to another
-# process would make postgres refuse to start (and pg_ctl stop signal that process).
+# process (even another checkout's postgres) would make postgres refuse to start
+# (and pg_ctl stop signal that process).
 pg_drop_stale_pid() {
-  local pid; pid=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null) || return 0
-  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == postgres ]] || rm -f "$PGDATA/postmaster.pid"
+  [[ -f $PGDATA/postmaster.pid ]] || return 0
+  pg_pid >/dev/null || rm -f "$PGDATA/postmaster.pid"
 }
 postgres_up() {
   pg_find_bin || { apt_install postgresql; pg_find_bin || die "no initdb under /usr/lib/postgresql/*/bin after install"; }
-  pg_ping && return 0
+  # Ours, running or still starting: postgres_ready waits for it.
+  pg_pid >/dev/null && return 0
   if [[ $EUID -eq 0 ]]; then
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin postgres
     mkdir -p "$PGDATA" "$PGRUN"; chown -R postgres:postgres "$PG"
@@ -164,8 +259,6 @@ postgres_up() {
       || fail_with_log "$PG/initdb.log" "initdb failed"
   fi
   pg_drop_stale_pid
-  # Running but not yet accepting connections (starting, recovering): postgres_ready waits.
-  as_pg "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1 && return 0
   log "starting postgres on 127.0.0.1:$PG_PORT"
   # Settings on the command line, so they always match this script. fsync stays on (durability tests).
   as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PG/postgres.log" -w -t "$TIMEOUT" start -o "-c port=$PG_PORT \
@@ -182,16 +275,19 @@ SELECT 'CREATE DATABASE ticketing OWNER ticketing'
   WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'ticketing') \gexec
 SQL
 }
+# pg_ctl stops the postmaster named in $PGDATA/postmaster.pid, i.e. by pid, once that is ours.
 postgres_down() {
   pg_find_bin || return 0
   [[ -f $PGDATA/PG_VERSION ]] || return 0
   pg_drop_stale_pid
-  if as_pg "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
-    log "stopping postgres"
+  local pid; if pid=$(pg_pid); then
+    log "stopping postgres ($pid)"
     as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 stop >&2
   fi
 }
-postgres_status() { pg_ping; }
+postgres_ports()  { echo "$PG_PORT"; }
+postgres_pid_of() { pg_pid; }
+postgres_status() { pg_pid >/dev/null && pg_ping; }
 
 # ---------------------------------------------------------------- kafka
 KAFKA=$SVC/kafka
@@ -200,7 +296,7 @@ PY=${SERVICES_PYTHON:-$( [[ -x $ROOT/.venv/bin/python ]] && echo "$ROOT/.venv/bi
 kafka_pid() {
   # The pid file counts only if it names a live broker of ours (pids get reused after a reboot).
   local pid; pid=$(cat "$KAFKA/kafka.pid" 2>/dev/null) || return 1
-  [[ -n $pid ]] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $KAFKA/server.properties" \
+  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -qF "kafka.Kafka $KAFKA/server.properties " \
     && echo "$pid"
 }
 kafka_ping() {
@@ -232,7 +328,8 @@ kafka_fetch() {
   echo "$stamp" > "$KAFKA/lib/.complete"
 }
 kafka_up() {
-  kafka_ping && return 0
+  # Ours, up or still starting (or busy): let kafka_ready wait for it rather than start a second one.
+  kafka_pid >/dev/null && return 0
   command -v java >/dev/null || apt_install openjdk-17-jre-headless
   mkdir -p "$KAFKA/data"
   kafka_fetch
@@ -273,8 +370,6 @@ EOF
     "${java[@]}" kafka.tools.StorageTool format --standalone -t "$(cat "$KAFKA/cluster.id")" \
       -c "$KAFKA/server.properties" >"$KAFKA/format.log" 2>&1 || fail_with_log "$KAFKA/format.log" "kafka storage format failed"
   fi
-  # Still starting (or busy): let kafka_ready wait for it rather than start a second one.
-  kafka_pid >/dev/null && return 0
   rm -f "$KAFKA/kafka.pid"
   if [[ -f $KAFKA/kafka.log ]]; then mv -f "$KAFKA/kafka.log" "$KAFKA/kafka.log.prev"; fi
   log "starting kafka on 127.0.0.1:$KAFKA_PORT"
@@ -300,7 +395,9 @@ kafka_down() {
   if ! wait_until 60 dead "$pid"; then log "kafka did not stop in 60s, killing"; kill -9 "$pid" || true; fi
   rm -f "$KAFKA/kafka.pid"
 }
-kafka_status() { kafka_ping; }
+kafka_ports()  { echo "$KAFKA_PORT" "$KAFKA_CTRL_PORT"; }
+kafka_pid_of() { kafka_pid; }
+kafka_status() { kafka_pid >/dev/null && kafka_ping; }
 
 # ---------------------------------------------------------------- main
 # Expand the arguments into services, in a fixed order (kafka launches first: it boots slowest).
@@ -324,22 +421,39 @@ elif [[ $cmd == status ]]; then
 fi
 case $cmd in
   up)
+    # Nothing starts while a port asked for is held by a process not ours (another checkout's
+    # server, docker): ours would fail on it, and the settings printed would lead to theirs.
+    bad=
+    for s in "${todo[@]}"; do
+      conflict "$s" || continue
+      log "ERROR: $s: port $PORT is held by $HOLDER," \
+        "not started by this checkout; stop it, run from that checkout or set $(port_var "$s" "$PORT")"
+      bad=1
+    done
+    [[ -z $bad ]] || exit 1
     for s in "${todo[@]}"; do "${s}_up"; done          # launch everything first...
     for s in "${todo[@]}"; do "${s}_ready"; done       # ...then wait for each
     for s in "${ALL[@]}"; do [[ " ${todo[*]} " == *" $s "* ]] && env_line "$s"; done
     log "up: ${todo[*]}"
     ;;
   down)
-    for s in "${todo[@]}"; do "${s}_down"; done
+    for s in "${todo[@]}"; do
+      # Only ours are stopped (by pid); whatever else holds the port is left alone, and said so.
+      conflict "$s" && log "$s: port $PORT is held by $HOLDER, not started by this checkout: left running"
+      "${s}_down"
+    done
     ;;
   status)
     rc=0
     for s in "${ALL[@]}"; do
       [[ " ${todo[*]} " == *" $s "* ]] || continue
-      if "${s}_status"; then echo "$s: up"; else echo "$s: down"; rc=3; fi
+      if conflict "$s"; then echo "$s: port $PORT held by $HOLDER, not ours"; rc=3
+      elif "${s}_status"; then echo "$s: up (ours, $(owned "$s"))"
+      elif pids=$(owned "$s") && [[ -n $pids ]]; then echo "$s: not ready (ours, $pids)"; rc=3
+      else echo "$s: down"; rc=3; fi
     done
     exit $rc
     ;;
   env) for s in "${ALL[@]}"; do env_line "$s"; done ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p' >&2; exit 2 ;;
 esac

@@ -1,5 +1,6 @@
 """Throughput (wrk) of the bare endpoint, enter, status and reserve; reserve latency at a
-constant arrival rate (vegeta); the same reserve load on one and on two API processes."""
+constant arrival rate (vegeta); the same reserve load on one and on two API processes, and with
+the outbox relay in the API or in a worker."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from bench.context import Context, say
 from bench.cpu import measure_cpu, per_request
 from bench.results import Result
 from bench.sale import SALE_FOR_RESERVES, WAITING_ROOM, Sale, reserve_target, write_tokens
-from bench.stack import Server, start_api
+from bench.stack import Server, start_api, start_worker
 from bench.tools import WRK_CONNECTIONS, Load, run_vegeta, run_wrk, write_targets
 
 RESERVE_USERS = 30_000
@@ -129,6 +130,54 @@ def scale_out(context: Context) -> Result:
         "two_processes": cpu[2],
     }
     return result
+
+
+def relay_placement(context: Context) -> list[Result]:
+    """The same reserve load with the outbox relay in the API process, then with the API's
+    relay off and a ``ticketing worker --relay`` doing it: fresh processes each, one run."""
+    measured: dict[str, Load] = {}
+    cpu: dict[str, dict[str, object]] = {}
+    for placement in ("api", "worker"):
+        in_worker = placement == "worker"
+        api = start_api(
+            context.processes,
+            context.stack,
+            "stack",
+            name=f"api-relay-in-{placement}",
+            settings={"TICKETING_API_RELAY": str(not in_worker).lower()},
+        )
+        persister = start_worker(
+            context.processes, context.stack, relay=in_worker, name=f"worker-relay-in-{placement}"
+        )
+        sale = Sale(api.url, context.workdir)
+        try:
+            event, users = admitted_crowd(context, sale, f"relay{placement}")
+            tokens = write_tokens(context.workdir / f"relay-tokens-{placement}.txt", event, users)
+            say(f"relay in the {placement}: wrk {context.seconds:.0f} s of reserves")
+            env = {"BENCH_TOKENS": str(tokens), "BENCH_EVENT": event}
+            measured[placement], used = measure_cpu(
+                {
+                    "api": api.worker_pids(),
+                    "worker": [persister.process.pid],
+                    "redis": [context.stack.redis_pid],
+                },
+                partial(run_wrk, api.url, "reserve", context.seconds, env),
+            )
+            cpu[placement] = per_request(used, measured[placement].requests)
+        finally:
+            sale.close()
+            context.processes.stop(api.process)
+            context.processes.stop(persister.process)
+    results = []
+    for placement, load in measured.items():
+        result = Result.of(f"reserve_relay_in_{placement}", "wrk", load, target="report the ratio")
+        result.baseline_ratio = context.ratio(load.throughput_rps)
+        result.details = {
+            **cpu[placement],
+            "over_relay_in_api": round(load.throughput_rps / measured["api"].throughput_rps, 3),
+        }
+        results.append(result)
+    return results
 
 
 def _throughput(

@@ -19,10 +19,12 @@ import httpx
 import psycopg
 from confluent_kafka import Producer
 from prometheus_client.parser import text_string_to_metric_families
+from psycopg import sql
 
 from adapters.kafka import KafkaConfig, ensure_topics, producer_settings
 from adapters.kafka.codec import encode_key, encode_value, headers_of
 from adapters.postgres import PostgresReservationRepository, migrate, open_pool
+from adapters.postgres.precedence import moves_condition
 from bench.context import Context, say
 from bench.results import Result
 from bench.stack import Stack, start_worker, with_search_path
@@ -36,7 +38,7 @@ BATCH = 1_000
 DRAIN_WITHIN_SECONDS = 180.0
 T0 = 1_900_000_000_000
 
-_UPSERT_FROM_STAGING = """
+_UPSERT_FROM_STAGING = sql.SQL("""
 INSERT INTO reservations AS r (
     reservation_id, event_id, user_id, quantity, status,
     created_at, expires_at, updated_at, last_message_id
@@ -49,8 +51,8 @@ ON CONFLICT (reservation_id) DO UPDATE
     SET status = EXCLUDED.status,
         updated_at = EXCLUDED.updated_at,
         last_message_id = EXCLUDED.last_message_id
-    WHERE r.status = 'PENDING' AND EXCLUDED.status <> 'PENDING'
-"""
+    WHERE {supersedes}
+""").format(supersedes=moves_condition(sql.SQL("r.status"), sql.SQL("EXCLUDED.status")))
 _STAGING = """
 CREATE TEMPORARY TABLE staging (
     reservation_id text, event_id text, user_id text, quantity int4, status text,
@@ -206,7 +208,7 @@ def _copy_baseline(stack: Stack, event: EventSettings, messages: list[Reservatio
                                     message.message_id,
                                 )
                             )
-                    cursor.execute(_UPSERT_FROM_STAGING.encode())
+                    cursor.execute(_UPSERT_FROM_STAGING)
                 connection.commit()
             elapsed = time.perf_counter() - started
     finally:

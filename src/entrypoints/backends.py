@@ -31,8 +31,8 @@ from enum import Enum
 
 from adapters.memory import memory_parts, memory_record
 from adapters.redis import RedisHotState, open_redis_hot_state
-from entrypoints.persistence import ArchivingCatalog, open_persistence
 from entrypoints.settings import Settings
+from entrypoints.stream_and_record import RecordingCatalog, open_persistence
 from ticketing_core.ports import (
     EventBus,
     EventCatalog,
@@ -55,7 +55,7 @@ class Backends:
     stock: StockStore
     outbox: Outbox
     bus: EventBus
-    archive: ReservationRepository | None
+    durable_record: ReservationRepository | None
     probes: Mapping[str, HealthProbe] = field(default_factory=dict)
 
 
@@ -99,14 +99,14 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
     try:
         if deployment is Deployment.REDIS:
             record = memory_record()
-            yield _on_redis(hot, record.bus, record.archive)
+            yield _on_redis(hot, record.bus, record.durable_record)
             return
         async with open_persistence(settings, migrate_first=settings.migrate_on_start) as durable:
             yield _on_redis(
                 hot,
                 durable.bus,
-                durable.archive,
-                catalog=ArchivingCatalog(hot.catalog, durable.archive),
+                durable.durable_record,
+                catalog=RecordingCatalog(hot.catalog, durable.durable_record),
                 probes=durable.probes,
             )
     finally:
@@ -116,7 +116,7 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
 def _on_redis(
     hot: RedisHotState,
     bus: EventBus,
-    archive: ReservationRepository,
+    durable_record: ReservationRepository,
     *,
     catalog: EventCatalog | None = None,
     probes: Mapping[str, HealthProbe] | None = None,
@@ -128,7 +128,7 @@ def _on_redis(
         stock=hot.stock,
         outbox=hot.outbox,
         bus=bus,
-        archive=archive,
+        durable_record=durable_record,
         probes={"redis": hot.ping, **(probes or {})},
     )
 
@@ -142,7 +142,7 @@ def memory_backends() -> Backends:
         stock=parts.stock,
         outbox=parts.outbox,
         bus=parts.bus,
-        archive=parts.archive,
+        durable_record=parts.durable_record,
         probes={"memory": _always_up},
     )
 

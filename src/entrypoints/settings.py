@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # -- drivers: the background jobs of an API process -------------------------------------
     drivers: bool = True
     """Run the admission tick, hold expiry and outbox relay in this process."""
+    api_relay: bool = True
+    """With the drivers: relay the outbox here too. Off when ``ticketing worker --relay``
+    processes relay instead, so that the API processes spend nothing on it."""
     tick_interval_seconds: Seconds = 0.1
     relay_interval_seconds: Seconds = 0.1
     metrics_interval_seconds: Seconds = 1.0

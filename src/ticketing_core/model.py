@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -27,6 +28,16 @@ class ReservationStatus(StrEnum):
     @property
     def is_terminal(self) -> bool:
         return self is not ReservationStatus.PENDING
+
+    def supersedes(self, known: ReservationStatus) -> bool:
+        """Whether a record at ``known`` takes this status when told of it: a status never
+        moves backwards. PENDING gives way to any terminal status; a terminal status never
+        changes (the first one recorded stays); a repeat changes nothing.
+
+        The one statement of the precedence rule: the memory record, the batch collapse and
+        the PostgreSQL upsert (whose condition is generated from it) all apply this.
+        """
+        return self.is_terminal and not known.is_terminal
 
     @property
     def holds_seats(self) -> bool:
@@ -87,6 +98,15 @@ class StockStats:
     def sold_out(self) -> bool:
         """The event is sold out only when no seat is left and none can come back."""
         return self.remaining == 0 and self.pending_seats == 0
+
+    @classmethod
+    def implied_by(cls, total_seats: int, seats: Mapping[ReservationStatus, int]) -> StockStats:
+        """The counters an event's reservations imply, given the seats they hold per status
+        (a status absent holds none): seats held (PENDING, CONFIRMED) are off sale, the rest
+        on sale. What a repair writes and what reconcile expects."""
+        pending = seats.get(ReservationStatus.PENDING, 0)
+        confirmed = seats.get(ReservationStatus.CONFIRMED, 0)
+        return cls(total_seats - pending - confirmed, pending, confirmed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ class TicketingService:
         queue: QueueStore,
         stock: StockStore,
         clock: Clock,
-        archive: ReservationRepository | None = None,
+        durable_record: ReservationRepository | None = None,
         on_change: Callable[[str], None] = lambda event_id: None,
     ) -> None:
         """``on_change`` hears the event id after every call that changed a sale (create,
@@ -54,7 +54,7 @@ class TicketingService:
         self._queue = queue
         self._stock = stock
         self._clock = clock
-        self._archive = archive
+        self._record = durable_record
         self._on_change = on_change
         self._settings: dict[str, EventSettings] = {}
 
@@ -199,8 +199,8 @@ class TicketingService:
     async def reservation(self, event_id: str, user_id: str, reservation_id: str) -> Reservation:
         """The user's own reservation, from the hot state or else from the durable record."""
         found = await self._stock.get(event_id, reservation_id)
-        if found is None and self._archive is not None:
-            found = await self._archive.get(reservation_id)
+        if found is None and self._record is not None:
+            found = await self._record.get(reservation_id)
         if found is None or found.user_id != user_id or found.event_id != event_id:
             raise ReservationNotFound(f"no reservation {reservation_id} of yours")
         return found

@@ -20,19 +20,14 @@ from dependency_injector import providers
 from litestar import Litestar
 
 from adapters.redis.client import open_client
-from entrypoints.container import Container
-from entrypoints.http.app import create_app
+from entrypoints.bootstrap import Container, create_app
 from entrypoints.settings import Settings
-from tests.api.support import ADMIN_KEY, TOKEN_SECRET, CreatedEvents, Sale, serving, unique_event_id
-from tests.integration.redis.servers import forget_events, leased_database
+from tests.api.support import CreatedEvents, Sale, serving
+from tests.support.http import ADMIN_KEY, TOKEN_SECRET, unique_event_id
+from tests.support.redis_servers import forget_events, leased_database
 from ticketing_core.clock import ManualClock
 
 BACKENDS = ("memory", "redis")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.support import ADMIN_KEY, LOOPBACK, TOKEN_SECRET, free_port
+from tests.support.http import ADMIN_KEY, LOOPBACK, TOKEN_SECRET, free_port
+from tests.support.stack import ticketing_command
 
 START_SECONDS = 20
 STOP_SECONDS = 15
@@ -35,7 +35,7 @@ def embedded_server(log_path: Path) -> Iterator[str]:
     }
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("ticketing")), "serve"],
+            ticketing_command("serve"),
             env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,

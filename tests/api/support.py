@@ -1,11 +1,10 @@
-"""Drives the API the way a client would, plus the one thing clients cannot do: tick."""
+"""Drives the app in process the way a client would, plus the one thing clients cannot do:
+tick. (What any client of the API uses is in ``tests/support/http.py``.)"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,31 +12,12 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
-from entrypoints.container import Container
+from entrypoints.bootstrap import Container
+from tests.support.http import ADMIN, queue_token
 from ticketing_core.clock import ManualClock
 
-ADMIN_KEY = "admin-key-for-tests-only-0123456789"
-TOKEN_SECRET = "token-secret-for-tests-only-0123456789abcdef"
-ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 PROBLEM = "application/problem+json"
 EVENTS = "/api/v1/events"
-
-
-LOOPBACK = "127.0.0.1"
-BACKEND_VARIABLES = ("TICKETING_REDIS_URL", "TICKETING_KAFKA_BOOTSTRAP", "TICKETING_DATABASE_URL")
-"""Settings that pick the backends (``entrypoints.backends``)."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def unique_event_id(name: str) -> str:
-    """An event id no other test (or run) uses: Redis outlives a test and may be shared."""
-    return f"{name}-{uuid.uuid4().hex[:10]}"
 
 
 class CreatedEvents:
@@ -51,10 +31,6 @@ class CreatedEvents:
         if (request.method, request.url.path, response.status_code) == ("POST", EVENTS, 201):
             await response.aread()
             self.ids.append(response.json()["eventId"])
-
-
-def queue_token(token: str) -> dict[str, str]:
-    return {"X-Queue-Token": token}
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -167,6 +143,18 @@ class Sale:
         assert response.status_code == 202, response.text
         hold: dict[str, Any] = response.json()
         return hold
+
+
+def open_stream(sale: Sale, token: str) -> asyncio.Task[httpx.Response]:
+    """The stream's whole response, once it ends (the test transport buffers it)."""
+    return asyncio.create_task(sale.client.get("/api/v1/queue/stream", params={"token": token}))
+
+
+async def finished(stream: asyncio.Task[httpx.Response]) -> httpx.Response:
+    response = await asyncio.wait_for(stream, timeout=5)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    return response
 
 
 def sse_messages(body: str) -> list[tuple[str, dict[str, Any], list[str]]]:

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 
 import pytest
+from dependency_injector import providers
 
-from entrypoints.backends import memory_backends
-from entrypoints.container import Container
-from entrypoints.http.drivers import BackgroundDrivers
-from entrypoints.http.schedule import DrivingSchedule
-from entrypoints.sale_metrics import SaleGauges, SaleMetrics, metrics_registry
+from entrypoints.backends import Backends, memory_backends
+from entrypoints.bootstrap import Container
 from entrypoints.settings import Settings
-from tests.api.support import Sale, queue_token
+from tests.api.support import Sale
+from tests.support.http import queue_token
+from tests.support.waiting import eventually
 from ticketing_core.clock import ManualClock, to_datetime
 from ticketing_core.messages import ReservationMessage
-from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
 from ticketing_core.settings import EventSettings
 
@@ -24,31 +24,22 @@ pytestmark = pytest.mark.anyio
 
 
 POLL_SECONDS = 0.01
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 3.0) -> None:
-    """Polls ``check``: the drivers change things on their own schedule, not the test's."""
-    for _ in range(int(seconds / POLL_SECONDS)):
-        if await check():
-            return
-        await asyncio.sleep(POLL_SECONDS)
-    raise AssertionError(f"still not true after {seconds} s")
+"""The drivers change things on their own schedule, not the test's: the test polls."""
+WITHIN = 3.0
 
 
 IDLE_INTERVAL = 0.5
+FAST_ROUNDS = {
+    "tick_interval_seconds": 0.01,
+    "relay_interval_seconds": 0.01,
+    "metrics_interval_seconds": 0.01,
+    "idle_interval_seconds": IDLE_INTERVAL,
+}
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(
-        update={
-            "drivers": True,
-            "tick_interval_seconds": 0.01,
-            "relay_interval_seconds": 0.01,
-            "metrics_interval_seconds": 0.01,
-            "idle_interval_seconds": IDLE_INTERVAL,
-        }
-    )
+    return settings.model_copy(update={"drivers": True, **FAST_ROUNDS})
 
 
 async def quiet(container: Container, event_id: str) -> None:
@@ -58,7 +49,7 @@ async def quiet(container: Container, event_id: str) -> None:
     async def found_quiet() -> bool:
         return schedule.is_quiet(event_id)
 
-    await eventually(found_quiet)
+    await eventually(found_quiet, within=WITHIN, every=POLL_SECONDS)
 
 
 async def test_a_quiet_sale_is_driven_again_the_moment_someone_enters_here(
@@ -72,7 +63,7 @@ async def test_a_quiet_sale_is_driven_again_the_moment_someone_enters_here(
     async def admitted() -> bool:
         return bool((await sale.status(token))["status"] == "ADMITTED")
 
-    await eventually(admitted, seconds=IDLE_INTERVAL / 2)
+    await eventually(admitted, within=IDLE_INTERVAL / 2, every=POLL_SECONDS)
 
 
 async def test_a_quiet_sale_changed_through_another_instance_is_driven_within_the_idle_interval(
@@ -90,7 +81,7 @@ async def test_a_quiet_sale_changed_through_another_instance_is_driven_within_th
     async def admitted() -> bool:
         return (await another_instance.queue_status(show, "ann")).status == "ADMITTED"
 
-    await eventually(admitted, seconds=3 * IDLE_INTERVAL)
+    await eventually(admitted, within=3 * IDLE_INTERVAL, every=POLL_SECONDS)
 
 
 async def test_users_are_admitted_and_holds_expire_without_anyone_ticking(
@@ -102,7 +93,7 @@ async def test_users_are_admitted_and_holds_expire_without_anyone_ticking(
     async def admitted() -> bool:
         return bool((await sale.status(token))["status"] == "ADMITTED")
 
-    await eventually(admitted)
+    await eventually(admitted, within=WITHIN, every=POLL_SECONDS)
     hold = await sale.hold(token, show)
     sale.clock.advance(60_000)
 
@@ -111,7 +102,7 @@ async def test_users_are_admitted_and_holds_expire_without_anyone_ticking(
         read = await sale.client.get(path, headers=queue_token(token))
         return bool(read.json()["status"] == "EXPIRED")
 
-    await eventually(expired)
+    await eventually(expired, within=WITHIN, every=POLL_SECONDS)
     assert (await sale.event(show))["stats"]["remainingSeats"] == 10
 
 
@@ -124,14 +115,14 @@ async def test_every_reservation_change_is_relayed_to_the_record(
     path = f"/api/v1/tickets/{hold['reservationId']}/confirm"
     await sale.client.post(path, headers=queue_token(token))
     backends = await container.backends.async_()
-    assert backends.archive is not None
-    archive = backends.archive
+    assert backends.durable_record is not None
+    archive = backends.durable_record
 
     async def recorded() -> bool:
         found = await archive.get(hold["reservationId"])
         return found is not None and found.status == "CONFIRMED"
 
-    await eventually(recorded)
+    await eventually(recorded, within=WITHIN, every=POLL_SECONDS)
 
 
 class FlakyBus:
@@ -149,14 +140,19 @@ class FlakyBus:
 
 
 async def test_the_relay_keeps_going_after_the_bus_fails(clock: ManualClock) -> None:
-    backends = memory_backends()
-    service = TicketingService(
-        catalog=backends.catalog, queue=backends.queue, stock=backends.stock, clock=clock
-    )
     bus = FlakyBus(outages=3)
-    gauges = SaleGauges(service, SaleMetrics(metrics_registry()))
-    relay = OutboxRelay(backends.outbox, bus, "test")
-    drivers = BackgroundDrivers(service, relay, 0.01, 0.01, gauges, 0.01, DrivingSchedule(0.01))
+
+    async def backends_on_a_flaky_bus() -> AsyncIterator[Backends]:
+        yield replace(memory_backends(), bus=bus)
+
+    container = Container()
+    settings = Settings().model_copy(update={"drivers": True, **FAST_ROUNDS})
+    container.settings.override(providers.Object(settings))
+    container.clock.override(providers.Object(clock))
+    container.backends.override(providers.Resource(backends_on_a_flaky_bus))
+    await container.init_resources()  # type: ignore[misc]  # async resources: an awaitable
+    service = await container.service.async_()
+    drivers = await container.drivers.async_()
     opens_at = to_datetime(clock.now_ms())
     await service.create_event(
         EventSettings(event_id="show", name="Show", total_seats=5, opens_at=opens_at)
@@ -170,8 +166,9 @@ async def test_the_relay_keeps_going_after_the_bus_fails(clock: ManualClock) -> 
         return bool(bus.delivered)
 
     async with drivers.running():
-        await eventually(admitted)
+        await eventually(admitted, within=WITHIN, every=POLL_SECONDS)
         await service.reserve("show", "ann", 1)
-        await eventually(delivered)
+        await eventually(delivered, within=WITHIN, every=POLL_SECONDS)
 
+    await container.shutdown_resources()  # type: ignore[misc]  # as init_resources
     assert [message.type for message in bus.delivered] == ["reservation.created"]

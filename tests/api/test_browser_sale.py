@@ -25,7 +25,7 @@ from playwright.sync_api import (
 )
 
 from tests.api.server_process import embedded_server
-from tests.api.support import ADMIN_KEY
+from tests.support.http import ADMIN_KEY
 
 pytestmark = pytest.mark.browser
 

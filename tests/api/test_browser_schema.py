@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Route, expect, sync_playwright
 
 from tests.api.server_process import embedded_server
-from tests.api.support import LOOPBACK
+from tests.support.http import LOOPBACK
 
 pytestmark = pytest.mark.browser
 

@@ -16,18 +16,10 @@ from dependency_injector import providers
 
 from adapters.redis.client import open_client
 from adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
-from entrypoints.container import Container
-from entrypoints.http.app import create_app
+from entrypoints.bootstrap import Container, create_app
 from entrypoints.settings import Settings
-from tests.api.support import (
-    ADMIN,
-    EVENTS,
-    Sale,
-    assert_problem,
-    queue_token,
-    serving,
-    sse_messages,
-)
+from tests.api.support import EVENTS, Sale, assert_problem, serving, sse_messages
+from tests.support.http import ADMIN, queue_token
 from ticketing_core.clock import ManualClock
 
 pytestmark = pytest.mark.anyio

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.support import ADMIN, Sale, assert_problem, unique_event_id
+from tests.api.support import Sale, assert_problem
+from tests.support.http import ADMIN, unique_event_id
 from ticketing_core.clock import ManualClock, to_datetime
 
 pytestmark = pytest.mark.anyio

@@ -12,7 +12,8 @@ import pytest
 from litestar import Litestar
 
 from tests.api.server_process import embedded_server
-from tests.api.support import LOOPBACK, PROBLEM, Sale, assert_problem
+from tests.api.support import PROBLEM, Sale, assert_problem
+from tests.support.http import LOOPBACK
 
 pytestmark = pytest.mark.anyio
 

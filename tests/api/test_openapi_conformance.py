@@ -11,11 +11,10 @@ from dependency_injector import providers
 from hypothesis import HealthCheck, settings
 
 from entrypoints.backends import Backends, memory_backends
-from entrypoints.container import Container
-from entrypoints.http.app import create_app
+from entrypoints.bootstrap import Container, create_app
 from entrypoints.http.tokens import QueueTokens
 from entrypoints.settings import Settings
-from tests.api.support import ADMIN, ADMIN_KEY, TOKEN_SECRET
+from tests.support.http import ADMIN, ADMIN_KEY, TOKEN_SECRET
 from ticketing_core.settings import EventSettings
 
 SHOW = EventSettings(

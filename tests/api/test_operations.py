@@ -14,10 +14,10 @@ import redis
 from dependency_injector import providers
 
 from entrypoints.backends import Backends, memory_backends
-from entrypoints.container import Container
-from entrypoints.http.app import create_app
+from entrypoints.bootstrap import Container, create_app
 from entrypoints.settings import Settings
-from tests.api.support import ADMIN_KEY, TOKEN_SECRET, free_port, serving
+from tests.api.support import serving
+from tests.support.http import ADMIN_KEY, TOKEN_SECRET, free_port
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,8 @@ import pytest
 from litestar import Litestar, get
 from litestar.params import FromPath
 
-from tests.api.support import ADMIN, PROBLEM, Sale, assert_problem, queue_token
+from tests.api.support import PROBLEM, Sale, assert_problem
+from tests.support.http import ADMIN, queue_token
 from ticketing_core.errors import ERRORS_BY_CODE
 
 pytestmark = pytest.mark.anyio

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.support import Sale, assert_problem, queue_token, unique_event_id
+from tests.api.support import Sale, assert_problem
+from tests.support.http import queue_token, unique_event_id
 
 pytestmark = pytest.mark.anyio
 

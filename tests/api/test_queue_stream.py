@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
 
-from tests.api.support import Sale, assert_problem, queue_token, sse_messages
+from tests.api.support import Sale, assert_problem, finished, open_stream, sse_messages
+from tests.support.http import queue_token
 
 pytestmark = pytest.mark.anyio
 
 SETTLE = 0.15
 """Long enough for several shared snapshots (every 20 ms in these tests) to reach the stream."""
-
-
-def open_stream(sale: Sale, token: str) -> asyncio.Task[httpx.Response]:
-    """The stream's whole response, once it ends (the test transport buffers it)."""
-    return asyncio.create_task(sale.client.get("/api/v1/queue/stream", params={"token": token}))
-
-
-async def finished(stream: asyncio.Task[httpx.Response]) -> httpx.Response:
-    response = await asyncio.wait_for(stream, timeout=5)
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/event-stream")
-    return response
 
 
 async def leave(sale: Sale, token: str) -> None:

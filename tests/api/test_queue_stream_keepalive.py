@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from entrypoints.settings import Settings
-from tests.api.support import Sale, queue_token, sse_messages
-from tests.api.test_queue_stream import finished, open_stream
+from tests.api.support import Sale, finished, open_stream, sse_messages
+from tests.support.http import queue_token
 from ticketing_core.clock import to_datetime
 
 pytestmark = pytest.mark.anyio

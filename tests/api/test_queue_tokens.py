@@ -11,7 +11,8 @@ import httpx
 import jwt
 import pytest
 
-from tests.api.support import TOKEN_SECRET, Sale, assert_problem, queue_token, unique_event_id
+from tests.api.support import Sale, assert_problem
+from tests.support.http import TOKEN_SECRET, queue_token, unique_event_id
 
 pytestmark = pytest.mark.anyio
 

@@ -18,10 +18,7 @@ import httpx
 import pytest
 
 from tests.api.server_process import embedded_server
-from tests.api.support import (
-    ADMIN,
-    LOOPBACK,
-)
+from tests.support.http import ADMIN, LOOPBACK
 
 pytestmark = pytest.mark.anyio
 

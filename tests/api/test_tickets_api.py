@@ -8,7 +8,8 @@ from datetime import datetime
 
 import pytest
 
-from tests.api.support import Sale, assert_problem, queue_token, unique_event_id
+from tests.api.support import Sale, assert_problem
+from tests.support.http import queue_token, unique_event_id
 from ticketing_core.clock import to_datetime
 
 pytestmark = pytest.mark.anyio

@@ -16,17 +16,18 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
 
-from adapters.postgres import PostgresReservationRepository
-from adapters.redis.client import RedisClient
+from adapters.postgres import PostgresReservationRepository, open_pool
+from adapters.redis.client import RedisClient, open_client
 from adapters.redis.restore import outbox_backlog
 from entrypoints.settings import Settings
-from tests.api.support import (
+from tests.support.http import (
     ADMIN,
     ADMIN_KEY,
     LOOPBACK,
@@ -35,13 +36,9 @@ from tests.api.support import (
     queue_token,
     unique_event_id,
 )
-from tests.integration.stack_helpers import (
-    eventually,
-    stack_environment,
-    ticketing_command,
-    unconsumed,
-    worker_process,
-)
+from tests.support.kafka_topics import unconsumed
+from tests.support.stack import stack_environment, ticketing_command, worker_process
+from tests.support.waiting import eventually
 from ticketing_core.model import Reservation
 
 STOP_SECONDS = 20
@@ -57,6 +54,9 @@ class Stack:
     record: PostgresReservationRepository
     """The durable record, read directly (the test's view of PostgreSQL)."""
     logs: Path
+    relay_in_worker: bool = False
+    """The API leaves the outbox relay (``TICKETING_API_RELAY=false``) to ``ticketing worker
+    --relay``, as a deployment that takes the relay off its API processes does."""
     api_url: str = ""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -89,6 +89,7 @@ class Stack:
             **self.environment(),
             "TICKETING_HOST": LOOPBACK,
             "TICKETING_PORT": str(port),
+            "TICKETING_API_RELAY": str(not self.relay_in_worker).lower(),
         }
         api = subprocess.Popen(
             ticketing_command("serve"),
@@ -102,7 +103,16 @@ class Stack:
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         name = f"worker-{sum(1 for n in self.processes if n.startswith('worker'))}"
-        worker = worker_process(self.settings, log=self._log(name))
+        if self.relay_in_worker:
+            log = self._log(name)
+            worker = subprocess.Popen(
+                ticketing_command("worker", "--relay"),
+                env=self.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        else:
+            worker = worker_process(self.settings, log=self._log(name))
         self.processes[name] = worker
         return worker
 
@@ -154,11 +164,73 @@ class Stack:
         return (self.logs / f"{name}.log").open("ab")
 
 
+READY_WITHIN = 60.0
+
+
+@asynccontextmanager
+async def running_stack(
+    process_settings: Settings, redis_url: str, logs: Path, *, relay_in_worker: bool = False
+) -> AsyncIterator[Stack]:
+    redis = open_client(redis_url, cluster=False)
+    async with open_pool(process_settings.required("database_url"), max_size=4) as pool:
+        stack = Stack(
+            settings=process_settings,
+            redis_url=redis_url,
+            redis=redis,
+            record=PostgresReservationRepository(pool),
+            logs=logs,
+            relay_in_worker=relay_in_worker,
+        )
+        migrated = await asyncio.to_thread(stack.run, "migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        assert migrated.stdout.startswith("applied migrations"), migrated.stdout
+        stack.start_api()
+        stack.start_worker()
+        try:
+            await wait_ready(stack)
+            yield stack
+        finally:
+            crashed = {
+                name: process.returncode
+                for name, process in stack.processes.items()
+                if process.poll() is not None and process.returncode not in (0, -9)
+            }
+            for process in stack.processes.values():
+                await stack.stop(process)
+            print(stack.log_tails())
+            await redis.aclose()
+            assert not crashed, f"processes that ended on their own: {crashed}"
+
+
+async def wait_ready(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=5) as client:
+
+        async def ready() -> bool:
+            try:
+                response = await client.get("/health/ready")
+            except httpx.TransportError:
+                return False
+            return response.status_code == 200
+
+        try:
+            await eventually(ready, within=READY_WITHIN, every=0.1)
+        except AssertionError:
+            raise AssertionError(f"the API is not ready:\n{stack.log_tails()}") from None
+
+
 @dataclass
 class Shop:
     """What buyers' clients (and the organiser's) do over HTTP."""
 
     api: httpx.AsyncClient
+
+    @classmethod
+    @asynccontextmanager
+    async def of(cls, stack: Stack) -> AsyncIterator[Shop]:
+        """A shop on ``stack``'s API, with room for a crowd's connections."""
+        limits = httpx.Limits(max_connections=100)
+        async with httpx.AsyncClient(base_url=stack.api_url, limits=limits, timeout=30) as api:
+            yield cls(api)
 
     async def create_event(self, event_id: str, **fields: Any) -> dict[str, Any]:
         body = {"eventId": event_id, "name": "Full-stack sale", **fields}

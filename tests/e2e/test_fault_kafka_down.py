@@ -23,9 +23,10 @@ from tests.e2e.support import (
     buying_crowd,
     settle,
 )
-from tests.integration.stack_helpers import eventually, services
+from tests.support.stack import services
+from tests.support.waiting import eventually
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 OUTAGE_SECONDS = 10
 

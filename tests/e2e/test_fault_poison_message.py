@@ -8,7 +8,6 @@ import asyncio
 import pytest
 
 from adapters.kafka.codec import encode_value
-from tests.api.support import unique_event_id
 from tests.e2e.support import (
     LARGE_SALE_SEATS,
     Shop,
@@ -17,9 +16,11 @@ from tests.e2e.support import (
     buying_crowd,
     settle,
 )
-from tests.integration.stack_helpers import created, produce_raw, read_topic
+from tests.support.http import unique_event_id
+from tests.support.kafka_topics import produce_raw, read_topic
+from tests.support.records import created
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 
 async def test_poison_messages_are_dead_lettered_and_the_worker_goes_on(

@@ -9,11 +9,11 @@ from collections import Counter
 
 import pytest
 
-from tests.api.support import unique_event_id
 from tests.e2e.support import Shop, Stack, assert_seats_add_up, settle
-from tests.integration.redis.servers import forget_events
+from tests.support.http import unique_event_id
+from tests.support.redis_servers import forget_events
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 SEATS = 50
 LIMIT = 2

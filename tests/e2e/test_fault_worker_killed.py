@@ -17,9 +17,9 @@ from tests.e2e.support import (
     settle,
     stored,
 )
-from tests.integration.stack_helpers import eventually
+from tests.support.waiting import eventually
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 
 async def test_a_worker_killed_mid_stream_and_restarted_loses_and_doubles_nothing(

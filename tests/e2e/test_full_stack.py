@@ -9,11 +9,11 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.api.support import unique_event_id
 from tests.e2e.support import Shop, Stack, assert_seats_add_up, stored
-from tests.integration.stack_helpers import eventually
+from tests.support.http import unique_event_id
+from tests.support.waiting import eventually
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 SEATS = 100
 BUYERS = 300

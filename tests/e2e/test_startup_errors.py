@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.support import ADMIN_KEY, LOOPBACK, TOKEN_SECRET, free_port
+from tests.support.http import ADMIN_KEY, LOOPBACK, TOKEN_SECRET, free_port
 
 TICKETING = str(Path(sys.executable).with_name("ticketing"))
 SECRETS = {"TICKETING_ADMIN_KEY": ADMIN_KEY, "TICKETING_TOKEN_SECRET": TOKEN_SECRET}

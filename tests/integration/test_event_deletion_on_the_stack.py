@@ -1,5 +1,5 @@
 """Deleting an event on the real stack: the hot state in Redis first, then the PostgreSQL row
-(``ArchivingCatalog``), and a retry that finds the hot state gone still removes the row."""
+(``RecordingCatalog``), and a retry that finds the hot state gone still removes the row."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import pytest
 
 from adapters.postgres import PostgresReservationRepository
 from adapters.redis import RedisHotState, open_redis_hot_state
-from entrypoints.persistence import ArchivingCatalog
-from tests.integration.redis.servers import forget_events, new_event_id
-from tests.integration.stack_helpers import T0, created, event_settings
+from entrypoints.stream_and_record import RecordingCatalog
+from tests.support.records import T0, created, event_settings
+from tests.support.redis_servers import forget_events, new_event_id
 from ticketing_core.errors import EventHasReservations, EventNotFound
 from ticketing_core.settings import EventSettings
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
@@ -34,12 +34,12 @@ async def sale(hot: RedisHotState) -> AsyncIterator[EventSettings]:
 
 
 @pytest.fixture
-def catalog(hot: RedisHotState, repository: PostgresReservationRepository) -> ArchivingCatalog:
-    return ArchivingCatalog(hot.catalog, repository)
+def catalog(hot: RedisHotState, repository: PostgresReservationRepository) -> RecordingCatalog:
+    return RecordingCatalog(hot.catalog, repository)
 
 
 async def test_an_unsold_event_leaves_redis_and_postgres(
-    catalog: ArchivingCatalog,
+    catalog: RecordingCatalog,
     hot: RedisHotState,
     repository: PostgresReservationRepository,
     sale: EventSettings,
@@ -57,7 +57,7 @@ async def test_an_unsold_event_leaves_redis_and_postgres(
 
 
 async def test_a_retry_after_the_hot_state_went_removes_the_row(
-    catalog: ArchivingCatalog,
+    catalog: RecordingCatalog,
     hot: RedisHotState,
     repository: PostgresReservationRepository,
     sale: EventSettings,
@@ -77,7 +77,7 @@ async def test_a_retry_after_the_hot_state_went_removes_the_row(
 
 
 async def test_an_event_with_a_hold_stays_in_both(
-    catalog: ArchivingCatalog,
+    catalog: RecordingCatalog,
     hot: RedisHotState,
     repository: PostgresReservationRepository,
     sale: EventSettings,
@@ -96,7 +96,7 @@ async def test_an_event_with_a_hold_stays_in_both(
 
 
 async def test_an_archived_sale_with_reservations_keeps_its_row(
-    catalog: ArchivingCatalog,
+    catalog: RecordingCatalog,
     hot: RedisHotState,
     repository: PostgresReservationRepository,
     sale: EventSettings,

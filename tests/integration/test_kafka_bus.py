@@ -13,13 +13,14 @@ from confluent_kafka import KafkaError
 from adapters.kafka import DeliveryFailed, KafkaConfig, KafkaEventBus
 from adapters.kafka.codec import decode_value
 from adapters.memory import MemoryOutbox, memory_ticketing
-from tests.integration.stack_helpers import LateBroker, created, delete_topics, moved, read_topic
+from tests.support.kafka_topics import LateBroker, delete_topics, read_topic
+from tests.support.records import created, moved
 from ticketing_core.clock import ManualClock
 from ticketing_core.model import ReservationStatus
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.settings import EventSettings
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 
 async def test_published_messages_arrive_keyed_and_in_order_per_reservation(

@@ -16,14 +16,15 @@ import pytest
 from adapters.kafka import KafkaEventBus
 from adapters.memory import MemoryOutbox, memory_ticketing
 from adapters.postgres import PostgresReservationRepository
+from entrypoints.bootstrap import run_worker
 from entrypoints.settings import Settings
-from entrypoints.worker import run_worker
-from tests.integration.stack_helpers import eventually, services
+from tests.support.stack import services
+from tests.support.waiting import eventually
 from ticketing_core.model import Reservation
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.settings import EventSettings
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 OUTAGE_SECONDS = 10
 EVENT = "outage-sale"

@@ -10,7 +10,7 @@ import pytest
 from adapters.postgres import migrate
 from adapters.postgres.migrate import bundled_migrations
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 
 def applied_versions(url: str) -> list[int]:

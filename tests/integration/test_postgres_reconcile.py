@@ -14,10 +14,12 @@ from adapters.memory import MemoryEventBus
 from adapters.postgres import PostgresReservationRepository
 from adapters.redis import RedisHotState, open_redis_hot_state
 from adapters.redis.keys import EVENTS_KEY, event_key
-from entrypoints.archive import NotArchived, archive
-from entrypoints.commands import archive as archive_command
-from entrypoints.commands import reconcile as reconcile_command
-from entrypoints.reconcile import NotDrained, reconcile
+from entrypoints.bootstrap import open_stored_state
+from entrypoints.cli import archive as archive_command
+from entrypoints.cli import reconcile as reconcile_command
+from entrypoints.ops.archive import NotArchived, archive
+from entrypoints.ops.reconcile import NotDrained, reconcile
+from entrypoints.settings import Settings
 from ticketing_core.clock import SystemClock
 from ticketing_core.errors import LimitExceeded
 from ticketing_core.model import ReservationStatus, StockStats
@@ -25,7 +27,7 @@ from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
 from ticketing_core.settings import EventSettings
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 SEATS = 50
 LIMIT = 3
@@ -97,9 +99,8 @@ async def sale(
 
 
 async def check(sale: Sale, url: str, redis_url: str, *, repair: bool = False) -> list[str]:
-    before, after = await reconcile(
-        sale.event_id, database_url=url, redis_url=redis_url, redis_cluster=False, repair=repair
-    )
+    async with open_stored_state(Settings(database_url=url, redis_url=redis_url)) as stored:
+        before, after = await reconcile(sale.event_id, stored, repair=repair)
     return (after or before).drift
 
 
@@ -201,7 +202,8 @@ async def finish(sale: Sale) -> dict[str, str]:
 
 
 async def archive_sale(sale: Sale, url: str, redis_url: str) -> None:
-    await archive(sale.event_id, database_url=url, redis_url=redis_url, redis_cluster=False)
+    async with open_stored_state(Settings(database_url=url, redis_url=redis_url)) as stored:
+        await archive(sale.event_id, stored)
 
 
 async def keys_of(sale: Sale) -> list[str]:
@@ -222,7 +224,7 @@ async def test_a_finished_sale_leaves_redis_and_its_reservations_stay_readable(
         queue=sale.hot.queue,
         stock=sale.hot.stock,
         clock=SystemClock(),
-        archive=sale.repository,
+        durable_record=sale.repository,
     )
     kept = await reader.reservation(sale.event_id, "ann", ids["ann"])
     assert kept.status is ReservationStatus.CONFIRMED

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+
 import psycopg
 import pytest
 
 from adapters.postgres import PostgresReservationRepository, rejects_data
-from tests.integration.stack_helpers import HOLD_MS, T0, created, event_settings, moved
+from tests.support.records import HOLD_MS, T0, created, event_settings, moved
 from ticketing_core.errors import EventHasReservations
 from ticketing_core.model import ReservationStatus
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 CONFIRMED = ReservationStatus.CONFIRMED
 CANCELLED = ReservationStatus.CANCELLED
@@ -113,6 +115,31 @@ async def test_pending_moves_to_a_terminal_status_and_a_terminal_status_never_ch
     await repo.apply([moved(pending, CONFIRMED)])
 
     assert await repo.get(pending.key) == moved(pending, CANCELLED).reservation
+
+
+@pytest.mark.parametrize(
+    ("known", "incoming"), list(itertools.product(ReservationStatus, repeat=2))
+)
+@pytest.mark.parametrize("together", [False, True], ids=["two batches", "one batch"])
+async def test_the_upsert_keeps_what_the_cores_precedence_rule_keeps(
+    repo: PostgresReservationRepository,
+    known: ReservationStatus,
+    incoming: ReservationStatus,
+    together: bool,
+) -> None:
+    """Every pair of statuses through the SQL's condition against ``supersedes``."""
+    pending = created()
+    first = pending if known is PENDING else moved(pending, known, after_ms=1_000)
+    then = pending if incoming is PENDING else moved(pending, incoming, after_ms=2_000)
+
+    if together:
+        await repo.apply([first, then])
+    else:
+        await repo.apply([first])
+        await repo.apply([then])
+
+    expected = then if incoming.supersedes(known) else first
+    assert await repo.get(pending.key) == expected.reservation
 
 
 async def test_a_batch_holding_several_changes_of_one_reservation_keeps_the_winner(

@@ -12,11 +12,11 @@ import pytest
 from adapters.kafka import KafkaConfig
 from entrypoints.backends import open_backends
 from entrypoints.settings import Settings
-from tests.integration.redis.servers import leased_database
-from tests.integration.stack_helpers import T0
+from tests.support.records import T0
+from tests.support.redis_servers import leased_database
 from ticketing_core.settings import EventSettings
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture

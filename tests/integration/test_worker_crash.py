@@ -13,18 +13,14 @@ import pytest
 from adapters.kafka import KafkaEventBus
 from adapters.postgres import Pool, PostgresReservationRepository
 from entrypoints.settings import Settings
-from tests.integration.stack_helpers import (
-    created,
-    event_settings,
-    eventually,
-    moved,
-    unconsumed,
-    worker_process,
-)
+from tests.support.kafka_topics import unconsumed
+from tests.support.records import created, event_settings, moved
+from tests.support.stack import worker_process
+from tests.support.waiting import eventually
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import ReservationStatus
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 ROUNDS = 40
 HOLDS_PER_ROUND = 500

@@ -8,17 +8,13 @@ import pytest
 
 from adapters.kafka import KafkaEventBus
 from adapters.postgres import PostgresReservationRepository
+from entrypoints.bootstrap import run_worker
 from entrypoints.settings import Settings
-from entrypoints.worker import run_worker
-from tests.integration.stack_helpers import (
-    created,
-    event_settings,
-    eventually,
-    group_members_with_partitions,
-    unconsumed,
-)
+from tests.support.kafka_topics import group_members_with_partitions, unconsumed
+from tests.support.records import created, event_settings
+from tests.support.waiting import eventually
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 WORKERS = 3
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import httpx
 import pytest
@@ -18,27 +17,16 @@ from adapters.kafka import (
     ensure_topics,
 )
 from adapters.postgres import PostgresReservationRepository
+from entrypoints.bootstrap import run_worker
+from entrypoints.jobs.worker import WorkerCounters
+from entrypoints.jobs.worker_metrics import metrics_endpoint, worker_registry
 from entrypoints.settings import Settings
-from entrypoints.worker import WorkerCounters, run_worker
-from entrypoints.worker_metrics import metrics_endpoint, worker_registry
-from tests.integration.stack_helpers import (
-    created,
-    delete_topics,
-    event_settings,
-    eventually,
-    produce_raw,
-)
+from tests.support.http import LOOPBACK, free_port
+from tests.support.kafka_topics import delete_topics, produce_raw
+from tests.support.records import created, event_settings
+from tests.support.waiting import eventually
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
-
-LOOPBACK = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
+pytestmark = pytest.mark.anyio
 
 
 async def scrape(port: int) -> dict[str, float]:

@@ -10,21 +10,15 @@ import pytest
 from adapters.kafka import KafkaEventBus
 from adapters.kafka.codec import encode_value
 from adapters.postgres import PostgresReservationRepository
+from entrypoints.bootstrap import run_worker
+from entrypoints.jobs.worker import WorkerCounters
 from entrypoints.settings import Settings
-from entrypoints.worker import WorkerCounters, run_worker
-from tests.integration.stack_helpers import (
-    LateBroker,
-    created,
-    event_settings,
-    eventually,
-    moved,
-    produce_raw,
-    read_topic,
-    unconsumed,
-)
+from tests.support.kafka_topics import LateBroker, produce_raw, read_topic, unconsumed
+from tests.support.records import created, event_settings, moved
+from tests.support.waiting import eventually
 from ticketing_core.model import ReservationStatus
 
-pytestmark = [pytest.mark.anyio, pytest.mark.stack]
+pytestmark = pytest.mark.anyio
 
 RunningWorker = Callable[[], Awaitable[WorkerCounters]]
 """Stops the worker (as SIGTERM would) and answers what it did."""

@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from entrypoints.backends import BackendsMisconfigured, Deployment, deployment_of
-from entrypoints.commands import serve
+from entrypoints.cli import serve
 from entrypoints.settings import Settings
 
 REDIS = "redis://127.0.0.1:16379/0"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from adapters.memory import MemoryReservationRepository
-from entrypoints.batch_writer import BatchWriter, Refusal, RetryPolicy, WriteAborted
+from entrypoints.jobs.batch_writer import BatchWriter, Refusal, RetryPolicy, WriteAborted
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from entrypoints.http.schedule import QUIET_READINGS, DrivingSchedule
+from entrypoints.jobs.schedule import QUIET_READINGS, DrivingSchedule
 from ticketing_core.model import EventStats
 
 IDLE_INTERVAL = 5.0

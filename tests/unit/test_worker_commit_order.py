@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import pytest
 from confluent_kafka import Message
@@ -12,13 +12,16 @@ from confluent_kafka import Message
 from adapters.kafka.codec import encode_value
 from adapters.kafka.dead_letter import Rejection
 from adapters.memory import MemoryReservationRepository
-from entrypoints.batch_writer import BatchWriter, RetryPolicy
-from entrypoints.worker import ReservationWorker
+from entrypoints.jobs.batch_writer import BatchWriter, RetryPolicy
+from entrypoints.jobs.worker import ReservationWorker
+from tests.support.waiting import eventually
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 
 pytestmark = pytest.mark.anyio
 BATCH = 10
+WITHIN, STEP = 5.0, 0.001
+"""How long and how often to poll the worker task's progress, which no event announces."""
 
 
 class Unavailable(Exception):
@@ -26,11 +29,15 @@ class Unavailable(Exception):
 
 
 class ScriptedSource:
-    """Hands out the given batches once each, then nothing; records what was committed."""
+    """Hands out the given batches once each, then nothing; records what was committed and,
+    at that moment, which offsets ``repository`` had stored (reservation ``r-N`` is offset N).
+    """
 
-    def __init__(self, batches: list[list[Message]]) -> None:
+    def __init__(self, batches: list[list[Message]], repository: GatedRepository) -> None:
         self._batches = deque(batches)
+        self._repository = repository
         self.committed: list[list[int]] = []
+        self.stored_when_committed: list[set[int]] = []
 
     async def poll_batch(self, max_messages: int, wait_seconds: float) -> list[Message]:
         if self._batches:
@@ -40,7 +47,17 @@ class ScriptedSource:
 
     async def commit(self, records: Sequence[Message]) -> bool:
         self.committed.append([record.offset() or 0 for record in records])
+        self.stored_when_committed.append(
+            {int(id_.removeprefix("r-")) for id_ in self._repository.reservations}
+        )
         return True
+
+    def assert_nothing_committed_before_it_was_stored(self) -> None:
+        """A committed offset tells Kafka that it and every offset before it are done: at each
+        commit, all of them were in the database (a crash then loses nothing)."""
+        for committed, stored in zip(self.committed, self.stored_when_committed, strict=True):
+            missing = set(range(max(committed) + 1)) - stored
+            assert not missing, f"committed up to {max(committed)} with {sorted(missing)} unstored"
 
     async def lag(self) -> dict[str, int]:
         return {}
@@ -95,15 +112,6 @@ def offsets(first_offset: int) -> list[int]:
     return list(range(first_offset, first_offset + BATCH))
 
 
-async def until(condition: Callable[[], bool]) -> None:
-    """Polls: the condition is another task's progress, which no event announces."""
-    for _ in range(5_000):
-        if condition():
-            return
-        await asyncio.sleep(0.001)
-    raise AssertionError("the worker did not get there within 5 s")
-
-
 def worker(
     source: ScriptedSource, repository: GatedRepository, stopping: asyncio.Event
 ) -> ReservationWorker:
@@ -119,36 +127,59 @@ def worker(
 
 
 async def test_a_batch_stored_first_waits_for_the_batch_read_before_it() -> None:
-    source = ScriptedSource([records(0), records(BATCH)])
     repository = GatedRepository()
+    source = ScriptedSource([records(0), records(BATCH)], repository)
     stopping = asyncio.Event()
     running = asyncio.create_task(worker(source, repository, stopping).run())
-    await until(lambda: len(repository.gates) == 2)  # both batches are being written at once
+    await eventually(
+        lambda: len(repository.gates) == 2,
+        within=WITHIN,
+        every=STEP,
+        what="both batches being written at once",
+    )
 
     repository.gate(1).set()
-    await until(lambda: len(repository.reservations) == BATCH)
-    await asyncio.sleep(0.01)
-    assert source.committed == []
-
+    await eventually(
+        lambda: len(repository.reservations) == BATCH,
+        within=WITHIN,
+        every=STEP,
+        what="the second batch stored",
+    )
     repository.gate(0).set()
-    await until(lambda: len(source.committed) == 2)
-    assert source.committed == [offsets(0), offsets(BATCH)]
-    assert len(repository.reservations) == 2 * BATCH
+    await eventually(
+        lambda: len(source.committed) == 2, within=WITHIN, every=STEP, what="both batches committed"
+    )
     stopping.set()
     await asyncio.wait_for(running, 5)
 
+    # Whatever the timing: the commits follow the order read, and the second batch's came only
+    # once the first batch (stored last) was in the database too.
+    assert source.committed == [offsets(0), offsets(BATCH)]
+    source.assert_nothing_committed_before_it_was_stored()
+    assert len(repository.reservations) == 2 * BATCH
+
 
 async def test_stopping_while_a_batch_cannot_be_stored_commits_nothing_read_after_it() -> None:
-    source = ScriptedSource([records(0), records(BATCH)])
     repository = GatedRepository()
+    source = ScriptedSource([records(0), records(BATCH)], repository)
     repository.failing.add(0)
     stopping = asyncio.Event()
     running = asyncio.create_task(worker(source, repository, stopping).run())
-    await until(lambda: len(repository.gates) == 2)
+    await eventually(
+        lambda: len(repository.gates) == 2,
+        within=WITHIN,
+        every=STEP,
+        what="both batches being written at once",
+    )
 
     repository.gate(1).set()
     repository.gate(0).set()
-    await until(lambda: len(repository.reservations) == BATCH)  # the second batch is stored
+    await eventually(
+        lambda: len(repository.reservations) == BATCH,
+        within=WITHIN,
+        every=STEP,
+        what="the second batch stored",
+    )
     stopping.set()
     await asyncio.wait_for(running, 5)
 

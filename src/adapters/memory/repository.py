@@ -27,7 +27,7 @@ class MemoryReservationRepository:
         for message in messages:
             incoming = message.reservation
             known = self.reservations.get(incoming.reservation_id)
-            if known is None or (incoming.status.is_terminal and not known.status.is_terminal):
+            if known is None or incoming.status.supersedes(known.status):
                 self.reservations[incoming.reservation_id] = incoming
 
     async def get(self, reservation_id: str) -> Reservation | None:

@@ -25,7 +25,7 @@ class MemoryRecord:
     """A bus that delivers every message straight into an in-memory durable record."""
 
     bus: MemoryEventBus
-    archive: MemoryReservationRepository
+    durable_record: MemoryReservationRepository
 
 
 def memory_record() -> MemoryRecord:
@@ -44,7 +44,7 @@ class MemoryParts:
     stock: MemoryStockStore
     outbox: MemoryOutbox
     bus: MemoryEventBus
-    archive: MemoryReservationRepository
+    durable_record: MemoryReservationRepository
     sales: MemorySales = field(repr=False)
 
 
@@ -57,7 +57,7 @@ def memory_parts() -> MemoryParts:
         stock=MemoryStockStore(sales),
         outbox=MemoryOutbox(sales),
         bus=record.bus,
-        archive=record.archive,
+        durable_record=record.durable_record,
         sales=sales,
     )
 
@@ -86,7 +86,7 @@ def memory_ticketing(clock: Clock | None = None) -> MemoryTicketing:
         queue=parts.queue,
         stock=parts.stock,
         clock=clock or SystemClock(),
-        archive=parts.archive,
+        durable_record=parts.durable_record,
     )
     relay = OutboxRelay(parts.outbox, parts.bus, consumer="memory")
-    return MemoryTicketing(service, relay, parts.bus, parts.archive, parts.sales)
+    return MemoryTicketing(service, relay, parts.bus, parts.durable_record, parts.sales)

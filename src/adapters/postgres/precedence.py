@@ -1,16 +1,40 @@
-"""The status precedence rule applied within one batch of messages.
+"""The status precedence rule of the core (``ReservationStatus.supersedes``), as PostgreSQL
+applies it: within one batch of messages, and in the upsert across batches.
 
 One ``INSERT ... ON CONFLICT DO UPDATE`` may not touch the same row twice, so a batch is
-collapsed to one message per reservation first, by the same rule the table enforces across
-batches: a status never moves backwards (PENDING may give way to a terminal status, and the
-first terminal status seen stays).
+collapsed to one message per reservation first; the upsert's condition then lets a stored row
+take only the moves the rule allows. Both come from the core's rule, so the three places that
+apply it (the memory record, the collapse, the SQL) cannot disagree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
+
+from psycopg import sql
 
 from ticketing_core.messages import ReservationMessage
+from ticketing_core.model import ReservationStatus
+
+MOVES: Final[tuple[tuple[ReservationStatus, ReservationStatus], ...]] = tuple(
+    (known, incoming)
+    for known in ReservationStatus
+    for incoming in ReservationStatus
+    if incoming.supersedes(known)
+)
+"""Every (stored, incoming) pair of statuses in which the incoming one replaces the stored."""
+
+
+def moves_condition(stored: sql.Composable, incoming: sql.Composable) -> sql.Composed:
+    """The SQL condition "``incoming`` supersedes ``stored``" (two status columns), written
+    out as the rule's table of allowed moves: ``(stored, incoming) IN (('PENDING', ...), ...)``.
+    """
+    pairs = sql.SQL(", ").join(
+        sql.SQL("({}, {})").format(sql.Literal(known.value), sql.Literal(new.value))
+        for known, new in MOVES
+    )
+    return sql.SQL("({}, {}) IN ({})").format(stored, incoming, pairs)
 
 
 def collapse(messages: Iterable[ReservationMessage]) -> list[ReservationMessage]:
@@ -22,8 +46,6 @@ def collapse(messages: Iterable[ReservationMessage]) -> list[ReservationMessage]
     winners: dict[str, ReservationMessage] = {}
     for message in messages:
         known = winners.get(message.key)
-        if known is None or (
-            message.reservation.status.is_terminal and not known.reservation.status.is_terminal
-        ):
+        if known is None or message.reservation.status.supersedes(known.reservation.status):
             winners[message.key] = message
     return [winners[key] for key in sorted(winners)]

@@ -1,4 +1,5 @@
-"""Turns what the scripts store and answer back into domain values.
+"""Turns what the scripts store and answer back into domain values (and a reservation into its
+stored record, for the restore).
 
 A reservation is stored (in ``{e}:reservations`` and in each outbox entry) as the record
 ``"quantity|STATUS|created_at|expires_at|updated_at|user"``, written by ``lib.lua``. The user
@@ -20,6 +21,12 @@ def text(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"expected a decoded string from Redis, got {value!r}")
     return value
+
+
+def record(reservation: Reservation) -> str:
+    """The record of ``reservation``, as ``lib.lua`` writes it (``reservation`` reads it)."""
+    r = reservation
+    return f"{r.quantity}|{r.status.value}|{r.created_at}|{r.expires_at}|{r.updated_at}|{r.user_id}"
 
 
 def reservation(event_id: str, reservation_id: str, record: str) -> Reservation:

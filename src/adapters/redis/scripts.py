@@ -40,6 +40,7 @@ ScriptName = Literal[
     "acknowledge",
     "archive",
     "remove_event",
+    "restore",
 ]
 
 _HOLD_KEYS: tuple[KeyName, ...] = ("stock", "reservations", "holds", "held", "outbox")
@@ -68,10 +69,13 @@ SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
     "acknowledge": ("outbox",),
     "archive": KEY_NAMES,
     "remove_event": KEY_NAMES,
+    "restore": ("settings", "stock", "bucket", "reservations", "holds", "held", "outbox"),
 }
 """The keys each script is given, in order. Every key it touches is among them."""
 
-_WITHOUT_EVENT_GUARD: frozenset[ScriptName] = frozenset({"add_event", "claim", "acknowledge"})
+_WITHOUT_EVENT_GUARD: frozenset[ScriptName] = frozenset(
+    {"add_event", "claim", "acknowledge", "restore"}
+)
 
 
 def lua_file(name: str) -> str:

@@ -69,10 +69,16 @@ class RedisStockStore:
         return codec.reservation(event_id, reservation_id, codec.text(record))
 
     async def stats(self, settings: EventSettings) -> StockStats:
-        found = await self._client.hmget(
-            event_key(settings.event_id, "stock"), ["remaining", "pending", "confirmed"]
-        )
-        if None in found:
+        found = await read_stock(self._client, settings.event_id)
+        if found is None:
             raise EventNotFound(f"no event {settings.event_id}")
-        remaining, pending, confirmed = (int(codec.text(value)) for value in found)
-        return StockStats(remaining, pending, confirmed)
+        return found
+
+
+async def read_stock(client: RedisClient, event_id: str) -> StockStats | None:
+    """The event's stock counters (one HMGET); None when the event is not there."""
+    found = await client.hmget(event_key(event_id, "stock"), ["remaining", "pending", "confirmed"])
+    if None in found:
+        return None
+    remaining, pending, confirmed = (int(codec.text(value)) for value in found)
+    return StockStats(remaining, pending, confirmed)

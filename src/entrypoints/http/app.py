@@ -1,11 +1,12 @@
-"""The Litestar application of API v1."""
+"""The Litestar application of API v1, from the parts the composition root hands it."""
 
 from __future__ import annotations
 
-from dependency_injector import providers
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from litestar import Litestar
 
-from entrypoints.container import Container
 from entrypoints.http.bodies import StrictJSONRequest
 from entrypoints.http.controllers import (
     EventsController,
@@ -14,21 +15,30 @@ from entrypoints.http.controllers import (
     QueueController,
     TicketsController,
 )
-from entrypoints.http.dependencies import dependencies
+from entrypoints.http.dependencies import RequestServices, dependencies
 from entrypoints.http.head import answer_head_as_get
-from entrypoints.http.lifespan import lifespan
+from entrypoints.http.latency import RequestLatency
 from entrypoints.http.openapi import openapi_config
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.web import web_client
 from entrypoints.settings import Settings
 
 
-def create_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:
-    """The API on ``container`` (a fresh one by default), with ``settings`` if given."""
-    container = container or Container()
-    if settings is not None:
-        container.settings.override(providers.Object(settings))
-    settings = container.settings()
+def build_app(
+    settings: Settings,
+    services: RequestServices,
+    *,
+    running: Callable[[], AbstractAsyncContextManager[None]],
+    latency: RequestLatency | None,
+) -> Litestar:
+    """The API: its handlers take ``services``; ``running`` is what runs while it serves
+    (backends open, background jobs); ``latency`` measures each route, if given."""
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        async with running():
+            yield
+
     app = Litestar(
         route_handlers=[
             EventsController,
@@ -38,10 +48,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             MetricsController,
             web_client(),
         ],
-        dependencies=dependencies(container),
+        dependencies=dependencies(services),
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan(container)],
-        middleware=[container.latency().middleware] if settings.route_latency_metrics else [],
+        # The process's logging is set up once, by whoever runs it (``entrypoints.logs``).
+        logging_config=None,
+        lifespan=[lifespan],
+        middleware=[latency.middleware] if latency is not None else [],
         openapi_config=openapi_config(),
         request_class=StrictJSONRequest,
         request_max_body_size=settings.max_body_bytes,

@@ -1,45 +1,35 @@
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 
-from tests.integration.redis.servers import (
+from tests.support.redis_servers import (
     CLUSTER,
     STANDALONE,
     Opener,
-    forget_test_events,
+    forget_test_events_on,
     open_cluster,
     open_standalone,
     require,
 )
 
 
-def _cleanup(opener: Opener) -> None:
-    async def run() -> None:
-        state = await opener()
-        try:
-            await forget_test_events(state)
-        finally:
-            await state.close()
-
-    asyncio.run(run())
-
-
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
+def redis_url(service_environment: Mapping[str, str]) -> Iterator[str]:
     """The standalone Redis (fails loudly when it does not answer); test events are deleted
     when the session ends."""
     yield require(STANDALONE, cluster=False)
-    _cleanup(open_standalone)
+    forget_test_events_on(open_standalone)
 
 
 @pytest.fixture(scope="session")
-def redis_cluster_url() -> Iterator[str]:
-    """The three-master Redis Cluster, as ``redis_url``."""
+def redis_cluster_url(service_environment: Mapping[str, str]) -> Iterator[str]:
+    """The three-master Redis Cluster, as ``redis_url`` (``TICKETING_TEST_SERVICES=containers``
+    provides none: then these tests fail unless ``TICKETING_TEST_REDIS_CLUSTER_URL`` names one).
+    """
     yield require(CLUSTER, cluster=True)
-    _cleanup(open_cluster)
+    forget_test_events_on(open_cluster)
 
 
 @pytest.fixture(params=["standalone", "cluster"])

@@ -7,11 +7,11 @@ import asyncio
 
 import pytest
 
-from tests.integration.redis.servers import Opener, instances, new_event_id
+from tests.support.redis_servers import Opener, instances, new_event_id
 from ticketing_core import EventSettings
 from ticketing_core.clock import to_datetime
 
-pytestmark = [pytest.mark.redis, pytest.mark.anyio]
+pytestmark = pytest.mark.anyio
 
 OPENS_MS = 1_800_000_000_000
 RATE = 20

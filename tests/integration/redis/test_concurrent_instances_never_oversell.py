@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from adapters.redis import RedisHotState
-from tests.integration.redis.servers import Opener, instances, new_event_id
+from tests.support.redis_servers import Opener, instances, new_event_id
 from ticketing_core import (
     DomainError,
     EventSettings,
@@ -20,7 +20,7 @@ from ticketing_core import (
 )
 from ticketing_core.clock import to_datetime
 
-pytestmark = [pytest.mark.redis, pytest.mark.anyio]
+pytestmark = pytest.mark.anyio
 
 INSTANCES = 4
 SEATS = 100

@@ -10,11 +10,11 @@ import pytest
 from adapters.redis import RedisHotState, RedisOutbox
 from adapters.redis.keys import event_key
 from adapters.redis.scripts import Scripts
-from tests.integration.redis.servers import Opener, instances, new_event_id
+from tests.support.redis_servers import Opener, instances, new_event_id
 from ticketing_core import EventSettings, MessageType, ReservationMessage
 from ticketing_core.clock import to_datetime
 
-pytestmark = [pytest.mark.redis, pytest.mark.anyio]
+pytestmark = pytest.mark.anyio
 
 NOW_MS = 1_800_000_000_000
 

@@ -12,7 +12,7 @@ from redis.exceptions import ResponseError
 
 from adapters.redis.pipelined import PipelinedConnection, serves
 
-pytestmark = [pytest.mark.anyio, pytest.mark.redis]
+pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture(params=["asyncio", "uvloop"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.integration.redis.servers import as_harness_state, open_cluster, open_standalone
+from tests.support.redis_servers import as_harness_state, open_cluster, open_standalone
 from ticketing_core.testing import HotState, sale_machine
 
 
@@ -26,8 +26,8 @@ StandaloneSaleMachine.TestCase.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-TestRedisAdaptersFollowTheRules = pytest.mark.redis(
-    pytest.mark.usefixtures("redis_url")(StandaloneSaleMachine.TestCase)
+TestRedisAdaptersFollowTheRules = pytest.mark.usefixtures("redis_url")(
+    StandaloneSaleMachine.TestCase
 )
 
 ClusterSaleMachine = sale_machine(cluster_hot_state)
@@ -39,6 +39,6 @@ ClusterSaleMachine.TestCase.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-TestRedisAdaptersFollowTheRulesOnACluster = pytest.mark.redis(
-    pytest.mark.usefixtures("redis_cluster_url")(ClusterSaleMachine.TestCase)
+TestRedisAdaptersFollowTheRulesOnACluster = pytest.mark.usefixtures("redis_cluster_url")(
+    ClusterSaleMachine.TestCase
 )

@@ -8,11 +8,11 @@ import hashlib
 import pytest
 
 from adapters.redis.scripts import script_source
-from tests.integration.redis.servers import Opener, instances, new_event_id
+from tests.support.redis_servers import Opener, instances, new_event_id
 from ticketing_core import EventSettings, QueueStatus
 from ticketing_core.clock import to_datetime
 
-pytestmark = [pytest.mark.redis, pytest.mark.anyio]
+pytestmark = pytest.mark.anyio
 
 NOW_MS = 1_800_000_000_000
 

@@ -17,7 +17,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
 
 from entrypoints.http import mapping, schemas
 from entrypoints.http.bodies import strict_body
-from entrypoints.http.dependencies import AdminAccess
+from entrypoints.http.dependencies import AdminAccess, Ticketing
 from entrypoints.http.loggable import loggable
 from entrypoints.http.openapi import ADMIN, TOO_LARGE, problems
 from ticketing_core.errors import EventNotFound, InvalidInput
@@ -51,15 +51,15 @@ class EventsController(Controller):
         self,
         admin: NamedDependency[AdminAccess],
         data: JSONBody[SkipValidation[schemas.NewEvent]],
-        service: NamedDependency[TicketingService],
+        ticketing: NamedDependency[Ticketing],
     ) -> schemas.Event:
         body = strict_body(schemas.NewEvent, data)
         event_id = body.event_id or f"evt-{uuid.uuid4().hex[:16]}"
         try:
-            settings = mapping.event_settings(body, event_id, service.clock.now_ms())
+            settings = mapping.event_settings(body, event_id, ticketing.service.clock.now_ms())
         except pydantic.ValidationError as error:
             raise InvalidInput(_first_reason(error)) from None
-        return mapping.event(await service.create_event(settings))
+        return mapping.event(await ticketing.service.create_event(settings))
 
     @get(
         summary="The events with live stats, a page at a time",
@@ -81,7 +81,7 @@ class EventsController(Controller):
     )
     async def list_events(
         self,
-        service: NamedDependency[TicketingService],
+        ticketing: NamedDependency[Ticketing],
         limit: Annotated[
             int, QueryParameter(ge=1, le=MAX_PAGE, description="Events in this page")
         ] = DEFAULT_PAGE,
@@ -90,11 +90,11 @@ class EventsController(Controller):
             Literal["oldest", "newest"], QueryParameter(description="By creation")
         ] = "oldest",
     ) -> Response[list[schemas.EventWithStats]]:
-        event_ids = await service.event_ids()
+        event_ids = await ticketing.service.event_ids()
         if order == "newest":
             event_ids.reverse()
         page = event_ids[offset : offset + limit]
-        found = await asyncio.gather(*(_listed(service, id_) for id_ in page))
+        found = await asyncio.gather(*(_listed(ticketing.service, id_) for id_ in page))
         events = [event for event in found if event is not None]
         headers = {"X-Total-Count": str(len(event_ids))}
         if offset + limit < len(event_ids):
@@ -124,9 +124,9 @@ class EventsController(Controller):
         responses=problems({404: "`event_not_found`"}),
     )
     async def get_event(
-        self, event_id: FromPath[str], service: NamedDependency[TicketingService]
+        self, event_id: FromPath[str], ticketing: NamedDependency[Ticketing]
     ) -> schemas.EventWithStats:
-        return await _with_stats(service, event_id)
+        return await _with_stats(ticketing.service, event_id)
 
     @delete(
         "/{event_id:str}",
@@ -148,9 +148,9 @@ class EventsController(Controller):
         self,
         admin: NamedDependency[AdminAccess],
         event_id: FromPath[str],
-        service: NamedDependency[TicketingService],
+        ticketing: NamedDependency[Ticketing],
     ) -> None:
-        await service.delete_event(event_id)
+        await ticketing.service.delete_event(event_id)
         log.info("deleted event %s", loggable(event_id))
 
 

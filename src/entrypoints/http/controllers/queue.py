@@ -11,12 +11,10 @@ from litestar.response import ServerSentEvent
 
 from entrypoints.http import mapping, schemas
 from entrypoints.http.bodies import strict_body
+from entrypoints.http.dependencies import Ticketing
 from entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
-from entrypoints.http.positions import PositionHub
 from entrypoints.http.queue_stream import queue_messages
-from entrypoints.http.tokens import QueuePass, QueueTokens
-from entrypoints.settings import Settings
-from ticketing_core.service import TicketingService
+from entrypoints.http.tokens import QueuePass
 
 EVENT_DELETED = "`event_not_found`: the token's event was deleted (and its place with it)"
 
@@ -46,12 +44,11 @@ class QueueController(Controller):
     async def enter(
         self,
         data: JSONBody[SkipValidation[schemas.QueueEntry]],
-        service: NamedDependency[TicketingService],
-        tokens: NamedDependency[QueueTokens],
+        ticketing: NamedDependency[Ticketing],
     ) -> schemas.QueueTicket:
         entry = strict_body(schemas.QueueEntry, data)
-        view = await service.enter(entry.event_id, entry.user_id)
-        return mapping.queue_ticket(view, tokens.issue(entry.event_id, entry.user_id))
+        view = await ticketing.service.enter(entry.event_id, entry.user_id)
+        return mapping.queue_ticket(view, ticketing.tokens.issue(entry.event_id, entry.user_id))
 
     @get(
         "/status",
@@ -60,9 +57,9 @@ class QueueController(Controller):
         responses=problems({401: BAD_TOKEN, 404: EVENT_DELETED}),
     )
     async def status(
-        self, queue_pass: NamedDependency[QueuePass], service: NamedDependency[TicketingService]
+        self, queue_pass: NamedDependency[QueuePass], ticketing: NamedDependency[Ticketing]
     ) -> schemas.QueueTicket:
-        view = await service.queue_status(queue_pass.event_id, queue_pass.user_id)
+        view = await ticketing.service.queue_status(queue_pass.event_id, queue_pass.user_id)
         return mapping.queue_ticket(view, queue_pass.token)
 
     @get(
@@ -76,17 +73,19 @@ class QueueController(Controller):
     )
     async def stream(
         self,
-        service: NamedDependency[TicketingService],
-        tokens: NamedDependency[QueueTokens],
-        positions: NamedDependency[PositionHub],
-        settings: NamedDependency[Settings],
+        ticketing: NamedDependency[Ticketing],
         token: Annotated[
             str | None, QueryParameter(description="The `token` that entering the queue answered")
         ] = None,
     ) -> ServerSentEvent:
-        queue_pass = tokens.verify(token)
-        view = await service.queue_status(queue_pass.event_id, queue_pass.user_id)
-        messages = queue_messages(service, positions, view, settings.stream_keepalive_seconds)
+        queue_pass = ticketing.tokens.verify(token)
+        view = await ticketing.service.queue_status(queue_pass.event_id, queue_pass.user_id)
+        messages = queue_messages(
+            ticketing.service,
+            ticketing.positions,
+            view,
+            ticketing.settings.stream_keepalive_seconds,
+        )
         # Proxies must pass each message on as it comes rather than buffer the stream.
         return ServerSentEvent(
             messages, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -99,6 +98,6 @@ class QueueController(Controller):
         responses=problems({401: BAD_TOKEN, 404: EVENT_DELETED}),
     )
     async def leave(
-        self, queue_pass: NamedDependency[QueuePass], service: NamedDependency[TicketingService]
+        self, queue_pass: NamedDependency[QueuePass], ticketing: NamedDependency[Ticketing]
     ) -> None:
-        await service.leave(queue_pass.event_id, queue_pass.user_id)
+        await ticketing.service.leave(queue_pass.event_id, queue_pass.user_id)

@@ -10,9 +10,9 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, SkipValidation
 
 from entrypoints.http import mapping, schemas
 from entrypoints.http.bodies import strict_body
+from entrypoints.http.dependencies import Ticketing
 from entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
 from entrypoints.http.tokens import QueuePass
-from ticketing_core.service import TicketingService
 
 IdempotencyKey = Annotated[
     str | None,
@@ -50,12 +50,12 @@ class TicketsController(Controller):
         self,
         data: JSONBody[SkipValidation[schemas.ReserveRequest]],
         queue_pass: NamedDependency[QueuePass],
-        service: NamedDependency[TicketingService],
+        ticketing: NamedDependency[Ticketing],
         idempotency_key: IdempotencyKey = None,
     ) -> schemas.Hold:
         request = strict_body(schemas.ReserveRequest, data)
         queue_pass.require_event(request.event_id)
-        reservation = await service.reserve(
+        reservation = await ticketing.service.reserve(
             request.event_id, queue_pass.user_id, request.quantity, idempotency_key
         )
         return mapping.hold(reservation)
@@ -69,9 +69,11 @@ class TicketsController(Controller):
         self,
         reservation_id: FromPath[str],
         queue_pass: NamedDependency[QueuePass],
-        service: NamedDependency[TicketingService],
+        ticketing: NamedDependency[Ticketing],
     ) -> schemas.Reservation:
-        found = await service.reservation(queue_pass.event_id, queue_pass.user_id, reservation_id)
+        found = await ticketing.service.reservation(
+            queue_pass.event_id, queue_pass.user_id, reservation_id
+        )
         return mapping.reservation(found)
 
     @post(
@@ -90,9 +92,11 @@ class TicketsController(Controller):
         self,
         reservation_id: FromPath[str],
         queue_pass: NamedDependency[QueuePass],
-        service: NamedDependency[TicketingService],
+        ticketing: NamedDependency[Ticketing],
     ) -> schemas.Reservation:
-        confirmed = await service.confirm(queue_pass.event_id, queue_pass.user_id, reservation_id)
+        confirmed = await ticketing.service.confirm(
+            queue_pass.event_id, queue_pass.user_id, reservation_id
+        )
         return mapping.reservation(confirmed)
 
     @post(
@@ -107,7 +111,9 @@ class TicketsController(Controller):
         self,
         reservation_id: FromPath[str],
         queue_pass: NamedDependency[QueuePass],
-        service: NamedDependency[TicketingService],
+        ticketing: NamedDependency[Ticketing],
     ) -> schemas.Reservation:
-        cancelled = await service.cancel(queue_pass.event_id, queue_pass.user_id, reservation_id)
+        cancelled = await ticketing.service.cancel(
+            queue_pass.event_id, queue_pass.user_id, reservation_id
+        )
         return mapping.reservation(cancelled)

@@ -11,14 +11,19 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Literal
 
-from entrypoints.http.schedule import DrivingSchedule
-from entrypoints.sale_metrics import SaleGauges
+from entrypoints.jobs.schedule import DrivingSchedule
+from entrypoints.metrics import SaleGauges
 from ticketing_core.errors import EventNotFound
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
 
 log = logging.getLogger(__name__)
+
+Job = Literal["tick", "relay", "gauges"]
+"""Admissions and hold expiry; publishing the outbox; the sale gauges of ``/metrics``."""
+EVERY_JOB: tuple[Job, ...] = ("tick", "relay", "gauges")
 
 RELAY_BATCH = 1_000
 RELAY_BATCHES_PER_ROUND = 10
@@ -67,11 +72,15 @@ class BackgroundDrivers:
         self._schedule.observe(event_id, await self._gauges.refresh(event_id))
 
     @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
+    async def running(self, jobs: tuple[Job, ...] = EVERY_JOB) -> AsyncIterator[None]:
+        """Runs ``jobs``, each on its own interval, for the length of the block."""
+        rounds: dict[Job, tuple[float, Callable[[], Awaitable[None]]]] = {
+            "tick": (self._tick_interval, self.tick_all),
+            "relay": (self._relay_interval, self.relay_all),
+            "gauges": (self._gauge_interval, self.refresh_gauges),
+        }
         tasks = [
-            asyncio.create_task(self._every(self._tick_interval, "tick", self.tick_all)),
-            asyncio.create_task(self._every(self._relay_interval, "relay", self.relay_all)),
-            asyncio.create_task(self._every(self._gauge_interval, "gauges", self.refresh_gauges)),
+            asyncio.create_task(self._every(rounds[job][0], job, rounds[job][1])) for job in jobs
         ]
         try:
             yield

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from adapters.postgres import migrate
-from entrypoints.commands import Command
+from entrypoints.cli import Command
 from entrypoints.preflight import settings_for
 
 

@@ -10,9 +10,10 @@ import argparse
 import asyncio
 import sys
 
-from entrypoints.commands import Command
+from entrypoints.bootstrap import open_stored_state
+from entrypoints.cli import Command
+from entrypoints.ops.reconcile import NotDrained, Reconciliation, reconcile
 from entrypoints.preflight import StartRefused, check_answering, refuse, settings_for
-from entrypoints.reconcile import NotDrained, Reconciliation, reconcile
 from ticketing_core.errors import EventNotFound
 
 CONSISTENT, DRIFT, UNABLE = 0, 1, 2
@@ -33,19 +34,14 @@ def run(arguments: argparse.Namespace) -> int:
         check_answering(settings, redis=True, postgres=True)
     except StartRefused as error:
         refuse("reconcile", error)
-    assert settings.database_url is not None
-    assert settings.redis_url is not None
     event_id: str = arguments.event
+
+    async def reconciled() -> tuple[Reconciliation, Reconciliation | None]:
+        async with open_stored_state(settings) as stored:
+            return await reconcile(event_id, stored, repair=arguments.repair)
+
     try:
-        before, after = asyncio.run(
-            reconcile(
-                event_id,
-                database_url=settings.database_url,
-                redis_url=settings.redis_url,
-                redis_cluster=settings.redis_cluster,
-                repair=arguments.repair,
-            )
-        )
+        before, after = asyncio.run(reconciled())
     except (EventNotFound, NotDrained) as error:
         print(f"ticketing reconcile: {error}", file=sys.stderr)
         return UNABLE

@@ -1,16 +1,18 @@
-"""Fixtures for tests on the real PostgreSQL and Kafka (``make services``).
+"""Fixtures on the test services: Redis, PostgreSQL and Kafka.
 
-Registered for the whole suite through ``pytest_plugins`` in ``tests/conftest.py``. Every test
-gets its own PostgreSQL schema and its own topics and consumer group, so tests (and people)
-sharing one database and one broker never see each other's data. A missing setting fails
-the test loudly: these tests are never skipped.
+Registered for the whole suite through ``pytest_plugins`` in ``tests/conftest.py``. The
+services are scripts/services.sh's (``make services``) or, with
+``TICKETING_TEST_SERVICES=containers``, containers of this session's own
+(``tests/support/services.py``). Every test gets its own PostgreSQL schema and its own topics
+and consumer group, so tests (and people) sharing one database and one broker never see each
+other's data. A missing setting fails the test loudly: these tests are never skipped.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from urllib.parse import quote
 
 import psycopg
@@ -19,36 +21,65 @@ import pytest
 from adapters.kafka import KafkaConfig, KafkaEventBus, ensure_topics
 from adapters.postgres import Pool, PostgresReservationRepository, migrate, open_pool
 from entrypoints.settings import Settings
-from tests.integration.stack_helpers import delete_topics
+from tests.support.kafka_topics import delete_topics
+from tests.support.services import (
+    DATABASE_URL,
+    KAFKA_BOOTSTRAP,
+    MODE_VARIABLE,
+    REDIS_URL,
+    UnknownTestServices,
+    service_settings,
+    services_mode,
+)
 
-SERVICES_HINT = 'start them with: eval "$(scripts/services.sh up all)"'
+SERVICES_HINT = (
+    'start them with: eval "$(scripts/services.sh up all)"'
+    f" (or, with Docker, set {MODE_VARIABLE}=containers)"
+)
 
 
-def required_env(name: str) -> str:
-    value = os.environ.get(name)
+def pytest_configure() -> None:
+    """An unknown ``TICKETING_TEST_SERVICES`` stops the run before any test."""
+    try:
+        services_mode(os.environ)
+    except UnknownTestServices as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+@pytest.fixture(scope="session")
+def service_environment() -> Iterator[Mapping[str, str]]:
+    """The ``TICKETING_*`` settings of the test services, started first if they are
+    containers; exported to this process's environment for the session too, where the
+    helpers and the processes the tests start read them."""
+    with (
+        service_settings(services_mode(os.environ), os.environ) as settings,
+        pytest.MonkeyPatch.context() as environment,
+    ):
+        for name, value in settings.items():
+            environment.setenv(name, value)
+        yield settings
+
+
+def required(settings: Mapping[str, str], name: str) -> str:
+    value = settings.get(name)
     if not value:
         pytest.fail(f"{name} is not set; these tests need the services ({SERVICES_HINT})")
     return value
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+@pytest.fixture(scope="session")
+def database_url(service_environment: Mapping[str, str]) -> str:
+    return required(service_environment, DATABASE_URL)
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    return required_env("TICKETING_DATABASE_URL")
+def kafka_bootstrap(service_environment: Mapping[str, str]) -> str:
+    return required(service_environment, KAFKA_BOOTSTRAP)
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> str:
-    return required_env("TICKETING_KAFKA_BOOTSTRAP")
-
-
-@pytest.fixture(scope="session")
-def stack_redis_url() -> str:
-    return required_env("TICKETING_REDIS_URL")
+def stack_redis_url(service_environment: Mapping[str, str]) -> str:
+    return required(service_environment, REDIS_URL)
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ owners from PostgreSQL, and ``ticketing reconcile --repair`` brings it back if n
 
 from __future__ import annotations
 
-from adapters.redis.client import open_client
 from adapters.redis.keys import EVENTS_KEY
 from adapters.redis.scripts import Scripts
-from entrypoints.reconcile import reconcile
+from entrypoints.ops import StoredState
+from entrypoints.ops.reconcile import reconcile
 from ticketing_core.clock import SystemClock
 
 
@@ -20,35 +20,25 @@ class NotArchived(Exception):
     """The sale cannot leave Redis yet; the message says why."""
 
 
-async def archive(event_id: str, *, database_url: str, redis_url: str, redis_cluster: bool) -> None:
+async def archive(event_id: str, stored: StoredState) -> None:
     """Forgets the event in Redis; raises ``NotArchived`` (nothing deleted) when it may not,
     and ``EventNotFound`` when PostgreSQL does not know it."""
-    state, _ = await reconcile(
-        event_id,
-        database_url=database_url,
-        redis_url=redis_url,
-        redis_cluster=redis_cluster,
-        repair=False,
-    )
+    state, _ = await reconcile(event_id, stored, repair=False)
     if state.found is None:
         raise NotArchived(f"Redis does not hold {event_id} (archived already?)")
     if state.outbox_backlog:
         raise NotArchived(f"{state.outbox_backlog} messages of {event_id} are not relayed yet")
     if state.drift:
         raise NotArchived(f"PostgreSQL does not agree with Redis: {'; '.join(state.drift)}")
-    client = open_client(redis_url, redis_cluster)
-    try:
-        scripts = Scripts(client)
-        await scripts.load()
-        forgotten, waiting, admitted, held, unrelayed = await scripts.run(
-            "archive", event_id, SystemClock().now_ms()
+    scripts = Scripts(stored.redis)
+    await scripts.load()
+    forgotten, waiting, admitted, held, unrelayed = await scripts.run(
+        "archive", event_id, SystemClock().now_ms()
+    )
+    if not forgotten:
+        raise NotArchived(
+            f"the sale {event_id} is not over: {waiting} waiting, {admitted} admitted, "
+            f"{held} seats held, {unrelayed} messages not relayed"
         )
-        if not forgotten:
-            raise NotArchived(
-                f"the sale {event_id} is not over: {waiting} waiting, {admitted} admitted, "
-                f"{held} seats held, {unrelayed} messages not relayed"
-            )
-        # The registry lies outside the event's hash tag: its own command, after the script.
-        await client.zrem(EVENTS_KEY, event_id)
-    finally:
-        await client.aclose()
+    # The registry lies outside the event's hash tag: its own command, after the script.
+    await stored.redis.zrem(EVENTS_KEY, event_id)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.postgres import PostgresReservationRepository, open_pool
-from adapters.redis.client import open_client
-from adapters.redis.restore import outbox_backlog, read_stock, restore_event
+from adapters.redis.restore import outbox_backlog, restore_event
+from adapters.redis.stock import read_stock
+from entrypoints.ops import StoredState
 from ticketing_core.clock import SystemClock
 from ticketing_core.errors import EventNotFound
-from ticketing_core.model import ReservationStatus, StockStats
+from ticketing_core.model import StockStats
 
 
 class NotDrained(Exception):
@@ -51,41 +51,30 @@ class Reconciliation:
 
 
 async def reconcile(
-    event_id: str, *, database_url: str, redis_url: str, redis_cluster: bool, repair: bool
+    event_id: str, stored: StoredState, *, repair: bool
 ) -> tuple[Reconciliation, Reconciliation | None]:
     """The event as found, and (when ``repair`` and it drifted) as found after the repair.
 
     Raises ``EventNotFound`` when PostgreSQL does not know the event and ``NotDrained`` when
     a repair is asked for while the outbox is not empty.
     """
-    async with open_pool(database_url, max_size=2) as pool:
-        repository = PostgresReservationRepository(pool)
-        settings = await repository.event(event_id)
-        if settings is None:
-            raise EventNotFound(f"PostgreSQL has no event {event_id!r}")
-        client = open_client(redis_url, redis_cluster)
-        try:
-            seats = await repository.seats_by_status(event_id)
-            pending, confirmed = (
-                seats[ReservationStatus.PENDING],
-                seats[ReservationStatus.CONFIRMED],
-            )
-            expected = StockStats(settings.total_seats - pending - confirmed, pending, confirmed)
+    client, repository = stored.redis, stored.record
+    settings = await repository.event(event_id)
+    if settings is None:
+        raise EventNotFound(f"PostgreSQL has no event {event_id!r}")
+    seats = await repository.seats_by_status(event_id)
+    expected = StockStats.implied_by(settings.total_seats, seats)
 
-            async def look() -> Reconciliation:
-                found = await read_stock(client, event_id)
-                backlog = await outbox_backlog(client, event_id)
-                return Reconciliation(event_id, expected, found, backlog)
+    async def look() -> Reconciliation:
+        found = await read_stock(client, event_id)
+        backlog = await outbox_backlog(client, event_id)
+        return Reconciliation(event_id, expected, found, backlog)
 
-            before = await look()
-            if not (repair and before.drift):
-                return before, None
-            if before.outbox_backlog:
-                raise NotDrained(
-                    f"{before.outbox_backlog} messages of {event_id} are not relayed yet"
-                )
-            reservations = await repository.reservations_of(event_id)
-            await restore_event(client, settings, reservations, SystemClock().now_ms())
-            return before, await look()
-        finally:
-            await client.aclose()
+    before = await look()
+    if not (repair and before.drift):
+        return before, None
+    if before.outbox_backlog:
+        raise NotDrained(f"{before.outbox_backlog} messages of {event_id} are not relayed yet")
+    reservations = await repository.reservations_of(event_id)
+    await restore_event(client, settings, reservations, SystemClock().now_ms())
+    return before, await look()

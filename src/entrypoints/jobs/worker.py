@@ -10,11 +10,7 @@ consumer group: Kafka spreads the partitions over them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import signal
-import socket
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -24,21 +20,15 @@ from typing import Protocol
 from confluent_kafka import KafkaException, Message
 
 from adapters.kafka import (
-    AsyncProducer,
-    BatchConsumer,
-    DeadLetterQueue,
     DeliveryFailed,
     KafkaConfig,
     Rejection,
     RejectionReason,
-    consumer_settings,
     ensure_topics,
-    producer_settings,
 )
 from adapters.kafka.codec import decode_value
-from adapters.postgres import PostgresReservationRepository, open_pool, rejects_data
-from entrypoints.batch_writer import BatchWriter, WriteAborted
-from entrypoints.settings import Settings
+from entrypoints.jobs.batch_writer import BatchWriter, WriteAborted
+from entrypoints.jobs.stopping import pause
 from ticketing_core.messages import ReservationMessage
 
 log = logging.getLogger(__name__)
@@ -199,46 +189,10 @@ class ReservationWorker:
                         "stopping while the dead-letter topic is unreachable"
                     ) from error
                 log.error("dead letters not delivered, retrying: %s", error)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), DEAD_LETTER_RETRY_SECONDS)
+                await pause(self._stopping, DEAD_LETTER_RETRY_SECONDS)
 
 
-def worker_name() -> str:
-    return f"worker@{socket.gethostname()}:{os.getpid()}"
-
-
-async def run_worker(
-    settings: Settings, stopping: asyncio.Event, counters: WorkerCounters | None = None
-) -> WorkerCounters:
-    """Runs one worker on the real stack until ``stopping`` is set; returns what it did (in
-    ``counters`` if given, which a metrics endpoint may read meanwhile)."""
-    kafka = settings.kafka_config()
-    if not await _topics_created(kafka, stopping):
-        return counters or WorkerCounters()
-    async with contextlib.AsyncExitStack() as resources:
-        pool = await resources.enter_async_context(open_pool(settings.required("database_url")))
-        producer = AsyncProducer(producer_settings(kafka))
-        await producer.start()
-        resources.push_async_callback(producer.close)
-        consumer = BatchConsumer(consumer_settings(kafka, settings.kafka_group), [kafka.topic])
-        await consumer.start()
-        resources.push_async_callback(consumer.close)
-        worker = ReservationWorker(
-            consumer=consumer,
-            writer=BatchWriter(PostgresReservationRepository(pool), rejects_data, stopping),
-            dead_letters=DeadLetterQueue(producer, kafka.dead_letter_topic, worker_name()),
-            stopping=stopping,
-            batch_size=settings.worker_batch_size,
-            writes_in_flight=settings.worker_writes_in_flight,
-            counters=counters,
-        )
-        log.info("%s consuming %s as group %s", worker_name(), kafka.topic, settings.kafka_group)
-        await worker.run()
-    log.info("worker stopped: %s", worker.counters)
-    return worker.counters
-
-
-async def _topics_created(kafka: KafkaConfig, stopping: asyncio.Event) -> bool:
+async def topics_created(kafka: KafkaConfig, stopping: asyncio.Event) -> bool:
     """Creates the topics if missing, waiting for a broker for as long as it takes; False if
     told to stop first."""
     while not stopping.is_set():
@@ -247,17 +201,5 @@ async def _topics_created(kafka: KafkaConfig, stopping: asyncio.Event) -> bool:
             return True
         except KafkaException as error:
             log.warning("waiting for Kafka to create the topics: %s", error)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), DEAD_LETTER_RETRY_SECONDS)
+            await pause(stopping, DEAD_LETTER_RETRY_SECONDS)
     return False
-
-
-async def serve_until_signalled(
-    settings: Settings, counters: WorkerCounters | None = None
-) -> WorkerCounters:
-    """``run_worker`` that stops cleanly on SIGTERM or SIGINT."""
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-    return await run_worker(settings, stopping, counters)

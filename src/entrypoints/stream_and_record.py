@@ -1,7 +1,7 @@
 """The real stack's stream and durable record, ready for the composition root to wire.
 
 On the real stack an API instance needs, besides the Redis hot state: the Kafka event bus for
-its outbox relay, the PostgreSQL repository as the archive that reads fall back to, and every
+its outbox relay, the PostgreSQL repository as the durable record that reads fall back to, and every
 new event recorded in PostgreSQL before it goes on sale (the worker's rows refer to it).
 """
 
@@ -19,7 +19,7 @@ from ticketing_core.ports import EventCatalog, ReservationRepository
 from ticketing_core.settings import EventSettings
 
 
-class ArchivingCatalog:
+class RecordingCatalog:
     """An ``EventCatalog`` that writes each new event to the durable record first, and
     removes an event's row last.
 
@@ -33,12 +33,12 @@ class ArchivingCatalog:
     and still removes the row.
     """
 
-    def __init__(self, catalog: EventCatalog, archive: ReservationRepository) -> None:
+    def __init__(self, catalog: EventCatalog, record: ReservationRepository) -> None:
         self._catalog = catalog
-        self._archive = archive
+        self._record = record
 
     async def add(self, settings: EventSettings, now_ms: int) -> None:
-        await self._archive.save_event(settings)
+        await self._record.save_event(settings)
         await self._catalog.add(settings, now_ms)
 
     async def get(self, event_id: str) -> EventSettings | None:
@@ -53,16 +53,16 @@ class ArchivingCatalog:
         except EventNotFound:
             # Gone from the hot state already: a retry of a removal stopped before the row
             # went (or an archived sale that sold nothing). Not found only if no row is left.
-            if not await self._archive.delete_event(event_id):
+            if not await self._record.delete_event(event_id):
                 raise
             return
-        await self._archive.delete_event(event_id)
+        await self._record.delete_event(event_id)
 
 
 @dataclass(frozen=True, slots=True)
 class Persistence:
     bus: KafkaEventBus
-    archive: PostgresReservationRepository
+    durable_record: PostgresReservationRepository
     probes: Mapping[str, Callable[[], Awaitable[None]]]
 
 
@@ -76,12 +76,14 @@ async def open_persistence(
     if migrate_first:
         await migrate(settings.required("database_url"))
     async with open_pool(settings.required("database_url")) as pool:
-        archive = PostgresReservationRepository(pool)
+        record = PostgresReservationRepository(pool)
         bus = KafkaEventBus(settings.kafka_config())
         await bus.start()
         try:
             yield Persistence(
-                bus=bus, archive=archive, probes={"postgres": archive.ping, "kafka": bus.ping}
+                bus=bus,
+                durable_record=record,
+                probes={"postgres": record.ping, "kafka": bus.ping},
             )
         finally:
             await bus.close()

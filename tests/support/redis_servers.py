@@ -1,12 +1,14 @@
-"""Which Redis servers the integration tests use, and how they clean up after themselves.
+"""Which Redis servers the tests use, and how they clean up after themselves.
 
 ``make services`` (scripts/services.sh) starts them and prints the settings; without those
-settings the tests use the same loopback addresses. A server that does not answer fails the
+settings the tests use the same loopback addresses (``TICKETING_TEST_SERVICES=containers``
+sets them instead: ``tests/support/services.py``). A server that does not answer fails the
 tests: they never skip.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import re
@@ -23,18 +25,37 @@ import redis.cluster
 from adapters.redis import RedisHotState, open_redis_hot_state
 from adapters.redis.client import RedisClient
 from adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
+from tests.support.services import (
+    CONTAINERS,
+    MODE_VARIABLE,
+    REDIS_CLUSTER_URL,
+    REDIS_URL,
+    services_mode,
+)
 from ticketing_core.testing import HotState
 
-STANDALONE = ("TICKETING_REDIS_URL", "redis://127.0.0.1:16379/0")
-CLUSTER = ("TICKETING_TEST_REDIS_CLUSTER_URL", "redis://127.0.0.1:17001/0")
+STANDALONE = (REDIS_URL, "redis://127.0.0.1:16379/0")
+CLUSTER = (REDIS_CLUSTER_URL, "redis://127.0.0.1:17001/0")
 
 TEST_EVENT_ID = re.compile(r"^(h|it)-[0-9a-f]{12}$")
 """Ids of events the tests create: the harness's ``h-<hex>`` and these tests' ``it-<hex>``."""
 
 
 def url_of(server: tuple[str, str]) -> str:
+    """The server's URL from the environment; else scripts/services.sh's loopback address, or,
+    with the services in containers, a loud failure: no container provides a Redis Cluster."""
     variable, default = server
-    return os.environ.get(variable) or default
+    url = os.environ.get(variable)
+    if url:
+        return url
+    if services_mode(os.environ) == CONTAINERS:
+        pytest.fail(
+            f"{variable} is not set, and {MODE_VARIABLE}={CONTAINERS} starts no Redis Cluster "
+            f"(testcontainers has none): set {variable} to a running cluster, or run these tests "
+            "on scripts/services.sh (`make services`)",
+            pytrace=False,
+        )
+    return default
 
 
 def require(server: tuple[str, str], cluster: bool) -> str:
@@ -70,6 +91,19 @@ async def forget_test_events(state: RedisHotState) -> None:
     """Deletes every key of the events the tests created (each has its own id)."""
     test_events = [e for e in await state.catalog.event_ids() if TEST_EVENT_ID.match(e)]
     await forget_events(state.client, test_events)
+
+
+def forget_test_events_on(opener: Opener) -> None:
+    """Blocking: ``forget_test_events`` on the server ``opener`` opens (at a session's end)."""
+
+    async def run() -> None:
+        state = await opener()
+        try:
+            await forget_test_events(state)
+        finally:
+            await state.close()
+
+    asyncio.run(run())
 
 
 async def forget_events(client: RedisClient, event_ids: Iterable[str]) -> None:

@@ -11,11 +11,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from entrypoints.jobs.stopping import pause
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.ports import ReservationRepository
 
@@ -113,5 +113,4 @@ class BatchWriter:
 
     async def _pause(self, seconds: float) -> None:
         """Sleeps, but wakes at once when shutdown is asked for."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
+        await pause(self._stopping, seconds)

@@ -1,4 +1,4 @@
-"""``ticketing worker``: the consumer worker until SIGTERM or SIGINT (``entrypoints.worker``)."""
+"""``ticketing worker``: the consumer worker (``entrypoints.jobs.worker``) until told to stop."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ import asyncio
 import contextlib
 import logging
 
-from entrypoints.commands import Command
+from dependency_injector import providers
+
+from entrypoints.bootstrap import Container, relay_running, serve_until_signalled
+from entrypoints.cli import Command
+from entrypoints.jobs.worker import WorkerCounters
+from entrypoints.jobs.worker_metrics import metrics_endpoint, worker_registry
+from entrypoints.logs import configure_logging
 from entrypoints.preflight import StartRefused, check_answering, refuse, settings_for
-from entrypoints.worker import WorkerCounters, serve_until_signalled
-from entrypoints.worker_metrics import metrics_endpoint, worker_registry
 
 log = logging.getLogger(__name__)
 
@@ -21,16 +25,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=int,
         help="records read and stored per transaction (default: TICKETING_WORKER_BATCH_SIZE, 1000)",
     )
+    parser.add_argument(
+        "--relay",
+        action="store_true",
+        help="also relay the outbox from Redis to Kafka (needs TICKETING_REDIS_URL), so that "
+        "the API processes can leave it (TICKETING_API_RELAY=false)",
+    )
 
 
 def run(arguments: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    settings = settings_for("worker", "kafka_bootstrap", "database_url")
+    configure_logging()
+    relaying: bool = arguments.relay
+    needed = ("redis_url",) if relaying else ()
+    settings = settings_for("worker", "kafka_bootstrap", "database_url", *needed)
     try:
         # Kafka may come later: the worker waits for it. Without its database it has no work.
-        check_answering(settings, redis=False, postgres=True)
+        check_answering(settings, redis=relaying, postgres=True)
     except StartRefused as error:
         refuse("worker", error)
     if arguments.batch_size is not None:
@@ -42,7 +52,8 @@ def run(arguments: argparse.Namespace) -> int:
             registry = worker_registry(counters)
             stack.enter_context(metrics_endpoint(registry, settings.worker_metrics_host, port))
             log.info("metrics on http://%s:%d/metrics", settings.worker_metrics_host, port)
-        asyncio.run(serve_until_signalled(settings, counters))
+        relay = relay_running(Container(settings=providers.Object(settings))) if relaying else None
+        asyncio.run(serve_until_signalled(settings, counters, beside=relay))
     return 0
 
 
@@ -62,5 +73,8 @@ COMMAND = Command(
         "worker_writes_in_flight",
         "worker_metrics_host",
         "worker_metrics_port",
+        "redis_url",
+        "redis_cluster",
+        "relay_interval_seconds",
     ),
 )

@@ -1,4 +1,4 @@
-"""``ticketing archive --event ID``: a finished sale leaves Redis (``entrypoints.archive``).
+"""``ticketing archive --event ID``: a finished sale leaves Redis (``entrypoints.ops.archive``).
 
 Exit code 0: archived; 1: not now (the message says why: people still waiting or admitted,
 seats held, messages not relayed, or PostgreSQL behind); 2: PostgreSQL does not know the event.
@@ -10,8 +10,9 @@ import argparse
 import asyncio
 import sys
 
-from entrypoints.archive import NotArchived, archive
-from entrypoints.commands import Command
+from entrypoints.bootstrap import open_stored_state
+from entrypoints.cli import Command
+from entrypoints.ops.archive import NotArchived, archive
 from entrypoints.preflight import StartRefused, check_answering, refuse, settings_for
 from ticketing_core.errors import EventNotFound
 
@@ -28,18 +29,14 @@ def run(arguments: argparse.Namespace) -> int:
         check_answering(settings, redis=True, postgres=True)
     except StartRefused as error:
         refuse("archive", error)
-    assert settings.database_url is not None
-    assert settings.redis_url is not None
     event_id: str = arguments.event
+
+    async def archived() -> None:
+        async with open_stored_state(settings) as stored:
+            await archive(event_id, stored)
+
     try:
-        asyncio.run(
-            archive(
-                event_id,
-                database_url=settings.database_url,
-                redis_url=settings.redis_url,
-                redis_cluster=settings.redis_cluster,
-            )
-        )
+        asyncio.run(archived())
     except NotArchived as error:
         print(f"ticketing archive: not archived: {error}", file=sys.stderr)
         return NOT_NOW

@@ -1,0 +1,35 @@
+-- Rebuilds an event's seats and reservations from the durable record (ticketing reconcile
+-- --repair), in one step so that no request ever sees half of it: the settings, the stock
+-- counters, every reservation record, the holds and each user's held seats. The admission
+-- bucket and the outbox stream and group are created only if missing; the waiting room and the
+-- idempotency answers are not in PostgreSQL and stay as they are. It replaces, it does not
+-- merge: run it while nothing reserves on the event. Works on a missing event too.
+-- KEYS: settings, stock, bucket, reservations, holds, held, outbox
+-- ARGV: settings JSON, remaining, pending, confirmed, full bucket (thousandths), opens_at (ms),
+--   outbox group, n, then n (id, record) pairs, then m, then m (expiry, id) pairs, then the
+--   rest as (user, seats) pairs. One HSET/ZADD per item: unpack() is bounded to ~8000 values.
+-- Returns n, the reservations written.
+redis.call('SET', K.settings, ARGV[1])
+redis.call('HSET', K.stock, 'remaining', ARGV[2], 'pending', ARGV[3], 'confirmed', ARGV[4])
+redis.call('HSETNX', K.bucket, 'tokens', ARGV[5])
+redis.call('HSETNX', K.bucket, 'at', ARGV[6])
+if redis.call('EXISTS', K.outbox) == 0 then
+  redis.call('XGROUP', 'CREATE', K.outbox, ARGV[7], '0', 'MKSTREAM')
+end
+redis.call('DEL', K.reservations, K.holds, K.held)
+local i = 8
+local n = tonumber(ARGV[i])
+for j = 1, n do
+  redis.call('HSET', K.reservations, ARGV[i + 2 * j - 1], ARGV[i + 2 * j])
+end
+i = i + 2 * n + 1
+local m = tonumber(ARGV[i])
+for j = 1, m do
+  redis.call('ZADD', K.holds, ARGV[i + 2 * j - 1], ARGV[i + 2 * j])
+end
+i = i + 2 * m + 1
+while i < #ARGV do
+  redis.call('HSET', K.held, ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+return n
