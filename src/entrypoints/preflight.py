@@ -51,6 +51,17 @@ def settings_for(command: str, *required: str) -> Settings:
         refuse(command, error)
 
 
+def ready_settings(command: str, *required: str, redis: bool, postgres: bool) -> Settings:
+    """``settings_for`` ``command``, then the servers it needs answering; or refused in one
+    line, every problem named."""
+    settings = settings_for(command, *required)
+    try:
+        check_answering(settings, redis=redis, postgres=postgres)
+    except StartRefused as error:
+        refuse(command, error)
+    return settings
+
+
 def check_serve(settings: Settings, host: str, port: int, workers: int) -> None:
     """Raises ``StartRefused`` with everything that stops ``ticketing serve`` from serving."""
     try:

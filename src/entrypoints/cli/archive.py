@@ -13,7 +13,7 @@ import sys
 from entrypoints.bootstrap import open_stored_state
 from entrypoints.cli import Command
 from entrypoints.ops.archive import NotArchived, archive
-from entrypoints.preflight import StartRefused, check_answering, refuse, settings_for
+from entrypoints.preflight import ready_settings
 from ticketing_core.errors import EventNotFound
 
 ARCHIVED, NOT_NOW, UNABLE = 0, 1, 2
@@ -24,11 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    settings = settings_for("archive", "redis_url", "database_url")
-    try:
-        check_answering(settings, redis=True, postgres=True)
-    except StartRefused as error:
-        refuse("archive", error)
+    settings = ready_settings("archive", "redis_url", "database_url", redis=True, postgres=True)
     event_id: str = arguments.event
 
     async def archived() -> None:

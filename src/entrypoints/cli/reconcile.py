@@ -13,7 +13,7 @@ import sys
 from entrypoints.bootstrap import open_stored_state
 from entrypoints.cli import Command
 from entrypoints.ops.reconcile import NotDrained, Reconciliation, reconcile
-from entrypoints.preflight import StartRefused, check_answering, refuse, settings_for
+from entrypoints.preflight import ready_settings
 from ticketing_core.errors import EventNotFound
 
 CONSISTENT, DRIFT, UNABLE = 0, 1, 2
@@ -29,11 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    settings = settings_for("reconcile", "redis_url", "database_url")
-    try:
-        check_answering(settings, redis=True, postgres=True)
-    except StartRefused as error:
-        refuse("reconcile", error)
+    settings = ready_settings("reconcile", "redis_url", "database_url", redis=True, postgres=True)
     event_id: str = arguments.event
 
     async def reconciled() -> tuple[Reconciliation, Reconciliation | None]:

@@ -14,7 +14,7 @@ from entrypoints.cli import Command
 from entrypoints.jobs.worker import WorkerCounters
 from entrypoints.jobs.worker_metrics import metrics_endpoint, worker_registry
 from entrypoints.logs import configure_logging
-from entrypoints.preflight import StartRefused, check_answering, refuse, settings_for
+from entrypoints.preflight import ready_settings
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +37,10 @@ def run(arguments: argparse.Namespace) -> int:
     configure_logging()
     relaying: bool = arguments.relay
     needed = ("redis_url",) if relaying else ()
-    settings = settings_for("worker", "kafka_bootstrap", "database_url", *needed)
-    try:
-        # Kafka may come later: the worker waits for it. Without its database it has no work.
-        check_answering(settings, redis=relaying, postgres=True)
-    except StartRefused as error:
-        refuse("worker", error)
+    # Kafka may come later: the worker waits for it. Without its database it has no work.
+    settings = ready_settings(
+        "worker", "kafka_bootstrap", "database_url", *needed, redis=relaying, postgres=True
+    )
     if arguments.batch_size is not None:
         settings = settings.model_copy(update={"worker_batch_size": arguments.batch_size})
     counters = WorkerCounters()
