@@ -173,18 +173,21 @@ async def relay_running(container: Container) -> AsyncIterator[None]:
     """The outbox relay alone, as ``ticketing worker --relay`` runs it: every event of its
     Redis database, every relay interval (no requests here tell it which ones are busy)."""
     settings = container.settings()
-    container.schedule.override(
-        providers.Singleton(DrivingSchedule, idle_interval=settings.relay_interval_seconds)
+    every_round = providers.Singleton(
+        DrivingSchedule, idle_interval=settings.relay_interval_seconds
     )
-    async with AsyncExitStack() as stack:
-        await _maybe_await(container.init_resources())
-        stack.push_async_callback(_shutdown_resources, container)
-        drivers = await container.drivers.async_()
-        await stack.enter_async_context(drivers.running(("relay",)))
-        log.info(
-            "%s relaying the outbox (%s)", process_name("relay"), deployment_of(settings).value
-        )
-        yield
+    with container.schedule.override(every_round):
+        async with AsyncExitStack() as stack:
+            await _maybe_await(container.init_resources())
+            stack.push_async_callback(_shutdown_resources, container)
+            drivers = await container.drivers.async_()
+            await stack.enter_async_context(drivers.running(("relay",)))
+            log.info(
+                "%s relaying the outbox (%s)",
+                process_name("relay"),
+                deployment_of(settings).value,
+            )
+            yield
 
 
 @asynccontextmanager
@@ -240,10 +243,15 @@ async def serve_until_signalled(
     such as the outbox relay) running for as long as it does."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for signum in signals:
         loop.add_signal_handler(signum, stopping.set)
-    async with beside or contextlib.nullcontext():
-        return await run_worker(settings, stopping, counters)
+    try:
+        async with beside or contextlib.nullcontext():
+            return await run_worker(settings, stopping, counters)
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
 
 
 async def _shutdown_resources(container: Container) -> None:

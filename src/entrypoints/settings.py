@@ -120,7 +120,7 @@ def read_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         problems = "; ".join(
-            f"{variable('_'.join(map(str, problem['loc'])))}: {problem['msg']}"
+            f"{variable(str(problem['loc'][0]))}: {problem['msg']}"
             f" (got {str(problem['input'])[:60]!r})"
             for problem in error.errors(include_url=False)
         )

@@ -20,6 +20,7 @@ from entrypoints.bootstrap import Container, create_app
 from entrypoints.settings import Settings
 from tests.api.support import EVENTS, Sale, assert_problem, serving, sse_messages
 from tests.support.http import ADMIN, queue_token
+from tests.support.waiting import eventually
 from ticketing_core.clock import ManualClock
 
 pytestmark = pytest.mark.anyio
@@ -154,7 +155,8 @@ async def test_the_waiting_hear_their_stream_end_when_the_event_goes(sale: Sale,
     await sale.admitted(show, "ann")
     bob = (await sale.enter(show, "bob"))["token"]
     stream = asyncio.create_task(sale.client.get("/api/v1/queue/stream", params={"token": bob}))
-    await asyncio.sleep(0.15)
+    hub = await sale.container.positions.async_()
+    await eventually(lambda: hub.streams == 1, within=10, what="bob's stream is open")
 
     assert (await delete(sale.client, show)).status_code == 204
 

@@ -99,6 +99,7 @@ COMMAND = Command(
         "kafka_dead_letter_topic",
         "kafka_partitions",
         "drivers",
+        "api_relay",
         "tick_interval_seconds",
         "relay_interval_seconds",
         "metrics_interval_seconds",

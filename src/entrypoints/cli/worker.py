@@ -14,7 +14,8 @@ from entrypoints.cli import Command
 from entrypoints.jobs.worker import WorkerCounters
 from entrypoints.jobs.worker_metrics import metrics_endpoint, worker_registry
 from entrypoints.logs import configure_logging
-from entrypoints.preflight import ready_settings
+from entrypoints.preflight import ready_settings, refuse
+from entrypoints.settings import SettingsInvalid, read_settings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,13 @@ def run(arguments: argparse.Namespace) -> int:
         "worker", "kafka_bootstrap", "database_url", *needed, redis=relaying, postgres=True
     )
     if arguments.batch_size is not None:
-        settings = settings.model_copy(update={"worker_batch_size": arguments.batch_size})
+        # Validated like TICKETING_WORKER_BATCH_SIZE (model_copy would not check the bounds).
+        try:
+            settings = read_settings(
+                **{**settings.model_dump(), "worker_batch_size": arguments.batch_size}
+            )
+        except SettingsInvalid as error:
+            refuse("worker", error)
     counters = WorkerCounters()
     with contextlib.ExitStack() as stack:
         port = settings.worker_metrics_port

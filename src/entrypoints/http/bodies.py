@@ -75,7 +75,8 @@ def refuse_deep_nesting(body: bytes) -> None:
             if depth > MAX_JSON_DEPTH:
                 raise _invalid(f"the body nests arrays and objects deeper than {MAX_JSON_DEPTH}")
         elif token in (b"]", b"}"):
-            depth -= 1
+            # Never below zero: closers before any opener must not buy depth for later ones.
+            depth = max(depth - 1, 0)
 
 
 def refuse_duplicate_keys(body: bytes, decoded: object) -> None:
