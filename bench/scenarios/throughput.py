@@ -96,6 +96,30 @@ def reserve_latency(
     )
 
 
+def reserve_on_fresh_processes(
+    context: Context,
+    name: str,
+    api: Server,
+    others: dict[str, list[int]] | None = None,
+) -> tuple[Load, dict[str, object]]:
+    """The reserve load (wrk) on ``api``, just started, with a crowd of its own admitted; its
+    CPU split over the API, Redis and ``others``. Stops ``api`` afterwards."""
+    sale = Sale(api.url, context.workdir)
+    try:
+        event, users = admitted_crowd(context, sale, name)
+        tokens = write_tokens(context.workdir / f"{name}-tokens.txt", event, users)
+        say(f"{name}: wrk {context.seconds:.0f} s of reserves")
+        env = {"BENCH_TOKENS": str(tokens), "BENCH_EVENT": event}
+        load, used = measure_cpu(
+            {"api": api.worker_pids(), "redis": [context.stack.redis_pid], **(others or {})},
+            partial(run_wrk, api.url, "reserve", context.seconds, env),
+        )
+        return load, per_request(used, load.requests)
+    finally:
+        sale.close()
+        context.processes.stop(api.process)
+
+
 def scale_out(context: Context) -> Result:
     """The reserve load on a fresh one-process API, then on a fresh two-process one."""
     measured: dict[int, Load] = {}
@@ -104,20 +128,9 @@ def scale_out(context: Context) -> Result:
         api = start_api(
             context.processes, context.stack, "stack", workers=workers, name=f"api-{workers}"
         )
-        sale = Sale(api.url, context.workdir)
-        try:
-            event, users = admitted_crowd(context, sale, f"scale{workers}")
-            tokens = write_tokens(context.workdir / f"scale-tokens-{workers}.txt", event, users)
-            say(f"scale-out: wrk {context.seconds:.0f} s of reserves on {workers} API process(es)")
-            env = {"BENCH_TOKENS": str(tokens), "BENCH_EVENT": event}
-            measured[workers], used = measure_cpu(
-                {"api": api.worker_pids(), "redis": [context.stack.redis_pid]},
-                partial(run_wrk, api.url, "reserve", context.seconds, env),
-            )
-            cpu[workers] = per_request(used, measured[workers].requests)
-        finally:
-            sale.close()
-            context.processes.stop(api.process)
+        measured[workers], cpu[workers] = reserve_on_fresh_processes(
+            context, f"scale{workers}", api
+        )
     one, two = measured[1], measured[2]
     result = Result.of("reserve_2_processes", "wrk", two, target="report the ratio")
     result.baseline_ratio = context.ratio(two.throughput_rps)
@@ -149,24 +162,11 @@ def relay_placement(context: Context) -> list[Result]:
         persister = start_worker(
             context.processes, context.stack, relay=in_worker, name=f"worker-relay-in-{placement}"
         )
-        sale = Sale(api.url, context.workdir)
         try:
-            event, users = admitted_crowd(context, sale, f"relay{placement}")
-            tokens = write_tokens(context.workdir / f"relay-tokens-{placement}.txt", event, users)
-            say(f"relay in the {placement}: wrk {context.seconds:.0f} s of reserves")
-            env = {"BENCH_TOKENS": str(tokens), "BENCH_EVENT": event}
-            measured[placement], used = measure_cpu(
-                {
-                    "api": api.worker_pids(),
-                    "worker": [persister.process.pid],
-                    "redis": [context.stack.redis_pid],
-                },
-                partial(run_wrk, api.url, "reserve", context.seconds, env),
+            measured[placement], cpu[placement] = reserve_on_fresh_processes(
+                context, f"relay-in-{placement}", api, {"worker": [persister.process.pid]}
             )
-            cpu[placement] = per_request(used, measured[placement].requests)
         finally:
-            sale.close()
-            context.processes.stop(api.process)
             context.processes.stop(persister.process)
     results = []
     for placement, load in measured.items():

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from dependency_injector import providers
 from litestar import Litestar
+from playwright.sync_api import Browser, sync_playwright
 
 from adapters.redis.client import open_client
 from entrypoints.bootstrap import Container, create_app
 from entrypoints.settings import Settings
+from tests.api.server_process import embedded_server
 from tests.api.support import CreatedEvents, Sale, serving
 from tests.support.http import ADMIN_KEY, TOKEN_SECRET, unique_event_id
 from tests.support.redis_servers import forget_events, leased_database
@@ -114,3 +117,41 @@ def sale(client: httpx.AsyncClient, container: Container, clock: ManualClock) ->
 def show() -> str:
     """This test's own id for its (main) event."""
     return unique_event_id("show")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium, for the browser tests: never a browser download."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """``ticketing serve`` on a free loopback port, on the in-memory backends."""
+    with embedded_server(tmp_path / "server.log") as base:
+        yield base
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's Chromium with scripts/install-browser.sh "
+            "(or `make browser`; `make test` does it)",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,24 +20,12 @@ from playwright.sync_api import (
     Locator,
     ViewportSize,
     expect,
-    sync_playwright,
 )
 
-from tests.api.server_process import embedded_server
 from tests.support.http import ADMIN_KEY
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
@@ -47,31 +34,6 @@ STEP_MS = 10_000
 OPENS_IN = timedelta(seconds=10)
 """Time for the operator to create the sale and for the three buyers to get in line before
 it opens, so that each of them sees their place."""
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """``ticketing serve`` on a free loopback port, on the in-memory backends."""
-    with embedded_server(tmp_path / "server.log") as base:
-        yield base
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's Chromium with scripts/install-browser.sh "
-            "(or `make browser`; `make test` does it)",
-            pytrace=False,
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

@@ -8,28 +8,16 @@ the API from "Try it out". Screenshot in test-output/screenshots/schema.png.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Route, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Route, expect
 
-from tests.api.server_process import embedded_server
 from tests.support.http import LOOPBACK
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 STEP_MS = 10_000
 
@@ -40,30 +28,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 """Injected by the browser (not the page), before any of the page's own scripts run."""
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    with embedded_server(tmp_path / "server.log") as base:
-        yield base
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's Chromium with scripts/install-browser.sh "
-            "(or `make browser`; `make test` does it)",
-            pytrace=False,
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_the_swagger_page_renders_the_api_offline_under_its_csp(

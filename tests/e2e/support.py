@@ -13,7 +13,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -254,17 +253,16 @@ class Shop:
         return token
 
     async def admitted(self, token: str, within: float = 30.0) -> None:
-        """Polls the status until the user is admitted."""
-        deadline = time.monotonic() + within
-        while True:
+        """Polls the status until the user is admitted (waiting until then, nothing else)."""
+
+        async def is_admitted() -> bool:
             response = await self.api.get("/api/v1/queue/status", headers=queue_token(token))
             assert response.status_code == 200, response.text
             status = response.json()["status"]
-            if status == "ADMITTED":
-                return
-            assert status == "WAITING", response.text
-            assert time.monotonic() < deadline, f"not admitted within {within} s"
-            await asyncio.sleep(0.05)
+            assert status in ("WAITING", "ADMITTED"), response.text
+            return bool(status == "ADMITTED")
+
+        await eventually(is_admitted, within=within, what="the buyer is admitted")
 
     async def admitted_by_stream(self, token: str, within: float = 30.0) -> list[str]:
         """Follows the position stream until it ends; answers its events (the last must be

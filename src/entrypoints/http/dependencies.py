@@ -62,14 +62,21 @@ class Ticketing:
 
 
 def dependencies(services: RequestServices) -> dict[str, Provide]:
+    resolved: list[Ticketing] = []
+
     async def provide_ticketing() -> Ticketing:
-        return Ticketing(
-            service=await services.service(),
-            tokens=services.tokens(),
-            positions=await services.positions(),
-            settings=services.settings(),
-            admin_key=services.admin_key(),
-        )
+        # Singletons all: built on the first request, then the same one for every request.
+        if not resolved:
+            resolved.append(
+                Ticketing(
+                    service=await services.service(),
+                    tokens=services.tokens(),
+                    positions=await services.positions(),
+                    settings=services.settings(),
+                    admin_key=services.admin_key(),
+                )
+            )
+        return resolved[0]
 
     async def provide_probes() -> Mapping[str, HealthProbe]:
         return await services.probes()
