@@ -48,7 +48,7 @@ test-e2e: install ## tests/e2e (-m e2e): real processes on the real stack (start
 lint: install imports ## import contracts, ruff and mypy --strict over src, tests and bench
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/mypy --strict src tests bench
+	$(BIN)/mypy --strict
 
 format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests bench

@@ -10,7 +10,7 @@ import argparse
 
 from litestar import Litestar, get
 
-from entrypoints.cli.serve import granian_server
+from ticketing_entrypoints.cli.serve import granian_server
 
 PATH = "/baseline"
 

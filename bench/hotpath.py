@@ -29,8 +29,8 @@ from litestar import Litestar
 
 from bench.baseline_app import PATH as BASELINE_PATH
 from bench.baseline_app import create_app as create_baseline_app
-from entrypoints.bootstrap import Container, create_app
-from entrypoints.settings import Settings
+from ticketing_entrypoints.bootstrap import Container, create_app
+from ticketing_entrypoints.settings import Settings
 
 ADMIN_KEY = "bench-admin-key-0123456789abcdef"
 TOKEN_SECRET = "bench-token-secret-0123456789abcdef0123456789"

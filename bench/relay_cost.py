@@ -18,17 +18,17 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.kafka.bus import KafkaEventBus
-from adapters.kafka.config import KafkaConfig
-from adapters.redis import open_redis_hot_state
-from adapters.redis.client import RedisClient
-from adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
 from bench.stack import delete_topics
-from entrypoints.jobs.drivers import RELAY_BATCH
+from ticketing_adapters.kafka.bus import KafkaEventBus
+from ticketing_adapters.kafka.config import KafkaConfig
+from ticketing_adapters.redis import open_redis_hot_state
+from ticketing_adapters.redis.client import RedisClient
+from ticketing_adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
 from ticketing_core.clock import SystemClock
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.jobs.drivers import RELAY_BATCH
 
 TASKS = Path("/proc/self/task")
 

@@ -18,7 +18,7 @@ import httpx
 
 from bench.stack import ADMIN_KEY, TOKEN_SECRET
 from bench.tools import Target, run_vegeta, write_targets
-from entrypoints.http.tokens import QueueTokens
+from ticketing_entrypoints.http.tokens import QueueTokens
 
 _TOKENS = QueueTokens(TOKEN_SECRET)
 JSON = {"Content-Type": "application/json"}

@@ -21,13 +21,13 @@ from confluent_kafka import Producer
 from prometheus_client.parser import text_string_to_metric_families
 from psycopg import sql
 
-from adapters.kafka import KafkaConfig, ensure_topics, producer_settings
-from adapters.kafka.codec import encode_key, encode_value, headers_of
-from adapters.postgres import PostgresReservationRepository, migrate, open_pool
-from adapters.postgres.precedence import moves_condition
 from bench.context import Context, say
 from bench.results import Result
 from bench.stack import Stack, start_worker, with_search_path
+from ticketing_adapters.kafka import KafkaConfig, ensure_topics, producer_settings
+from ticketing_adapters.kafka.codec import encode_key, encode_value, headers_of
+from ticketing_adapters.postgres import PostgresReservationRepository, migrate, open_pool
+from ticketing_adapters.postgres.precedence import moves_condition
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 from ticketing_core.settings import EventSettings

@@ -5,7 +5,7 @@ that adapters holding connections (Redis, Kafka, PostgreSQL) open before the app
 close after it stops; the container runs it as a ``Resource``. Three deployments, chosen by
 which ``TICKETING_*`` settings are set (``deployment_of``):
 
-- **embedded** (none set): every port in this process (``adapters.memory``).
+- **embedded** (none set): every port in this process (``ticketing_adapters.memory``).
 - **redis** (``TICKETING_REDIS_URL``): the hot state in Redis, shared by any number of API
   instances: the waiting room, seats, holds and the outbox are as safe as Redis is, and the
   admission rate and "never oversold" hold over all instances. The outbox relay delivers to an
@@ -29,10 +29,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from adapters.memory import memory_parts, memory_record
-from adapters.redis import RedisHotState, open_redis_hot_state
-from entrypoints.settings import Settings
-from entrypoints.stream_and_record import RecordingCatalog, open_persistence
+from ticketing_adapters.memory import memory_parts, memory_record
+from ticketing_adapters.redis import RedisHotState, open_redis_hot_state
 from ticketing_core.ports import (
     EventBus,
     EventCatalog,
@@ -41,6 +39,8 @@ from ticketing_core.ports import (
     ReservationRepository,
     StockStore,
 )
+from ticketing_entrypoints.settings import Settings
+from ticketing_entrypoints.stream_and_record import RecordingCatalog, open_persistence
 
 HealthProbe = Callable[[], Awaitable[None]]
 """Returns when a dependency answers; raises (any exception) when it does not."""

@@ -1,7 +1,7 @@
 """The composition root: the one place that decides what is built from what, for every process.
 
-``Container`` wires a deployment's parts: ``backends`` (``entrypoints.backends``) is the only
-provider that depends on the deployment; everything else is built on whatever it yields.
+``Container`` wires a deployment's parts: ``backends`` (``ticketing_entrypoints.backends``) is
+the only provider that depends on the deployment; everything else is built on whatever it yields.
 Every entrypoint builds through here: ``create_app`` (``ticketing serve``, the API tests),
 ``run_worker`` and ``serve_until_signalled`` (``ticketing worker``), ``relay_running``
 (``ticketing worker --relay``) and ``open_stored_state`` (``ticketing reconcile`` and
@@ -24,39 +24,39 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from dependency_injector import containers, providers
 from litestar import Litestar
 
-from adapters.kafka import (
+from ticketing_adapters.kafka import (
     AsyncProducer,
     BatchConsumer,
     DeadLetterQueue,
     consumer_settings,
     producer_settings,
 )
-from adapters.postgres import PostgresReservationRepository, open_pool, rejects_data
-from adapters.redis.client import open_client
-from entrypoints import secrets
-from entrypoints.backends import deployment_of, open_backends
-from entrypoints.http.app import build_app
-from entrypoints.http.dependencies import RequestServices
-from entrypoints.http.latency import RequestLatency
-from entrypoints.http.positions import PositionHub
-from entrypoints.http.tokens import QueueTokens
-from entrypoints.jobs.batch_writer import BatchWriter
-from entrypoints.jobs.drivers import BackgroundDrivers, Job
-from entrypoints.jobs.schedule import DrivingSchedule
-from entrypoints.jobs.worker import ReservationWorker, WorkerCounters, topics_created
-from entrypoints.metrics import (
+from ticketing_adapters.postgres import PostgresReservationRepository, open_pool, rejects_data
+from ticketing_adapters.redis.client import open_client
+from ticketing_core.clock import Clock, SystemClock
+from ticketing_core.relay import OutboxRelay
+from ticketing_core.service import TicketingService
+from ticketing_entrypoints import secrets
+from ticketing_entrypoints.backends import deployment_of, open_backends
+from ticketing_entrypoints.http.app import build_app
+from ticketing_entrypoints.http.dependencies import RequestServices
+from ticketing_entrypoints.http.latency import RequestLatency
+from ticketing_entrypoints.http.positions import PositionHub
+from ticketing_entrypoints.http.tokens import QueueTokens
+from ticketing_entrypoints.jobs.batch_writer import BatchWriter
+from ticketing_entrypoints.jobs.drivers import BackgroundDrivers, Job
+from ticketing_entrypoints.jobs.schedule import DrivingSchedule
+from ticketing_entrypoints.jobs.worker import ReservationWorker, WorkerCounters, topics_created
+from ticketing_entrypoints.metrics import (
     MeteredEventBus,
     MeteredStockStore,
     SaleGauges,
     SaleMetrics,
     metrics_registry,
 )
-from entrypoints.ops import StoredState
-from entrypoints.process import process_name
-from entrypoints.settings import Settings, read_settings
-from ticketing_core.clock import Clock, SystemClock
-from ticketing_core.relay import OutboxRelay
-from ticketing_core.service import TicketingService
+from ticketing_entrypoints.ops import StoredState
+from ticketing_entrypoints.process import process_name
+from ticketing_entrypoints.settings import Settings, read_settings
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from typing import NoReturn
 
 import psycopg
 
-from adapters.redis.client import open_client
-from entrypoints.backends import BackendsMisconfigured, Deployment, deployment_of
-from entrypoints.settings import Settings, SettingsInvalid, read_settings, variable
+from ticketing_adapters.redis.client import open_client
+from ticketing_entrypoints.backends import BackendsMisconfigured, Deployment, deployment_of
+from ticketing_entrypoints.settings import Settings, SettingsInvalid, read_settings, variable
 
 ANSWER_TIMEOUT_SECONDS = 5.0
 """How long a backend may take to answer its first call before a command gives up on it."""

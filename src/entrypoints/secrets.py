@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import secrets
 
-from entrypoints.backends import Deployment, deployment_of
-from entrypoints.settings import Settings
+from ticketing_entrypoints.backends import Deployment, deployment_of
+from ticketing_entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
 

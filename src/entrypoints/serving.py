@@ -18,7 +18,7 @@ import gc
 
 from litestar import Litestar
 
-from entrypoints.bootstrap import create_app
+from ticketing_entrypoints.bootstrap import create_app
 
 MIDDLE_COLLECTIONS_PER_FULL = 1_000
 

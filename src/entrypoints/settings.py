@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from adapters.kafka import DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_TOPIC, KafkaConfig
+from ticketing_adapters.kafka import DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_TOPIC, KafkaConfig
 
 ENV_PREFIX = "TICKETING_"
 
@@ -30,13 +30,13 @@ class SettingsInvalid(ValueError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
 
-    # -- secrets (entrypoints.secrets) ----------------------------------------------------
+    # -- secrets (ticketing_entrypoints.secrets) -------------------------------------------
     admin_key: SecretStr | None = None
     """Bearer key for admin routes. Unset in embedded mode: generated and logged at start."""
     token_secret: SecretStr | None = None
     """Signs queue tokens. Unset in embedded mode: random, so tokens die with the process."""
 
-    # -- backends (entrypoints.backends): which are set picks the deployment ---------------
+    # -- backends (ticketing_entrypoints.backends): which are set picks the deployment ------
     redis_url: str | None = None
     redis_cluster: bool = False
     kafka_bootstrap: str | None = None

@@ -11,12 +11,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from adapters.kafka import KafkaEventBus
-from adapters.postgres import PostgresReservationRepository, migrate, open_pool
-from entrypoints.settings import Settings
+from ticketing_adapters.kafka import KafkaEventBus
+from ticketing_adapters.postgres import PostgresReservationRepository, migrate, open_pool
 from ticketing_core.errors import EventNotFound
 from ticketing_core.ports import EventCatalog, ReservationRepository
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.settings import Settings
 
 
 class RecordingCatalog:

@@ -1,7 +1,8 @@
 """One app per test, on each backend in turn, with domain time under the test's control.
 
 Every test that uses the app runs twice: on the embedded (in-memory) backends and on Redis
-(the server of ``TICKETING_REDIS_URL``, the Redis-only deployment of ``entrypoints.backends``;
+(the server of ``TICKETING_REDIS_URL``, the Redis-only deployment of
+``ticketing_entrypoints.backends``;
 a missing setting fails the test, it never skips). The Redis runs use a database of that
 server leased for this test session (``leased_database``): an app's drivers relay every event
 in its database, so a database shared with a deployment or another run would mix their
@@ -21,14 +22,14 @@ from dependency_injector import providers
 from litestar import Litestar
 from playwright.sync_api import Browser, sync_playwright
 
-from adapters.redis.client import open_client
-from entrypoints.bootstrap import Container, create_app
-from entrypoints.settings import Settings
 from tests.api.server_process import embedded_server
 from tests.api.support import CreatedEvents, Sale, serving
 from tests.support.http import ADMIN_KEY, TOKEN_SECRET, unique_event_id
 from tests.support.redis_servers import forget_events, leased_database
+from ticketing_adapters.redis.client import open_client
 from ticketing_core.clock import ManualClock
+from ticketing_entrypoints.bootstrap import Container, create_app
+from ticketing_entrypoints.settings import Settings
 
 BACKENDS = ("memory", "redis")
 

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
-from entrypoints.bootstrap import Container
 from tests.support.http import ADMIN, queue_token
 from ticketing_core.clock import ManualClock
+from ticketing_entrypoints.bootstrap import Container
 
 PROBLEM = "application/problem+json"
 EVENTS = "/api/v1/events"

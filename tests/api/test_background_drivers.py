@@ -9,9 +9,6 @@ from dataclasses import replace
 import pytest
 from dependency_injector import providers
 
-from entrypoints.backends import Backends, memory_backends
-from entrypoints.bootstrap import Container
-from entrypoints.settings import Settings
 from tests.api.support import Sale
 from tests.support.http import queue_token
 from tests.support.waiting import eventually
@@ -19,6 +16,9 @@ from ticketing_core.clock import ManualClock, to_datetime
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.service import TicketingService
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.backends import Backends, memory_backends
+from ticketing_entrypoints.bootstrap import Container
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 

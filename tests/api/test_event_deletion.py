@@ -14,14 +14,14 @@ import httpx
 import pytest
 from dependency_injector import providers
 
-from adapters.redis.client import open_client
-from adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
-from entrypoints.bootstrap import Container, create_app
-from entrypoints.settings import Settings
 from tests.api.support import EVENTS, Sale, assert_problem, serving, sse_messages
 from tests.support.http import ADMIN, queue_token
 from tests.support.waiting import eventually
+from ticketing_adapters.redis.client import open_client
+from ticketing_adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
 from ticketing_core.clock import ManualClock
+from ticketing_entrypoints.bootstrap import Container, create_app
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -169,7 +169,7 @@ async def test_a_deletion_is_logged_in_one_line(
 ) -> None:
     await sale.create_event(eventId=show)
 
-    with caplog.at_level(logging.INFO, logger="entrypoints.http.controllers.events"):
+    with caplog.at_level(logging.INFO, logger="ticketing_entrypoints.http.controllers.events"):
         assert (await delete(sale.client, show)).status_code == 204
         assert_problem(await delete(sale.client, show), 404, "event_not_found")
 

@@ -38,14 +38,14 @@ from hypothesis import strategies as st
 from litestar import Litestar, get
 from litestar.params import FromPath
 
-from entrypoints.bootstrap import create_app
-from entrypoints.http.problems import DOMAIN_STATUS, HTTP_CODE
-from entrypoints.http.tokens import QueueTokens
-from entrypoints.settings import Settings
 from tests.api import hostile
 from tests.api.support import EVENTS, PROBLEM, Sale, assert_problem, serving
 from tests.support.http import ADMIN, ADMIN_KEY, TOKEN_SECRET, unique_event_id
 from ticketing_core.errors import ERRORS_BY_CODE
+from ticketing_entrypoints.bootstrap import create_app
+from ticketing_entrypoints.http.problems import DOMAIN_STATUS, HTTP_CODE
+from ticketing_entrypoints.http.tokens import QueueTokens
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 

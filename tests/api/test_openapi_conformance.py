@@ -10,12 +10,12 @@ import schemathesis
 from dependency_injector import providers
 from hypothesis import HealthCheck, settings
 
-from entrypoints.backends import Backends, memory_backends
-from entrypoints.bootstrap import Container, create_app
-from entrypoints.http.tokens import QueueTokens
-from entrypoints.settings import Settings
 from tests.support.http import ADMIN, ADMIN_KEY, TOKEN_SECRET
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.backends import Backends, memory_backends
+from ticketing_entrypoints.bootstrap import Container, create_app
+from ticketing_entrypoints.http.tokens import QueueTokens
+from ticketing_entrypoints.settings import Settings
 
 SHOW = EventSettings(
     event_id="show",

@@ -13,11 +13,11 @@ import pytest
 import redis
 from dependency_injector import providers
 
-from entrypoints.backends import Backends, memory_backends
-from entrypoints.bootstrap import Container, create_app
-from entrypoints.settings import Settings
 from tests.api.support import serving
 from tests.support.http import ADMIN_KEY, TOKEN_SECRET, free_port
+from ticketing_entrypoints.backends import Backends, memory_backends
+from ticketing_entrypoints.bootstrap import Container, create_app
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from entrypoints.http.positions import PositionHub
 from ticketing_core.model import QueueSnapshot
+from ticketing_entrypoints.http.positions import PositionHub
 
 pytestmark = pytest.mark.anyio
 

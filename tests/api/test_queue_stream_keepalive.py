@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from entrypoints.settings import Settings
 from tests.api.support import Sale, finished, open_stream, sse_messages
 from tests.support.http import queue_token
 from ticketing_core.clock import to_datetime
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 

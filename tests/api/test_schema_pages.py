@@ -10,9 +10,9 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from entrypoints.http.openapi import SWAGGER_UI
-from entrypoints.http.web import CONTENT_SECURITY_POLICY
 from tests.api.support import assert_problem
+from ticketing_entrypoints.http.openapi import SWAGGER_UI
+from ticketing_entrypoints.http.web import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.anyio
 

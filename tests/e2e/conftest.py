@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.kafka import KafkaConfig
-from entrypoints.settings import Settings
 from tests.e2e.support import Shop, Stack, running_stack
 from tests.support.redis_servers import leased_database
+from ticketing_adapters.kafka import KafkaConfig
+from ticketing_entrypoints.settings import Settings
 
 
 @pytest.fixture

@@ -22,10 +22,6 @@ from typing import IO, Any
 
 import httpx
 
-from adapters.postgres import PostgresReservationRepository, open_pool
-from adapters.redis.client import RedisClient, open_client
-from adapters.redis.restore import outbox_backlog
-from entrypoints.settings import Settings
 from tests.support.http import (
     ADMIN,
     ADMIN_KEY,
@@ -38,7 +34,11 @@ from tests.support.http import (
 from tests.support.kafka_topics import unconsumed
 from tests.support.stack import stack_environment, ticketing_command, worker_process
 from tests.support.waiting import eventually
+from ticketing_adapters.postgres import PostgresReservationRepository, open_pool
+from ticketing_adapters.redis.client import RedisClient, open_client
+from ticketing_adapters.redis.restore import outbox_backlog
 from ticketing_core.model import Reservation
+from ticketing_entrypoints.settings import Settings
 
 STOP_SECONDS = 20
 """How long a process may take to stop after SIGTERM before it is killed."""

@@ -14,7 +14,6 @@ import time
 import httpx
 import pytest
 
-from adapters.redis.restore import outbox_backlog
 from tests.e2e.support import (
     LARGE_SALE_SEATS,
     Shop,
@@ -25,6 +24,7 @@ from tests.e2e.support import (
 )
 from tests.support.stack import services
 from tests.support.waiting import eventually
+from ticketing_adapters.redis.restore import outbox_backlog
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,6 @@ import asyncio
 
 import pytest
 
-from adapters.kafka.codec import encode_value
 from tests.e2e.support import (
     LARGE_SALE_SEATS,
     Shop,
@@ -19,6 +18,7 @@ from tests.e2e.support import (
 from tests.support.http import unique_event_id
 from tests.support.kafka_topics import produce_raw, read_topic
 from tests.support.records import created
+from ticketing_adapters.kafka.codec import encode_value
 
 pytestmark = pytest.mark.anyio
 

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.postgres import PostgresReservationRepository
-from adapters.redis import RedisHotState, open_redis_hot_state
-from entrypoints.stream_and_record import RecordingCatalog
 from tests.support.records import T0, created, event_settings
 from tests.support.redis_servers import forget_events, new_event_id
+from ticketing_adapters.postgres import PostgresReservationRepository
+from ticketing_adapters.redis import RedisHotState, open_redis_hot_state
 from ticketing_core.errors import EventHasReservations, EventNotFound
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.stream_and_record import RecordingCatalog
 
 pytestmark = pytest.mark.anyio
 

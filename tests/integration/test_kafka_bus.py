@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from confluent_kafka import KafkaError
 
-from adapters.kafka import DeliveryFailed, KafkaConfig, KafkaEventBus
-from adapters.kafka.codec import decode_value
-from adapters.memory import MemoryOutbox, memory_ticketing
 from tests.support.kafka_topics import LateBroker, delete_topics, read_topic
 from tests.support.records import created, moved
+from ticketing_adapters.kafka import DeliveryFailed, KafkaConfig, KafkaEventBus
+from ticketing_adapters.kafka.codec import decode_value
+from ticketing_adapters.memory import MemoryOutbox, memory_ticketing
 from ticketing_core.clock import ManualClock
 from ticketing_core.model import ReservationStatus
 from ticketing_core.relay import OutboxRelay

@@ -13,16 +13,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.kafka import KafkaEventBus
-from adapters.memory import MemoryOutbox, memory_ticketing
-from adapters.postgres import PostgresReservationRepository
-from entrypoints.bootstrap import run_worker
-from entrypoints.settings import Settings
 from tests.support.stack import services
 from tests.support.waiting import eventually
+from ticketing_adapters.kafka import KafkaEventBus
+from ticketing_adapters.memory import MemoryOutbox, memory_ticketing
+from ticketing_adapters.postgres import PostgresReservationRepository
 from ticketing_core.model import Reservation
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.bootstrap import run_worker
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 

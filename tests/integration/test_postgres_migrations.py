@@ -7,8 +7,8 @@ import asyncio
 import psycopg
 import pytest
 
-from adapters.postgres import migrate
-from adapters.postgres.migrate import bundled_migrations
+from ticketing_adapters.postgres import migrate
+from ticketing_adapters.postgres.migrate import bundled_migrations
 
 pytestmark = pytest.mark.anyio
 

@@ -7,14 +7,14 @@ import asyncio
 
 import pytest
 
-from adapters.kafka import KafkaConfig
-from adapters.kafka.codec import decode_value
-from adapters.memory import MemoryEventCatalog, MemorySales
-from entrypoints.settings import Settings
-from entrypoints.stream_and_record import RecordingCatalog, open_persistence
 from tests.support.kafka_topics import read_topic
 from tests.support.records import T0, created, event_settings
+from ticketing_adapters.kafka import KafkaConfig
+from ticketing_adapters.kafka.codec import decode_value
+from ticketing_adapters.memory import MemoryEventCatalog, MemorySales
 from ticketing_core.errors import EventExists
+from ticketing_entrypoints.settings import Settings
+from ticketing_entrypoints.stream_and_record import RecordingCatalog, open_persistence
 
 pytestmark = pytest.mark.anyio
 

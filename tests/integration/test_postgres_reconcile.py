@@ -10,22 +10,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.memory import MemoryEventBus
-from adapters.postgres import PostgresReservationRepository
-from adapters.redis import RedisHotState, open_redis_hot_state
-from adapters.redis.keys import EVENTS_KEY, event_key
-from entrypoints.bootstrap import open_stored_state
-from entrypoints.cli import archive as archive_command
-from entrypoints.cli import reconcile as reconcile_command
-from entrypoints.ops.archive import NotArchived, archive
-from entrypoints.ops.reconcile import NotDrained, reconcile
-from entrypoints.settings import Settings
+from ticketing_adapters.memory import MemoryEventBus
+from ticketing_adapters.postgres import PostgresReservationRepository
+from ticketing_adapters.redis import RedisHotState, open_redis_hot_state
+from ticketing_adapters.redis.keys import EVENTS_KEY, event_key
 from ticketing_core.clock import SystemClock
 from ticketing_core.errors import LimitExceeded
 from ticketing_core.model import ReservationStatus, StockStats
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.bootstrap import open_stored_state
+from ticketing_entrypoints.cli import archive as archive_command
+from ticketing_entrypoints.cli import reconcile as reconcile_command
+from ticketing_entrypoints.ops.archive import NotArchived, archive
+from ticketing_entrypoints.ops.reconcile import NotDrained, reconcile
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 

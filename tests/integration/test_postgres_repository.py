@@ -7,8 +7,8 @@ import itertools
 import psycopg
 import pytest
 
-from adapters.postgres import PostgresReservationRepository, rejects_data
 from tests.support.records import HOLD_MS, T0, created, event_settings, moved
+from ticketing_adapters.postgres import PostgresReservationRepository, rejects_data
 from ticketing_core.errors import EventHasReservations
 from ticketing_core.model import ReservationStatus
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
-from adapters.kafka import KafkaConfig
-from entrypoints.backends import open_backends
-from entrypoints.settings import Settings
 from tests.support.records import T0
 from tests.support.redis_servers import leased_database
+from ticketing_adapters.kafka import KafkaConfig
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.backends import open_backends
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 

@@ -10,15 +10,15 @@ import subprocess
 
 import pytest
 
-from adapters.kafka import KafkaEventBus
-from adapters.postgres import Pool, PostgresReservationRepository
-from entrypoints.settings import Settings
 from tests.support.kafka_topics import unconsumed
 from tests.support.records import created, event_settings, moved
 from tests.support.stack import worker_process
 from tests.support.waiting import eventually
+from ticketing_adapters.kafka import KafkaEventBus
+from ticketing_adapters.postgres import Pool, PostgresReservationRepository
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import ReservationStatus
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 

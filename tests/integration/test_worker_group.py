@@ -6,13 +6,13 @@ import asyncio
 
 import pytest
 
-from adapters.kafka import KafkaEventBus
-from adapters.postgres import PostgresReservationRepository
-from entrypoints.bootstrap import run_worker
-from entrypoints.settings import Settings
 from tests.support.kafka_topics import group_members_with_partitions, unconsumed
 from tests.support.records import created, event_settings
 from tests.support.waiting import eventually
+from ticketing_adapters.kafka import KafkaEventBus
+from ticketing_adapters.postgres import PostgresReservationRepository
+from ticketing_entrypoints.bootstrap import run_worker
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 

@@ -9,22 +9,22 @@ import pytest
 from confluent_kafka import Message, Producer
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.kafka import (
+from tests.support.http import LOOPBACK, free_port
+from tests.support.kafka_topics import delete_topics, produce_raw
+from tests.support.records import created, event_settings
+from tests.support.waiting import eventually
+from ticketing_adapters.kafka import (
     BatchConsumer,
     KafkaConfig,
     KafkaEventBus,
     consumer_settings,
     ensure_topics,
 )
-from adapters.postgres import PostgresReservationRepository
-from entrypoints.bootstrap import run_worker
-from entrypoints.jobs.worker import WorkerCounters
-from entrypoints.jobs.worker_metrics import metrics_endpoint, worker_registry
-from entrypoints.settings import Settings
-from tests.support.http import LOOPBACK, free_port
-from tests.support.kafka_topics import delete_topics, produce_raw
-from tests.support.records import created, event_settings
-from tests.support.waiting import eventually
+from ticketing_adapters.postgres import PostgresReservationRepository
+from ticketing_entrypoints.bootstrap import run_worker
+from ticketing_entrypoints.jobs.worker import WorkerCounters
+from ticketing_entrypoints.jobs.worker_metrics import metrics_endpoint, worker_registry
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 

@@ -7,16 +7,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from adapters.kafka import KafkaEventBus
-from adapters.kafka.codec import encode_value
-from adapters.postgres import PostgresReservationRepository
-from entrypoints.bootstrap import run_worker
-from entrypoints.jobs.worker import WorkerCounters
-from entrypoints.settings import Settings
 from tests.support.kafka_topics import LateBroker, produce_raw, read_topic, unconsumed
 from tests.support.records import created, event_settings, moved
 from tests.support.waiting import eventually
+from ticketing_adapters.kafka import KafkaEventBus
+from ticketing_adapters.kafka.codec import encode_value
+from ticketing_adapters.postgres import PostgresReservationRepository
 from ticketing_core.model import ReservationStatus
+from ticketing_entrypoints.bootstrap import run_worker
+from ticketing_entrypoints.jobs.worker import WorkerCounters
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 

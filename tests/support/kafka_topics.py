@@ -10,8 +10,8 @@ import uuid
 from confluent_kafka import Consumer, ConsumerGroupState, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from adapters.kafka import KafkaConfig
 from tests.support.http import LOOPBACK, free_port
+from ticketing_adapters.kafka import KafkaConfig
 
 
 def read_topic(bootstrap: str, topic: str, count: int, within: float = 30.0) -> list[Message]:

@@ -22,9 +22,6 @@ import pytest
 import redis
 import redis.cluster
 
-from adapters.redis import RedisHotState, open_redis_hot_state
-from adapters.redis.client import RedisClient
-from adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
 from tests.support.services import (
     CONTAINERS,
     MODE_VARIABLE,
@@ -32,6 +29,9 @@ from tests.support.services import (
     REDIS_URL,
     services_mode,
 )
+from ticketing_adapters.redis import RedisHotState, open_redis_hot_state
+from ticketing_adapters.redis.client import RedisClient
+from ticketing_adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
 from ticketing_core.testing import HotState
 
 STANDALONE = (REDIS_URL, "redis://127.0.0.1:16379/0")

@@ -18,9 +18,6 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
-from adapters.kafka import KafkaConfig, KafkaEventBus, ensure_topics
-from adapters.postgres import Pool, PostgresReservationRepository, migrate, open_pool
-from entrypoints.settings import Settings
 from tests.support.kafka_topics import delete_topics
 from tests.support.services import (
     DATABASE_URL,
@@ -31,6 +28,9 @@ from tests.support.services import (
     service_settings,
     services_mode,
 )
+from ticketing_adapters.kafka import KafkaConfig, KafkaEventBus, ensure_topics
+from ticketing_adapters.postgres import Pool, PostgresReservationRepository, migrate, open_pool
+from ticketing_entrypoints.settings import Settings
 
 SERVICES_HINT = (
     'start them with: eval "$(scripts/services.sh up all)"'

@@ -10,8 +10,8 @@ from typing import IO
 
 import pytest
 
-from entrypoints.settings import Settings
 from tests.support.services import CONTAINERS, MODE_VARIABLE, services_mode
+from ticketing_entrypoints.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "scripts" / "services.sh"

@@ -6,9 +6,9 @@ import argparse
 
 import pytest
 
-from entrypoints.backends import BackendsMisconfigured, Deployment, deployment_of
-from entrypoints.cli import serve
-from entrypoints.settings import Settings
+from ticketing_entrypoints.backends import BackendsMisconfigured, Deployment, deployment_of
+from ticketing_entrypoints.cli import serve
+from ticketing_entrypoints.settings import Settings
 
 REDIS = "redis://127.0.0.1:16379/0"
 KAFKA = "127.0.0.1:19092"

@@ -8,8 +8,8 @@ import itertools
 
 import pytest
 
-from adapters.memory.repository import MemoryReservationRepository
-from adapters.postgres.precedence import MOVES, collapse
+from ticketing_adapters.memory.repository import MemoryReservationRepository
+from ticketing_adapters.postgres.precedence import MOVES, collapse
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 

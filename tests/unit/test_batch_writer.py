@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from adapters.memory import MemoryReservationRepository
-from entrypoints.jobs.batch_writer import BatchWriter, Refusal, RetryPolicy, WriteAborted
+from ticketing_adapters.memory import MemoryReservationRepository
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
+from ticketing_entrypoints.jobs.batch_writer import BatchWriter, Refusal, RetryPolicy, WriteAborted
 
 pytestmark = pytest.mark.anyio
 FAST = RetryPolicy(attempts_when_refused=3, first_backoff_seconds=0.001, max_backoff_seconds=0.01)

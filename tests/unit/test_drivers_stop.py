@@ -9,15 +9,15 @@ from datetime import UTC, datetime
 import pytest
 from dependency_injector import providers
 
-from adapters.memory import memory_parts
-from adapters.memory.stores import MemoryQueueStore, MemorySales
-from entrypoints.backends import Backends
-from entrypoints.bootstrap import Container
-from entrypoints.settings import Settings
 from tests.support.waiting import eventually
+from ticketing_adapters.memory import memory_parts
+from ticketing_adapters.memory.stores import MemoryQueueStore, MemorySales
 from ticketing_core.model import AdmissionReport, QueueStatus
 from ticketing_core.sale import ADMISSIONS_PER_CALL
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.backends import Backends
+from ticketing_entrypoints.bootstrap import Container
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 

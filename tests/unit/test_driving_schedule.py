@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from entrypoints.jobs.schedule import QUIET_READINGS, DrivingSchedule
 from ticketing_core.model import EventStats
+from ticketing_entrypoints.jobs.schedule import QUIET_READINGS, DrivingSchedule
 
 IDLE_INTERVAL = 5.0
 QUIET = EventStats(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.memory import memory_ticketing
+from ticketing_adapters.memory import memory_ticketing
 from ticketing_core import DomainError, EventSettings, ManualClock, Reservation, ReservationStatus
 
 pytestmark = pytest.mark.anyio

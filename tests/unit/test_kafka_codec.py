@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from adapters.kafka.codec import decode_value, encode_key, encode_value, headers_of
+from ticketing_adapters.kafka.codec import decode_value, encode_key, encode_value, headers_of
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 

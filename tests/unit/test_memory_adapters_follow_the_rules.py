@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 
-from adapters.memory import MemoryOutbox, MemoryQueueStore, MemorySales, MemoryStockStore
-from adapters.memory.stores import MemoryEventCatalog
+from ticketing_adapters.memory import MemoryOutbox, MemoryQueueStore, MemorySales, MemoryStockStore
+from ticketing_adapters.memory.stores import MemoryEventCatalog
 from ticketing_core.testing import HotState, sale_machine
 
 

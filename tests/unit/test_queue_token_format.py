@@ -8,8 +8,8 @@ import time
 import jwt
 import pytest
 
-from entrypoints.http.errors import InvalidToken
-from entrypoints.http.tokens import QueueTokens
+from ticketing_entrypoints.http.errors import InvalidToken
+from ticketing_entrypoints.http.tokens import QueueTokens
 
 SECRET = "unit-test-secret-0123456789abcdefghij" * 2
 AUDIENCE = "ticketing:queue"

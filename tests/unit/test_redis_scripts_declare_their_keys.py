@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from adapters.redis.keys import KEY_NAMES
-from adapters.redis.scripts import SCRIPT_KEYS, ScriptName, lua_file, script_source
+from ticketing_adapters.redis.keys import KEY_NAMES
+from ticketing_adapters.redis.scripts import SCRIPT_KEYS, ScriptName, lua_file, script_source
 
 
 @pytest.mark.parametrize("name", list(SCRIPT_KEYS))

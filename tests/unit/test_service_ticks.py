@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.memory import memory_ticketing
+from ticketing_adapters.memory import memory_ticketing
 from ticketing_core import EventSettings, ManualClock
 from ticketing_core.clock import to_datetime
 from ticketing_core.sale import ADMISSIONS_PER_CALL

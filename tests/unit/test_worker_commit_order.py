@@ -9,14 +9,14 @@ from collections.abc import Sequence
 import pytest
 from confluent_kafka import Message
 
-from adapters.kafka.codec import encode_value
-from adapters.kafka.dead_letter import Rejection
-from adapters.memory import MemoryReservationRepository
-from entrypoints.jobs.batch_writer import BatchWriter, RetryPolicy
-from entrypoints.jobs.worker import ReservationWorker
 from tests.support.waiting import eventually
+from ticketing_adapters.kafka.codec import encode_value
+from ticketing_adapters.kafka.dead_letter import Rejection
+from ticketing_adapters.memory import MemoryReservationRepository
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
+from ticketing_entrypoints.jobs.batch_writer import BatchWriter, RetryPolicy
+from ticketing_entrypoints.jobs.worker import ReservationWorker
 
 pytestmark = pytest.mark.anyio
 BATCH = 10

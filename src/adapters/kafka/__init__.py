@@ -1,11 +1,11 @@
 """Kafka adapters (confluent-kafka): the event bus, and the consumer side the worker runs on."""
 
-from adapters.kafka.bus import KafkaEventBus, producer_settings
-from adapters.kafka.config import DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_TOPIC, KafkaConfig
-from adapters.kafka.consumer import BatchConsumer, consumer_settings
-from adapters.kafka.dead_letter import DeadLetterQueue, Rejection, RejectionReason
-from adapters.kafka.producer import AsyncProducer, DeliveryFailed, Record
-from adapters.kafka.topics import ensure_topics
+from ticketing_adapters.kafka.bus import KafkaEventBus, producer_settings
+from ticketing_adapters.kafka.config import DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_TOPIC, KafkaConfig
+from ticketing_adapters.kafka.consumer import BatchConsumer, consumer_settings
+from ticketing_adapters.kafka.dead_letter import DeadLetterQueue, Rejection, RejectionReason
+from ticketing_adapters.kafka.producer import AsyncProducer, DeliveryFailed, Record
+from ticketing_adapters.kafka.topics import ensure_topics
 
 __all__ = [
     "DEFAULT_DEAD_LETTER_TOPIC",

@@ -10,10 +10,10 @@ from typing import Any
 
 from confluent_kafka import KafkaException
 
-from adapters.kafka.codec import encode_key, encode_value, headers_of
-from adapters.kafka.config import KafkaConfig
-from adapters.kafka.producer import AsyncProducer, DeliveryFailed, Record
-from adapters.kafka.topics import ensure_topics
+from ticketing_adapters.kafka.codec import encode_key, encode_value, headers_of
+from ticketing_adapters.kafka.config import KafkaConfig
+from ticketing_adapters.kafka.producer import AsyncProducer, DeliveryFailed, Record
+from ticketing_adapters.kafka.topics import ensure_topics
 from ticketing_core.messages import ReservationMessage
 
 log = logging.getLogger(__name__)

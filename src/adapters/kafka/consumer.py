@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
-from adapters.kafka.config import KafkaConfig
+from ticketing_adapters.kafka.config import KafkaConfig
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -14,8 +14,8 @@ from enum import StrEnum
 
 from confluent_kafka import Message
 
-from adapters.kafka.codec import Headers
-from adapters.kafka.producer import AsyncProducer, Record
+from ticketing_adapters.kafka.codec import Headers
+from ticketing_adapters.kafka.producer import AsyncProducer, Record
 
 MAX_ERROR_HEADER_CHARS = 2_000
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from adapters.kafka.codec import Headers
+from ticketing_adapters.kafka.codec import Headers
 
 log = logging.getLogger(__name__)
 POLL_INTERVAL_SECONDS = 0.1

@@ -12,7 +12,7 @@ from confluent_kafka.admin import AdminClient
 # declaring it (so strict mypy refuses it there).
 from confluent_kafka.cimpl import NewTopic
 
-from adapters.kafka.config import KafkaConfig
+from ticketing_adapters.kafka.config import KafkaConfig
 
 log = logging.getLogger(__name__)
 ADMIN_TIMEOUT_SECONDS = 30.0

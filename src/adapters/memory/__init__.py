@@ -5,16 +5,16 @@ one synchronous ``SaleState`` step without awaiting in between, which makes it a
 asyncio. They are not meant to be shared between threads or processes.
 """
 
-from adapters.memory.bus import MemoryEventBus
-from adapters.memory.repository import MemoryReservationRepository
-from adapters.memory.stores import (
+from ticketing_adapters.memory.bus import MemoryEventBus
+from ticketing_adapters.memory.repository import MemoryReservationRepository
+from ticketing_adapters.memory.stores import (
     MemoryEventCatalog,
     MemoryOutbox,
     MemoryQueueStore,
     MemorySales,
     MemoryStockStore,
 )
-from adapters.memory.wiring import (
+from ticketing_adapters.memory.wiring import (
     MemoryParts,
     MemoryRecord,
     MemoryTicketing,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from adapters.memory.bus import MemoryEventBus
-from adapters.memory.repository import MemoryReservationRepository
-from adapters.memory.stores import (
+from ticketing_adapters.memory.bus import MemoryEventBus
+from ticketing_adapters.memory.repository import MemoryReservationRepository
+from ticketing_adapters.memory.stores import (
     MemoryEventCatalog,
     MemoryOutbox,
     MemoryQueueStore,

@@ -7,8 +7,8 @@ from typing import Final, LiteralString
 
 from psycopg import sql
 
-from adapters.postgres.pool import Pool
-from adapters.postgres.precedence import collapse, moves_condition
+from ticketing_adapters.postgres.pool import Pool
+from ticketing_adapters.postgres.precedence import collapse, moves_condition
 from ticketing_core.errors import EventHasReservations
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus

@@ -6,11 +6,11 @@ all keys of an event share the hash tag ``{eventId}``, so every script runs on C
 docs/adr/0003-redis-key-layout.md.
 """
 
-from adapters.redis.catalog import RedisEventCatalog
-from adapters.redis.hot_state import RedisHotState, open_redis_hot_state
-from adapters.redis.outbox import RedisOutbox
-from adapters.redis.queue import RedisQueueStore
-from adapters.redis.stock import RedisStockStore
+from ticketing_adapters.redis.catalog import RedisEventCatalog
+from ticketing_adapters.redis.hot_state import RedisHotState, open_redis_hot_state
+from ticketing_adapters.redis.outbox import RedisOutbox
+from ticketing_adapters.redis.queue import RedisQueueStore
+from ticketing_adapters.redis.stock import RedisStockStore
 
 __all__ = [
     "RedisEventCatalog",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from adapters.redis.client import RedisClient
-from adapters.redis.keys import EVENTS_KEY, OUTBOX_GROUP, event_key
-from adapters.redis.scripts import Scripts
+from ticketing_adapters.redis.client import RedisClient
+from ticketing_adapters.redis.keys import EVENTS_KEY, OUTBOX_GROUP, event_key
+from ticketing_adapters.redis.scripts import Scripts
 from ticketing_core.errors import EventExists, EventNotFound
 from ticketing_core.settings import EventSettings
 

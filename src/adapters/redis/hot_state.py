@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.redis.catalog import RedisEventCatalog
-from adapters.redis.client import MAX_CONNECTIONS, WAIT_SECONDS, RedisClient, open_client
-from adapters.redis.outbox import RedisOutbox
-from adapters.redis.pipelined import PipelinedConnection
-from adapters.redis.pipelined import serves as pipelined_serves
-from adapters.redis.queue import RedisQueueStore
-from adapters.redis.scripts import Scripts
-from adapters.redis.stock import RedisStockStore
+from ticketing_adapters.redis.catalog import RedisEventCatalog
+from ticketing_adapters.redis.client import MAX_CONNECTIONS, WAIT_SECONDS, RedisClient, open_client
+from ticketing_adapters.redis.outbox import RedisOutbox
+from ticketing_adapters.redis.pipelined import PipelinedConnection
+from ticketing_adapters.redis.pipelined import serves as pipelined_serves
+from ticketing_adapters.redis.queue import RedisQueueStore
+from ticketing_adapters.redis.scripts import Scripts
+from ticketing_adapters.redis.stock import RedisStockStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from adapters.redis import codec
-from adapters.redis.keys import OUTBOX_GROUP
-from adapters.redis.scripts import Scripts
+from ticketing_adapters.redis import codec
+from ticketing_adapters.redis.keys import OUTBOX_GROUP
+from ticketing_adapters.redis.scripts import Scripts
 from ticketing_core.ports import OutboxEntry
 
 RECLAIM_IDLE_MS = 30_000

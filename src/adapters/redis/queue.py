@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.redis.scripts import Scripts
+from ticketing_adapters.redis.scripts import Scripts
 from ticketing_core.model import (
     AdmissionReport,
     QueueSnapshot,

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from adapters.redis import codec
-from adapters.redis.client import RedisClient
-from adapters.redis.keys import EVENTS_KEY, OUTBOX_GROUP, event_key
-from adapters.redis.scripts import Scripts
+from ticketing_adapters.redis import codec
+from ticketing_adapters.redis.client import RedisClient
+from ticketing_adapters.redis.keys import EVENTS_KEY, OUTBOX_GROUP, event_key
+from ticketing_adapters.redis.scripts import Scripts
 from ticketing_core.model import Reservation, ReservationStatus, StockStats
 from ticketing_core.settings import EventSettings
 

@@ -20,9 +20,9 @@ from typing import Any, Literal
 from redis.commands.core import AsyncScript
 from redis.exceptions import ResponseError
 
-from adapters.redis.client import RedisClient
-from adapters.redis.keys import KEY_NAMES, KeyName, event_key
-from adapters.redis.pipelined import PipelinedConnection
+from ticketing_adapters.redis.client import RedisClient
+from ticketing_adapters.redis.keys import KEY_NAMES, KeyName, event_key
+from ticketing_adapters.redis.pipelined import PipelinedConnection
 from ticketing_core.errors import ERRORS_BY_CODE, DomainError
 
 ScriptName = Literal[
@@ -79,7 +79,7 @@ _WITHOUT_EVENT_GUARD: frozenset[ScriptName] = frozenset(
 
 
 def lua_file(name: str) -> str:
-    return (files("adapters.redis") / "lua" / f"{name}.lua").read_text(encoding="utf-8")
+    return (files("ticketing_adapters.redis") / "lua" / f"{name}.lua").read_text(encoding="utf-8")
 
 
 def script_source(name: ScriptName) -> str:
@@ -93,7 +93,7 @@ def script_source(name: ScriptName) -> str:
 
 class Scripts:
     """Every script, registered on one client; run through ``pipelined`` when given (the
-    standalone server's hot path, see ``adapters.redis.pipelined``)."""
+    standalone server's hot path, see ``ticketing_adapters.redis.pipelined``)."""
 
     def __init__(self, client: RedisClient, pipelined: PipelinedConnection | None = None) -> None:
         self._client = client

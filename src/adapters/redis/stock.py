@@ -3,10 +3,10 @@ records the change's message in the event's outbox."""
 
 from __future__ import annotations
 
-from adapters.redis import codec
-from adapters.redis.client import RedisClient
-from adapters.redis.keys import event_key
-from adapters.redis.scripts import Scripts
+from ticketing_adapters.redis import codec
+from ticketing_adapters.redis.client import RedisClient
+from ticketing_adapters.redis.keys import event_key
+from ticketing_adapters.redis.scripts import Scripts
 from ticketing_core.errors import EventNotFound
 from ticketing_core.model import Reservation, StockStats
 from ticketing_core.sale import IDEMPOTENCY_WINDOW_MS

@@ -16,4 +16,4 @@ class Command:
     run: Callable[[argparse.Namespace], int]
     """Does the work; answers the process exit code."""
     settings: tuple[str, ...] = ()
-    """The settings (``entrypoints.settings``) it reads, listed by its ``--help``."""
+    """The settings (``ticketing_entrypoints.settings``) it reads, listed by its ``--help``."""

@@ -1,4 +1,4 @@
-"""``ticketing archive --event ID``: a finished sale leaves Redis (``entrypoints.ops.archive``).
+"""``ticketing archive --event ID``: a finished sale leaves Redis (``ops.archive``).
 
 Exit code 0: archived; 1: not now (the message says why: people still waiting or admitted,
 seats held, messages not relayed, or PostgreSQL behind); 2: PostgreSQL does not know the event.
@@ -10,11 +10,11 @@ import argparse
 import asyncio
 import sys
 
-from entrypoints.bootstrap import open_stored_state
-from entrypoints.cli import Command
-from entrypoints.ops.archive import NotArchived, archive
-from entrypoints.preflight import ready_settings
 from ticketing_core.errors import EventNotFound
+from ticketing_entrypoints.bootstrap import open_stored_state
+from ticketing_entrypoints.cli import Command
+from ticketing_entrypoints.ops.archive import NotArchived, archive
+from ticketing_entrypoints.preflight import ready_settings
 
 ARCHIVED, NOT_NOW, UNABLE = 0, 1, 2
 

@@ -1,4 +1,4 @@
-"""``ticketing``: the command line. One subcommand per module in ``entrypoints.cli``.
+"""``ticketing``: the command line. One subcommand per module in ``ticketing_entrypoints.cli``.
 
 To add a subcommand, write a module with a ``COMMAND`` (see ``Command``) and list it in
 ``COMMANDS`` below.
@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from entrypoints.cli import Command, archive, migrate, reconcile, serve, worker
-from entrypoints.settings import settings_help
+from ticketing_entrypoints.cli import Command, archive, migrate, reconcile, serve, worker
+from ticketing_entrypoints.settings import settings_help
 
 COMMANDS: tuple[Command, ...] = (
     serve.COMMAND,

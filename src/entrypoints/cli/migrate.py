@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from adapters.postgres import migrate
-from entrypoints.cli import Command
-from entrypoints.preflight import settings_for
+from ticketing_adapters.postgres import migrate
+from ticketing_entrypoints.cli import Command
+from ticketing_entrypoints.preflight import settings_for
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

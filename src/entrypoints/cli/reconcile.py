@@ -10,11 +10,11 @@ import argparse
 import asyncio
 import sys
 
-from entrypoints.bootstrap import open_stored_state
-from entrypoints.cli import Command
-from entrypoints.ops.reconcile import NotDrained, Reconciliation, reconcile
-from entrypoints.preflight import ready_settings
 from ticketing_core.errors import EventNotFound
+from ticketing_entrypoints.bootstrap import open_stored_state
+from ticketing_entrypoints.cli import Command
+from ticketing_entrypoints.ops.reconcile import NotDrained, Reconciliation, reconcile
+from ticketing_entrypoints.preflight import ready_settings
 
 CONSISTENT, DRIFT, UNABLE = 0, 1, 2
 

@@ -10,13 +10,13 @@ from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
 from granian.server import MPServer, MTServer, Server
 
-from entrypoints.cli import Command
-from entrypoints.logs import logging_config
-from entrypoints.preflight import StartRefused, check_serve, refuse, settings_for
+from ticketing_entrypoints.cli import Command
+from ticketing_entrypoints.logs import logging_config
+from ticketing_entrypoints.preflight import StartRefused, check_serve, refuse, settings_for
 
 log = logging.getLogger(__name__)
 
-APP_FACTORY = "entrypoints.serving:serving_app"
+APP_FACTORY = "ticketing_entrypoints.serving:serving_app"
 MAX_CONCURRENCY = 32_768
 """Requests one worker serves at once. Every open SSE stream is one of them; granian's default
 (backlog / workers = 1,024) would turn the 1,025th stream away, and 16,384 held the 16,385th

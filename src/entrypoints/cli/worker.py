@@ -1,4 +1,4 @@
-"""``ticketing worker``: the consumer worker (``entrypoints.jobs.worker``) until told to stop."""
+"""``ticketing worker``: the consumer worker (``jobs.worker``) until told to stop."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import logging
 
 from dependency_injector import providers
 
-from entrypoints.bootstrap import Container, relay_running, serve_until_signalled
-from entrypoints.cli import Command
-from entrypoints.jobs.worker import WorkerCounters
-from entrypoints.jobs.worker_metrics import metrics_endpoint, worker_registry
-from entrypoints.logs import configure_logging
-from entrypoints.preflight import ready_settings, refuse
-from entrypoints.settings import SettingsInvalid, read_settings
+from ticketing_entrypoints.bootstrap import Container, relay_running, serve_until_signalled
+from ticketing_entrypoints.cli import Command
+from ticketing_entrypoints.jobs.worker import WorkerCounters
+from ticketing_entrypoints.jobs.worker_metrics import metrics_endpoint, worker_registry
+from ticketing_entrypoints.logs import configure_logging
+from ticketing_entrypoints.preflight import ready_settings, refuse
+from ticketing_entrypoints.settings import SettingsInvalid, read_settings
 
 log = logging.getLogger(__name__)
 

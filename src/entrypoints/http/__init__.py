@@ -1,1 +1,1 @@
-"""The HTTP API v1 on Litestar (SPEC section 5); ``entrypoints.http.app.create_app`` builds it."""
+"""The HTTP API v1 on Litestar (SPEC section 5); ``app.build_app`` builds it."""

@@ -7,21 +7,21 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from litestar import Litestar
 
-from entrypoints.http.bodies import StrictJSONRequest
-from entrypoints.http.controllers import (
+from ticketing_entrypoints.http.bodies import StrictJSONRequest
+from ticketing_entrypoints.http.controllers import (
     EventsController,
     HealthController,
     MetricsController,
     QueueController,
     TicketsController,
 )
-from entrypoints.http.dependencies import RequestServices, dependencies
-from entrypoints.http.head import answer_head_as_get
-from entrypoints.http.latency import RequestLatency
-from entrypoints.http.openapi import openapi_config
-from entrypoints.http.problems import EXCEPTION_HANDLERS
-from entrypoints.http.web import web_client
-from entrypoints.settings import Settings
+from ticketing_entrypoints.http.dependencies import RequestServices, dependencies
+from ticketing_entrypoints.http.head import answer_head_as_get
+from ticketing_entrypoints.http.latency import RequestLatency
+from ticketing_entrypoints.http.openapi import openapi_config
+from ticketing_entrypoints.http.problems import EXCEPTION_HANDLERS
+from ticketing_entrypoints.http.web import web_client
+from ticketing_entrypoints.settings import Settings
 
 
 def build_app(
@@ -50,7 +50,7 @@ def build_app(
         ],
         dependencies=dependencies(services),
         exception_handlers=EXCEPTION_HANDLERS,
-        # The process's logging is set up once, by whoever runs it (``entrypoints.logs``).
+        # The process's logging is set up once, by whoever runs it (``ticketing_entrypoints.logs``).
         logging_config=None,
         lifespan=[lifespan],
         middleware=[latency.middleware] if latency is not None else [],

@@ -2,8 +2,8 @@
 
 Handlers ask for what they need by name and type (``ticketing: Ticketing``, ``queue_pass:
 QueuePass``); the ``provide_*`` functions here fetch it from ``RequestServices``, which
-``entrypoints.bootstrap`` fills. What is built on the backends resolves asynchronously (the
-backends open in the lifespan), hence the awaitables.
+``ticketing_entrypoints.bootstrap`` fills. What is built on the backends resolves
+asynchronously (the backends open in the lifespan), hence the awaitables.
 
 The order is explicit: ``ticketing`` (the process's singletons) comes first, and what needs
 it (``queue_pass`` its tokens, ``admin`` its key) takes it as a parameter. So no level of a
@@ -22,12 +22,12 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 from prometheus_client import CollectorRegistry
 
-from entrypoints.backends import HealthProbe
-from entrypoints.http.errors import Unauthorized
-from entrypoints.http.positions import PositionHub
-from entrypoints.http.tokens import QueuePass, QueueTokens
-from entrypoints.settings import Settings
 from ticketing_core.service import TicketingService
+from ticketing_entrypoints.backends import HealthProbe
+from ticketing_entrypoints.http.errors import Unauthorized
+from ticketing_entrypoints.http.positions import PositionHub
+from ticketing_entrypoints.http.tokens import QueuePass, QueueTokens
+from ticketing_entrypoints.settings import Settings
 
 QUEUE_TOKEN_HEADER = "X-Queue-Token"
 

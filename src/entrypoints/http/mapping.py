@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import msgspec
 
-from entrypoints.http import schemas
 from ticketing_core.clock import to_datetime
 from ticketing_core.model import (
     EventStats,
@@ -18,6 +17,7 @@ from ticketing_core.model import (
     ReservationStatus,
 )
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.http import schemas
 
 QUEUE_STATUS: dict[QueueStatus, schemas.QueueStatusName] = {
     QueueStatus.WAITING: "WAITING",

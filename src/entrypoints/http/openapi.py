@@ -26,8 +26,8 @@ from litestar.routes import BaseRoute
 from litestar.types import ControllerRouterHandler
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]  # no py.typed
 
-from entrypoints.http.problems import PROBLEM_MEDIA_TYPE, Problem
-from entrypoints.http.web import CONTENT_SECURITY_POLICY, REVALIDATE
+from ticketing_entrypoints.http.problems import PROBLEM_MEDIA_TYPE, Problem
+from ticketing_entrypoints.http.web import CONTENT_SECURITY_POLICY, REVALIDATE
 
 ADMIN: tuple[SecurityRequirement, ...] = ({"adminKey": []},)
 QUEUE_TOKEN: tuple[SecurityRequirement, ...] = ({"queueToken": []},)

@@ -11,8 +11,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
-from entrypoints.http.loggable import loggable
 from ticketing_core.errors import DomainError
+from ticketing_entrypoints.http.loggable import loggable
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from typing import Any
 import msgspec
 from litestar.response import ServerSentEventMessage
 
-from entrypoints.http.positions import PositionHub, Watcher
 from ticketing_core.clock import to_datetime
 from ticketing_core.errors import EventNotFound, NotInQueue
 from ticketing_core.model import QueueStatus, QueueView, estimated_wait_seconds
 from ticketing_core.service import TicketingService
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.http.positions import PositionHub, Watcher
 
 
 async def queue_messages(

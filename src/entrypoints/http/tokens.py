@@ -22,7 +22,7 @@ from datetime import timedelta
 
 import msgspec
 
-from entrypoints.http.errors import InvalidToken
+from ticketing_entrypoints.http.errors import InvalidToken
 
 TOKEN_LIFETIME = timedelta(hours=48)
 _AUDIENCE = "ticketing:queue"

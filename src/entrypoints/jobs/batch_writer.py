@@ -15,9 +15,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from entrypoints.jobs.stopping import pause
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.ports import ReservationRepository
+from ticketing_entrypoints.jobs.stopping import pause
 
 log = logging.getLogger(__name__)
 

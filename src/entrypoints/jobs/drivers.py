@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Literal
 
-from entrypoints.jobs.schedule import DrivingSchedule
-from entrypoints.metrics import SaleGauges
 from ticketing_core.errors import EventNotFound
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
+from ticketing_entrypoints.jobs.schedule import DrivingSchedule
+from ticketing_entrypoints.metrics import SaleGauges
 
 log = logging.getLogger(__name__)
 

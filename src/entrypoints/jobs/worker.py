@@ -19,17 +19,17 @@ from typing import Protocol
 
 from confluent_kafka import KafkaException, Message
 
-from adapters.kafka import (
+from ticketing_adapters.kafka import (
     DeliveryFailed,
     KafkaConfig,
     Rejection,
     RejectionReason,
     ensure_topics,
 )
-from adapters.kafka.codec import decode_value
-from entrypoints.jobs.batch_writer import BatchWriter, WriteAborted
-from entrypoints.jobs.stopping import pause
+from ticketing_adapters.kafka.codec import decode_value
 from ticketing_core.messages import ReservationMessage
+from ticketing_entrypoints.jobs.batch_writer import BatchWriter, WriteAborted
+from ticketing_entrypoints.jobs.stopping import pause
 
 log = logging.getLogger(__name__)
 POLL_WAIT_SECONDS = 0.5

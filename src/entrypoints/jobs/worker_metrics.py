@@ -13,8 +13,8 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from entrypoints.jobs.worker import WorkerCounters
-from entrypoints.metrics import metrics_registry
+from ticketing_entrypoints.jobs.worker import WorkerCounters
+from ticketing_entrypoints.metrics import metrics_registry
 
 
 class WorkerCollector(Collector):

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.postgres import PostgresReservationRepository
-from adapters.redis.client import RedisClient
+from ticketing_adapters.postgres import PostgresReservationRepository
+from ticketing_adapters.redis.client import RedisClient
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,11 @@ owners from PostgreSQL, and ``ticketing reconcile --repair`` brings it back if n
 
 from __future__ import annotations
 
-from adapters.redis.keys import EVENTS_KEY
-from adapters.redis.scripts import Scripts
-from entrypoints.ops import StoredState
-from entrypoints.ops.reconcile import reconcile
+from ticketing_adapters.redis.keys import EVENTS_KEY
+from ticketing_adapters.redis.scripts import Scripts
 from ticketing_core.clock import SystemClock
+from ticketing_entrypoints.ops import StoredState
+from ticketing_entrypoints.ops.reconcile import reconcile
 
 
 class NotArchived(Exception):

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.redis.restore import outbox_backlog, restore_event
-from adapters.redis.stock import read_stock
-from entrypoints.ops import StoredState
+from ticketing_adapters.redis.restore import outbox_backlog, restore_event
+from ticketing_adapters.redis.stock import read_stock
 from ticketing_core.clock import SystemClock
 from ticketing_core.errors import EventNotFound
 from ticketing_core.model import StockStats
+from ticketing_entrypoints.ops import StoredState
 
 
 class NotDrained(Exception):

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from adapters.redis import RedisHotState
 from tests.support.redis_servers import Opener, instances, new_event_id
+from ticketing_adapters.redis import RedisHotState
 from ticketing_core import (
     DomainError,
     EventSettings,

@@ -7,10 +7,10 @@ import asyncio
 
 import pytest
 
-from adapters.redis import RedisHotState, RedisOutbox
-from adapters.redis.keys import event_key
-from adapters.redis.scripts import Scripts
 from tests.support.redis_servers import Opener, instances, new_event_id
+from ticketing_adapters.redis import RedisHotState, RedisOutbox
+from ticketing_adapters.redis.keys import event_key
+from ticketing_adapters.redis.scripts import Scripts
 from ticketing_core import EventSettings, MessageType, ReservationMessage
 from ticketing_core.clock import to_datetime
 

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
-from adapters.redis.pipelined import PipelinedConnection, serves
+from ticketing_adapters.redis.pipelined import PipelinedConnection, serves
 
 pytestmark = pytest.mark.anyio
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.redis.keys import OUTBOX_GROUP, event_key
-from adapters.redis.restore import restore_event
 from tests.support.redis_servers import Opener, instances, new_event_id
+from ticketing_adapters.redis.keys import OUTBOX_GROUP, event_key
+from ticketing_adapters.redis.restore import restore_event
 from ticketing_core import EventSettings
 from ticketing_core.clock import to_datetime
 from ticketing_core.model import Reservation, ReservationStatus, StockStats

@@ -7,8 +7,8 @@ import hashlib
 
 import pytest
 
-from adapters.redis.scripts import script_source
 from tests.support.redis_servers import Opener, instances, new_event_id
+from ticketing_adapters.redis.scripts import script_source
 from ticketing_core import EventSettings, QueueStatus
 from ticketing_core.clock import to_datetime
 

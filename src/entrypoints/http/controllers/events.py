@@ -15,13 +15,13 @@ from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
 
-from entrypoints.http import mapping, schemas
-from entrypoints.http.bodies import strict_body
-from entrypoints.http.dependencies import AdminAccess, Ticketing
-from entrypoints.http.loggable import loggable
-from entrypoints.http.openapi import ADMIN, TOO_LARGE, problems
 from ticketing_core.errors import EventNotFound, InvalidInput
 from ticketing_core.service import TicketingService
+from ticketing_entrypoints.http import mapping, schemas
+from ticketing_entrypoints.http.bodies import strict_body
+from ticketing_entrypoints.http.dependencies import AdminAccess, Ticketing
+from ticketing_entrypoints.http.loggable import loggable
+from ticketing_entrypoints.http.openapi import ADMIN, TOO_LARGE, problems
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 
-from entrypoints.backends import HealthProbe
-from entrypoints.http import schemas
+from ticketing_entrypoints.backends import HealthProbe
+from ticketing_entrypoints.http import schemas
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter, SkipValidation
 from litestar.response import ServerSentEvent
 
-from entrypoints.http import mapping, schemas
-from entrypoints.http.bodies import strict_body
-from entrypoints.http.dependencies import Ticketing
-from entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
-from entrypoints.http.queue_stream import queue_messages
-from entrypoints.http.tokens import QueuePass
+from ticketing_entrypoints.http import mapping, schemas
+from ticketing_entrypoints.http.bodies import strict_body
+from ticketing_entrypoints.http.dependencies import Ticketing
+from ticketing_entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
+from ticketing_entrypoints.http.queue_stream import queue_messages
+from ticketing_entrypoints.http.tokens import QueuePass
 
 EVENT_DELETED = "`event_not_found`: the token's event was deleted (and its place with it)"
 

@@ -8,11 +8,11 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, SkipValidation
 
-from entrypoints.http import mapping, schemas
-from entrypoints.http.bodies import strict_body
-from entrypoints.http.dependencies import Ticketing
-from entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
-from entrypoints.http.tokens import QueuePass
+from ticketing_entrypoints.http import mapping, schemas
+from ticketing_entrypoints.http.bodies import strict_body
+from ticketing_entrypoints.http.dependencies import Ticketing
+from ticketing_entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
+from ticketing_entrypoints.http.tokens import QueuePass
 
 IdempotencyKey = Annotated[
     str | None,
