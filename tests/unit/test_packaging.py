@@ -1,5 +1,6 @@
-"""The library installs under names of its own (ADR 0010): ``src/adapters`` as ``ticketing_adapters``
-and ``src/entrypoints`` as ``ticketing_entrypoints``, so it never shadows PyPI's ``entrypoints``."""
+"""The library installs under names of its own (ADR 0010): ``src/adapters`` as
+``ticketing_adapters`` and ``src/entrypoints`` as ``ticketing_entrypoints``, so it never shadows
+PyPI's ``entrypoints``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,16 +28,18 @@ def _setuptools_table() -> dict[str, object]:
     return table
 
 
-def _folders_with_files() -> set[str]:
-    """Every package an installation needs: each folder under the three roots holding a file."""
-    packages = set()
+def _source_files() -> Iterator[tuple[str, tuple[str, ...], Path]]:
+    """Every file under the three roots: its installed name, its parts below the root, its path."""
     for name, folder in INSTALLED_NAMES.items():
         root = ROOT / folder
         for path in root.rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts:
-                relative = path.parent.relative_to(root).parts
-                packages.add(".".join((name, *relative)))
-    return packages
+                yield name, path.relative_to(root).parts, path
+
+
+def _folders_with_files() -> set[str]:
+    """Every package an installation needs: each folder under the three roots holding a file."""
+    return {".".join((name, *parts[:-1])) for name, parts, _ in _source_files()}
 
 
 def test_the_build_maps_each_folder_to_its_installed_name() -> None:
@@ -86,11 +90,11 @@ def test_the_wheel_installs_only_the_three_names(wheel: zipfile.ZipFile) -> None
 
 def test_the_wheel_ships_every_script_schema_and_page(wheel: zipfile.ZipFile) -> None:
     shipped = set(wheel.namelist())
-    expected = set()
-    for name, folder in INSTALLED_NAMES.items():
-        for path in (ROOT / folder).rglob("*"):
-            if path.suffix in SHIPPED_DATA:
-                expected.add("/".join((name, *path.relative_to(ROOT / folder).parts)))
+    expected = {
+        "/".join((name, *parts))
+        for name, parts, path in _source_files()
+        if path.suffix in SHIPPED_DATA
+    }
     assert expected, "no data files found: the test would prove nothing"
     assert expected <= shipped, sorted(expected - shipped)
 
