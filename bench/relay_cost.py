@@ -21,13 +21,15 @@ from pathlib import Path
 from bench.stack import delete_topics
 from ticketing_adapters.kafka.bus import KafkaEventBus
 from ticketing_adapters.kafka.config import KafkaConfig
+from ticketing_adapters.memory import memory_record
 from ticketing_adapters.redis import open_redis_hot_state
 from ticketing_adapters.redis.client import RedisClient
 from ticketing_adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
-from ticketing_core.clock import SystemClock
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.backends import redis_backends
+from ticketing_entrypoints.bootstrap import bootstrapped
 from ticketing_entrypoints.jobs.drivers import RELAY_BATCH
 
 TASKS = Path("/proc/self/task")
@@ -67,33 +69,11 @@ async def measure(messages: int) -> None:
         )
     )
     await bus.start()
+    backends = redis_backends(hot, bus, memory_record().durable_record)
     try:
-        service = TicketingService(
-            catalog=hot.catalog, queue=hot.queue, stock=hot.stock, clock=SystemClock()
-        )
-        await service.create_event(
-            EventSettings(
-                event_id=event_id,
-                name="Relay cost",
-                total_seats=messages,
-                opens_at=datetime.now(UTC),
-                admission_rate_per_second=100_000,
-                max_active_users=1_000_000,
-            )
-        )
-        relay = OutboxRelay(hot.outbox, bus, f"relay-cost-{run}")
-        users = [f"u{n}" for n in range(messages)]
-        for user in users:
-            await service.enter(event_id, user)
-        while (await service.stats(event_id)).waiting_users:
-            await service.tick(event_id)
-        await asyncio.gather(*(service.reserve(event_id, user, 1) for user in users))
-
-        before, started = thread_cpu_seconds(), time.monotonic()
-        relayed = 0
-        while batch := await relay.relay(event_id, RELAY_BATCH):
-            relayed += batch
-        wall, after = time.monotonic() - started, thread_cpu_seconds()
+        # Built as an API instance builds them: the relay meters its bus as it does there.
+        async with bootstrapped(backends=backends) as root:
+            relayed, wall, used = await relay_held(root.service(), root.relay(), event_id, messages)
     finally:
         await bus.close()
         await forget(hot.client, event_id)
@@ -102,12 +82,41 @@ async def measure(messages: int) -> None:
             delete_topics, os.environ["TICKETING_KAFKA_BOOTSTRAP"], f"bench.{run}."
         )
 
-    used = {name: seconds - before.get(name, 0.0) for name, seconds in after.items()}
     print(f"relayed {relayed:,} messages in {wall:.2f} s ({relayed / wall:,.0f}/s)")
     for name, seconds in sorted(used.items(), key=lambda item: -item[1]):
         if seconds > 0:
             print(f"  {name:<28} {seconds / relayed * 1e6:6.1f} us CPU per message")
     print(f"  {'all threads':<28} {sum(used.values()) / relayed * 1e6:6.1f} us CPU per message")
+
+
+async def relay_held(
+    service: TicketingService, relay: OutboxRelay, event_id: str, messages: int
+) -> tuple[int, float, dict[str, float]]:
+    """Holds ``messages`` seats, then relays them: how many, the wall seconds, and the CPU
+    seconds each thread used meanwhile."""
+    await service.create_event(
+        EventSettings(
+            event_id=event_id,
+            name="Relay cost",
+            total_seats=messages,
+            opens_at=datetime.now(UTC),
+            admission_rate_per_second=100_000,
+            max_active_users=1_000_000,
+        )
+    )
+    users = [f"u{n}" for n in range(messages)]
+    for user in users:
+        await service.enter(event_id, user)
+    while (await service.stats(event_id)).waiting_users:
+        await service.tick(event_id)
+    await asyncio.gather(*(service.reserve(event_id, user, 1) for user in users))
+
+    before, started = thread_cpu_seconds(), time.monotonic()
+    relayed = 0
+    while batch := await relay.relay(event_id, RELAY_BATCH):
+        relayed += batch
+    wall, after = time.monotonic() - started, thread_cpu_seconds()
+    return relayed, wall, {name: seconds - before.get(name, 0.0) for name, seconds in after.items()}
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from ticketing_adapters.memory import memory_parts, memory_record
+from ticketing_adapters.memory import MemoryParts, memory_parts, memory_record
 from ticketing_adapters.redis import RedisHotState, open_redis_hot_state
 from ticketing_core.ports import (
     EventBus,
@@ -99,10 +99,10 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
     try:
         if deployment is Deployment.REDIS:
             record = memory_record()
-            yield _on_redis(hot, record.bus, record.durable_record)
+            yield redis_backends(hot, record.bus, record.durable_record)
             return
         async with open_persistence(settings, migrate_first=settings.migrate_on_start) as durable:
-            yield _on_redis(
+            yield redis_backends(
                 hot,
                 durable.bus,
                 durable.durable_record,
@@ -113,7 +113,7 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
         await hot.close()
 
 
-def _on_redis(
+def redis_backends(
     hot: RedisHotState,
     bus: EventBus,
     durable_record: ReservationRepository,
@@ -133,9 +133,10 @@ def _on_redis(
     )
 
 
-def memory_backends() -> Backends:
-    """The embedded default: every port in this process; the bus feeds the record directly."""
-    parts = memory_parts()
+def memory_backends(parts: MemoryParts | None = None) -> Backends:
+    """The embedded default: every port in this process (on ``parts`` if given, which a
+    caller keeps to reach the sales underneath); the bus feeds the record directly."""
+    parts = parts or memory_parts()
     return Backends(
         catalog=parts.catalog,
         queue=parts.queue,

@@ -4,8 +4,9 @@
 the only provider that depends on the deployment; everything else is built on whatever it yields.
 Every entrypoint builds through here: ``create_app`` (``ticketing serve``, the API tests),
 ``run_worker`` and ``serve_until_signalled`` (``ticketing worker``), ``relay_running``
-(``ticketing worker --relay``) and ``open_stored_state`` (``ticketing reconcile`` and
-``archive``). Tests override ``settings``, ``clock`` or ``backends``.
+(``ticketing worker --relay``), ``open_stored_state`` (``ticketing reconcile`` and
+``archive``) and ``embedded_ticketing`` (the library in one process). Tests build through
+``bootstrapped``, giving their own ``settings``, ``clock`` or ``backends``.
 
 The HTTP package knows nothing of this module: the app gets what its handlers ask for as
 ``RequestServices`` and its lifespan as a context manager built here, so that ``http/``
@@ -20,24 +21,25 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 
 from dependency_injector import containers, providers
 from litestar import Litestar
 
-from ticketing_adapters.kafka import (
-    AsyncProducer,
-    BatchConsumer,
-    DeadLetterQueue,
-    consumer_settings,
-    producer_settings,
-)
+from ticketing_adapters.kafka import BatchConsumer, consumer_settings
+from ticketing_adapters.memory import MemoryParts, memory_parts
 from ticketing_adapters.postgres import PostgresReservationRepository, open_pool, rejects_data
 from ticketing_adapters.redis.client import open_client
 from ticketing_core.clock import Clock, SystemClock
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.service import TicketingService
 from ticketing_entrypoints import secrets
-from ticketing_entrypoints.backends import deployment_of, open_backends
+from ticketing_entrypoints.backends import (
+    Backends,
+    deployment_of,
+    memory_backends,
+    open_backends,
+)
 from ticketing_entrypoints.http.app import build_app
 from ticketing_entrypoints.http.dependencies import RequestServices
 from ticketing_entrypoints.http.latency import RequestLatency
@@ -57,6 +59,7 @@ from ticketing_entrypoints.metrics import (
 from ticketing_entrypoints.ops import StoredState
 from ticketing_entrypoints.process import process_name
 from ticketing_entrypoints.settings import Settings, read_settings
+from ticketing_entrypoints.stream_and_record import open_persistence
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +114,62 @@ class Container(containers.DeclarativeContainer):
         fetch=service.provided.snapshot,
         interval=settings.provided.stream_interval_seconds,
     )
+
+
+@asynccontextmanager
+async def bootstrapped(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    backends: Backends | None = None,
+) -> AsyncIterator[Container]:
+    """A container with its resources open for the length of a block, for a library user or
+    a test: ``settings``, ``clock`` and ``backends``, where given, replace what the
+    environment, the system clock and the deployment would pick."""
+    container = Container()
+    if settings is not None:
+        container.settings.override(providers.Object(settings))
+    if clock is not None:
+        container.clock.override(providers.Object(clock))
+    if backends is not None:
+        container.backends.override(providers.Object(backends))
+    await _maybe_await(container.init_resources())
+    try:
+        yield container
+    finally:
+        await _shutdown_resources(container)
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedTicketing:
+    """A complete ticketing service in this process, on the in-memory adapters, with the
+    background work run on request (``run_due_work``) instead of by drivers."""
+
+    service: TicketingService
+    relay: OutboxRelay
+    parts: MemoryParts
+    """The in-memory adapters underneath: ``parts.durable_record`` is what the relay fed."""
+
+    async def run_due_work(self) -> None:
+        """One round of what background drivers do: admit, expire holds, relay messages."""
+        for event_id in await self.service.event_ids():
+            await self.service.tick(event_id)
+            while await self.relay.relay(event_id):
+                pass
+
+
+def embedded_ticketing(clock: Clock | None = None) -> EmbeddedTicketing:
+    """The embedded deployment as a library: built by the container like every process,
+    on the in-memory adapters and ``clock`` (the system clock by default), reading no
+    environment."""
+    parts = memory_parts()
+    container = Container()
+    # model_construct: the defaults, without reading TICKETING_* from the environment.
+    container.settings.override(providers.Object(Settings.model_construct()))
+    container.backends.override(providers.Object(memory_backends(parts)))
+    if clock is not None:
+        container.clock.override(providers.Object(clock))
+    return EmbeddedTicketing(container.service(), container.relay(), parts)
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:
@@ -210,17 +269,14 @@ async def run_worker(
     if not await topics_created(kafka, stopping):
         return counters or WorkerCounters()
     async with contextlib.AsyncExitStack() as resources:
-        pool = await resources.enter_async_context(open_pool(settings.required("database_url")))
-        producer = AsyncProducer(producer_settings(kafka))
-        await producer.start()
-        resources.push_async_callback(producer.close)
+        durable = await resources.enter_async_context(open_persistence(settings))
         consumer = BatchConsumer(consumer_settings(kafka, settings.kafka_group), [kafka.topic])
         await consumer.start()
         resources.push_async_callback(consumer.close)
         worker = ReservationWorker(
             consumer=consumer,
-            writer=BatchWriter(PostgresReservationRepository(pool), rejects_data, stopping),
-            dead_letters=DeadLetterQueue(producer, kafka.dead_letter_topic, process_name("worker")),
+            writer=BatchWriter(durable.durable_record, rejects_data, stopping),
+            dead_letters=durable.bus.dead_letters(process_name("worker")),
             stopping=stopping,
             batch_size=settings.worker_batch_size,
             writes_in_flight=settings.worker_writes_in_flight,

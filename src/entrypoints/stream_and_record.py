@@ -2,7 +2,9 @@
 
 On the real stack an API instance needs, besides the Redis hot state: the Kafka event bus for
 its outbox relay, the PostgreSQL repository as the durable record that reads fall back to, and every
-new event recorded in PostgreSQL before it goes on sale (the worker's rows refer to it).
+new event recorded in PostgreSQL before it goes on sale (the worker's rows refer to it). A
+worker opens the same pair: it stores into that repository and dead-letters through the bus's
+producer. ``open_persistence`` is the one place either is opened.
 """
 
 from __future__ import annotations

@@ -14,11 +14,12 @@ from tests.support.kafka_topics import LateBroker, delete_topics, read_topic
 from tests.support.records import created, moved
 from ticketing_adapters.kafka import DeliveryFailed, KafkaConfig, KafkaEventBus
 from ticketing_adapters.kafka.codec import decode_value
-from ticketing_adapters.memory import MemoryOutbox, memory_ticketing
+from ticketing_adapters.memory import MemoryOutbox
 from ticketing_core.clock import ManualClock
 from ticketing_core.model import ReservationStatus
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.settings import EventSettings
+from ticketing_entrypoints.bootstrap import embedded_ticketing
 
 pytestmark = pytest.mark.anyio
 
@@ -61,7 +62,7 @@ async def test_an_unreachable_broker_fails_the_publish_and_the_relay_keeps_the_e
     kafka_config: KafkaConfig,
 ) -> None:
     clock = ManualClock()
-    ticketing = memory_ticketing(clock)
+    ticketing = embedded_ticketing(clock)
     opens = datetime.fromtimestamp(clock.now_ms() / 1000, UTC)
     await ticketing.service.create_event(
         EventSettings(event_id="sale-1", name="Sale", total_seats=10, opens_at=opens)
@@ -72,7 +73,7 @@ async def test_an_unreachable_broker_fails_the_publish_and_the_relay_keeps_the_e
     nowhere = replace(kafka_config, bootstrap_servers="127.0.0.1:1", delivery_timeout_ms=1_000)
     bus = KafkaEventBus(nowhere)
     await bus.start(create_topics=False)
-    outbox = MemoryOutbox(ticketing.sales)
+    outbox = MemoryOutbox(ticketing.parts.sales)
     try:
         with pytest.raises(DeliveryFailed):
             await OutboxRelay(outbox, bus, "test").relay("sale-1")

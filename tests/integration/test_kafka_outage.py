@@ -16,12 +16,12 @@ import pytest
 from tests.support.stack import services
 from tests.support.waiting import eventually
 from ticketing_adapters.kafka import KafkaEventBus
-from ticketing_adapters.memory import MemoryOutbox, memory_ticketing
+from ticketing_adapters.memory import MemoryOutbox
 from ticketing_adapters.postgres import PostgresReservationRepository
 from ticketing_core.model import Reservation
 from ticketing_core.relay import OutboxRelay
 from ticketing_core.settings import EventSettings
-from ticketing_entrypoints.bootstrap import run_worker
+from ticketing_entrypoints.bootstrap import embedded_ticketing, run_worker
 from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -35,8 +35,8 @@ class Shop:
     outbox is what an API instance's relay drains."""
 
     def __init__(self) -> None:
-        self._ticketing = memory_ticketing()
-        self.outbox = MemoryOutbox(self._ticketing.sales)
+        self._ticketing = embedded_ticketing()
+        self.outbox = MemoryOutbox(self._ticketing.parts.sales)
         self.sold: list[Reservation] = []
         self.settings = EventSettings(
             event_id=EVENT,

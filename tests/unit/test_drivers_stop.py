@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from dependency_injector import providers
 
 from tests.support.waiting import eventually
 from ticketing_adapters.memory import memory_parts
@@ -15,8 +14,8 @@ from ticketing_adapters.memory.stores import MemoryQueueStore, MemorySales
 from ticketing_core.model import AdmissionReport, QueueStatus
 from ticketing_core.sale import ADMISSIONS_PER_CALL
 from ticketing_core.settings import EventSettings
-from ticketing_entrypoints.backends import Backends
-from ticketing_entrypoints.bootstrap import Container
+from ticketing_entrypoints.backends import memory_backends
+from ticketing_entrypoints.bootstrap import bootstrapped
 from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -61,23 +60,10 @@ async def test_a_cancellation_lost_inside_a_round_still_stops_the_drivers() -> N
     parts = memory_parts()
     queue = CancellationLosingQueue(parts.sales)
 
-    async def backends_losing_a_cancellation() -> AsyncIterator[Backends]:
-        yield Backends(
-            catalog=parts.catalog,
-            queue=queue,
-            stock=parts.stock,
-            outbox=parts.outbox,
-            bus=parts.bus,
-            durable_record=parts.durable_record,
-        )
-
-    container = Container()
-    container.settings.override(providers.Object(FAST_ROUNDS))
-    container.backends.override(providers.Resource(backends_losing_a_cancellation))
-    await container.init_resources()  # type: ignore[misc]  # async resources: an awaitable
-    try:
-        service = await container.service.async_()
-        drivers = await container.drivers.async_()
+    backends = replace(memory_backends(parts), queue=queue)
+    async with bootstrapped(FAST_ROUNDS, backends=backends) as container:
+        service = container.service()
+        drivers = container.drivers()
         await service.create_event(
             EventSettings(event_id="show", name="Show", total_seats=2, opens_at=datetime.now(UTC))
         )
@@ -110,5 +96,3 @@ async def test_a_cancellation_lost_inside_a_round_still_stops_the_drivers() -> N
         # Meanwhile the relay delivered the hold to the record and the gauges showed the sale.
         assert await parts.durable_record.get(hold.reservation_id) == hold
         assert remaining_seats_shown() == 1
-    finally:
-        await container.shutdown_resources()  # type: ignore[misc]  # as init_resources

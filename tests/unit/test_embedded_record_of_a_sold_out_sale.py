@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ticketing_adapters.memory import memory_ticketing
 from ticketing_core import DomainError, EventSettings, ManualClock, Reservation, ReservationStatus
+from ticketing_entrypoints.bootstrap import embedded_ticketing
 
 pytestmark = pytest.mark.anyio
 
@@ -29,7 +29,7 @@ BUYERS = 40
 
 async def test_the_record_of_a_sold_out_sale_holds_exactly_what_buyers_were_answered() -> None:
     clock = ManualClock()
-    ticketing = memory_ticketing(clock)
+    ticketing = embedded_ticketing(clock)
     service = ticketing.service
     await service.create_event(
         EventSettings(
@@ -69,7 +69,7 @@ async def test_the_record_of_a_sold_out_sale_holds_exactly_what_buyers_were_answ
     await ticketing.run_due_work()
 
     assert refusals["sold_out"] > 0
-    assert ticketing.repository.reservations == answered
+    assert ticketing.parts.durable_record.reservations == answered
     stats = await service.stats(EVENT)
     seats = Counter[ReservationStatus]()
     for reservation in answered.values():

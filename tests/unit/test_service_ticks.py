@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing_adapters.memory import memory_ticketing
 from ticketing_core import EventSettings, ManualClock
 from ticketing_core.clock import to_datetime
 from ticketing_core.sale import ADMISSIONS_PER_CALL
+from ticketing_entrypoints.bootstrap import embedded_ticketing
 
 
 @pytest.mark.anyio
 async def test_one_tick_admits_a_whole_burst_larger_than_one_step() -> None:
     clock = ManualClock()
-    service = memory_ticketing(clock).service
+    service = embedded_ticketing(clock).service
     burst = ADMISSIONS_PER_CALL * 2 + 17
     await service.create_event(
         EventSettings(

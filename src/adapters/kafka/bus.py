@@ -12,6 +12,7 @@ from confluent_kafka import KafkaException
 
 from ticketing_adapters.kafka.codec import encode_key, encode_value, headers_of
 from ticketing_adapters.kafka.config import KafkaConfig
+from ticketing_adapters.kafka.dead_letter import DeadLetterQueue
 from ticketing_adapters.kafka.producer import AsyncProducer, DeliveryFailed, Record
 from ticketing_adapters.kafka.topics import ensure_topics
 from ticketing_core.messages import ReservationMessage
@@ -44,6 +45,9 @@ class KafkaEventBus:
     Missing topics are created at start if a broker answers, else by the first publish or
     health probe that reaches one: an API instance starts, and sells, while Kafka is away
     (its outbox keeps the messages), instead of failing to start.
+
+    It holds the process's one producer: a worker sends its dead letters through the same
+    client (``dead_letters``), so producer settings and lifecycle live here alone.
     """
 
     def __init__(self, config: KafkaConfig) -> None:
@@ -103,6 +107,10 @@ class KafkaEventBus:
             except KafkaException as error:
                 raise DeliveryFailed(f"the topics cannot be created yet: {error}") from error
             self._topics_ready = True
+
+    def dead_letters(self, worker: str) -> DeadLetterQueue:
+        """The dead-letter topic of this bus's stream, written by ``worker``."""
+        return DeadLetterQueue(self._producer, self._config.dead_letter_topic, worker)
 
     async def close(self) -> None:
         await self._producer.close()

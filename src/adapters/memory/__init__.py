@@ -17,10 +17,8 @@ from ticketing_adapters.memory.stores import (
 from ticketing_adapters.memory.wiring import (
     MemoryParts,
     MemoryRecord,
-    MemoryTicketing,
     memory_parts,
     memory_record,
-    memory_ticketing,
 )
 
 __all__ = [
@@ -33,8 +31,6 @@ __all__ = [
     "MemoryReservationRepository",
     "MemorySales",
     "MemoryStockStore",
-    "MemoryTicketing",
     "memory_parts",
     "memory_record",
-    "memory_ticketing",
 ]

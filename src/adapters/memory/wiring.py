@@ -1,6 +1,6 @@
 """The in-memory set assembled: every port on one ``MemorySales``, and the durable record the
-bus feeds. ``memory_parts`` is the one place that puts the parts together; the embedded
-backends of the HTTP API and ``memory_ticketing`` (a service in this process) both use it."""
+bus feeds. ``memory_parts`` is the one place that puts the parts together; the composition
+root (``ticketing_entrypoints.bootstrap``) builds the embedded deployment on it."""
 
 from __future__ import annotations
 
@@ -15,9 +15,6 @@ from ticketing_adapters.memory.stores import (
     MemorySales,
     MemoryStockStore,
 )
-from ticketing_core.clock import Clock, SystemClock
-from ticketing_core.relay import OutboxRelay
-from ticketing_core.service import TicketingService
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,33 +57,3 @@ def memory_parts() -> MemoryParts:
         durable_record=record.durable_record,
         sales=sales,
     )
-
-
-@dataclass
-class MemoryTicketing:
-    service: TicketingService
-    relay: OutboxRelay
-    bus: MemoryEventBus
-    repository: MemoryReservationRepository
-    sales: MemorySales = field(repr=False)
-
-    async def run_due_work(self) -> None:
-        """One round of what background drivers do: admit, expire holds, relay messages."""
-        for event_id in await self.service.event_ids():
-            await self.service.tick(event_id)
-            while await self.relay.relay(event_id):
-                pass
-
-
-def memory_ticketing(clock: Clock | None = None) -> MemoryTicketing:
-    """A complete ticketing service in this process, on the in-memory adapters."""
-    parts = memory_parts()
-    service = TicketingService(
-        catalog=parts.catalog,
-        queue=parts.queue,
-        stock=parts.stock,
-        clock=clock or SystemClock(),
-        durable_record=parts.durable_record,
-    )
-    relay = OutboxRelay(parts.outbox, parts.bus, consumer="memory")
-    return MemoryTicketing(service, relay, parts.bus, parts.durable_record, parts.sales)

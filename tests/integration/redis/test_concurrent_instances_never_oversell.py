@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import pytest
 
 from tests.support.redis_servers import Opener, instances, new_event_id
+from ticketing_adapters.memory import memory_record
 from ticketing_adapters.redis import RedisHotState
 from ticketing_core import (
     DomainError,
@@ -19,6 +22,8 @@ from ticketing_core import (
     TicketingService,
 )
 from ticketing_core.clock import to_datetime
+from ticketing_entrypoints.backends import redis_backends
+from ticketing_entrypoints.bootstrap import bootstrapped
 
 pytestmark = pytest.mark.anyio
 
@@ -28,10 +33,17 @@ BUYERS = 1_000
 ATTEMPTS_PER_BUYER = 2  # through two different instances: 2,000 reserves in all
 
 
-def service_on(state: RedisHotState) -> TicketingService:
-    return TicketingService(
-        catalog=state.catalog, queue=state.queue, stock=state.stock, clock=SystemClock()
-    )
+@asynccontextmanager
+async def services_on(states: list[RedisHotState]) -> AsyncIterator[list[TicketingService]]:
+    """One service per instance, each built by the composition root on its own hot state."""
+    async with AsyncExitStack() as stack:
+        services = []
+        for state in states:
+            record = memory_record()
+            backends = redis_backends(state, record.bus, record.durable_record)
+            container = await stack.enter_async_context(bootstrapped(backends=backends))
+            services.append(container.service())
+        yield services
 
 
 async def attempt(service: TicketingService, event_id: str, user: str) -> Reservation | str:
@@ -44,8 +56,7 @@ async def attempt(service: TicketingService, event_id: str, user: str) -> Reserv
 async def test_2000_concurrent_reserves_from_four_instances_take_exactly_the_100_seats(
     open_instance: Opener,
 ) -> None:
-    async with instances(open_instance, INSTANCES) as states:
-        services = [service_on(state) for state in states]
+    async with instances(open_instance, INSTANCES) as states, services_on(states) as services:
         clock = SystemClock()
         event_id = new_event_id()
         await services[0].create_event(
