@@ -140,7 +140,9 @@ def _start_redis(processes: Processes, workdir: Path) -> tuple[Process, int]:
     data = workdir / "redis"
     data.mkdir(parents=True, exist_ok=True)
     command = [binary, "--port", str(port), "--bind", LOOPBACK, "--dir", str(data)]
-    command += ["--save", "", "--appendonly", "no", "--maxclients", "30000"]
+    # Durable, as the stack requires (docs/full-stack.md): the AOF fsynced on every write.
+    command += ["--save", "", "--appendonly", "yes", "--appendfsync", "always"]
+    command += ["--maxclients", "30000"]
     process = processes.start("redis", command)
     client = redis.Redis(host=LOOPBACK, port=port)
     for _ in range(100):
