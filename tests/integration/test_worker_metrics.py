@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 import pytest
-from confluent_kafka import Message, Producer
+from confluent_kafka import Producer
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.http import LOOPBACK, free_port
@@ -15,6 +15,7 @@ from tests.support.records import created, event_settings
 from tests.support.waiting import eventually
 from ticketing_adapters.kafka import (
     BatchConsumer,
+    ConsumedRecord,
     KafkaConfig,
     KafkaEventBus,
     consumer_settings,
@@ -97,7 +98,7 @@ async def test_the_lag_is_what_the_member_has_not_read_of_its_partitions(
     consumer = BatchConsumer(consumer_settings(config, f"test-{run_id}-lag"), [config.topic])
     await consumer.start()
     try:
-        read: list[Message] = []
+        read: list[ConsumedRecord] = []
         while len(read) < 10:
             read += await consumer.poll_batch(10 - len(read), 1.0)
 

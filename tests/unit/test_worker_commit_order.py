@@ -7,10 +7,10 @@ from collections import deque
 from collections.abc import Sequence
 
 import pytest
-from confluent_kafka import Message
 
 from tests.support.waiting import eventually
 from ticketing_adapters.kafka.codec import encode_value
+from ticketing_adapters.kafka.consumer import ConsumedRecord
 from ticketing_adapters.kafka.dead_letter import Rejection
 from ticketing_adapters.memory import MemoryReservationRepository
 from ticketing_core.messages import ReservationMessage
@@ -33,20 +33,20 @@ class ScriptedSource:
     at that moment, which offsets ``repository`` had stored (reservation ``r-N`` is offset N).
     """
 
-    def __init__(self, batches: list[list[Message]], repository: GatedRepository) -> None:
+    def __init__(self, batches: list[list[ConsumedRecord]], repository: GatedRepository) -> None:
         self._batches = deque(batches)
         self._repository = repository
         self.committed: list[list[int]] = []
         self.stored_when_committed: list[set[int]] = []
 
-    async def poll_batch(self, max_messages: int, wait_seconds: float) -> list[Message]:
+    async def poll_batch(self, max_messages: int, wait_seconds: float) -> list[ConsumedRecord]:
         if self._batches:
             return self._batches.popleft()
         await asyncio.sleep(0.001)
         return []
 
-    async def commit(self, records: Sequence[Message]) -> bool:
-        self.committed.append([record.offset() or 0 for record in records])
+    async def commit(self, records: Sequence[ConsumedRecord]) -> bool:
+        self.committed.append([record.offset for record in records])
         self.stored_when_committed.append(
             {int(id_.removeprefix("r-")) for id_ in self._repository.reservations}
         )
@@ -90,12 +90,14 @@ class GatedRepository(MemoryReservationRepository):
         await super().apply(messages)
 
 
-def records(first_offset: int) -> list[Message]:
+def records(first_offset: int) -> list[ConsumedRecord]:
     return [
-        Message(
+        ConsumedRecord(
             topic="reservations",
             partition=0,
             offset=offset,
+            key=f"r-{offset}".encode(),
+            headers=[],
             value=encode_value(
                 ReservationMessage.of(
                     Reservation(

@@ -2,16 +2,23 @@
 
 from ticketing_adapters.kafka.bus import KafkaEventBus, producer_settings
 from ticketing_adapters.kafka.config import DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_TOPIC, KafkaConfig
-from ticketing_adapters.kafka.consumer import BatchConsumer, consumer_settings
+from ticketing_adapters.kafka.consumer import (
+    BatchConsumer,
+    ConsumedRecord,
+    ConsumerFailed,
+    consumer_settings,
+)
 from ticketing_adapters.kafka.dead_letter import DeadLetterQueue, Rejection, RejectionReason
 from ticketing_adapters.kafka.producer import AsyncProducer, DeliveryFailed, Record
-from ticketing_adapters.kafka.topics import ensure_topics
+from ticketing_adapters.kafka.topics import TopicsUnavailable, ensure_topics
 
 __all__ = [
     "DEFAULT_DEAD_LETTER_TOPIC",
     "DEFAULT_TOPIC",
     "AsyncProducer",
     "BatchConsumer",
+    "ConsumedRecord",
+    "ConsumerFailed",
     "DeadLetterQueue",
     "DeliveryFailed",
     "KafkaConfig",
@@ -19,6 +26,7 @@ __all__ = [
     "Record",
     "Rejection",
     "RejectionReason",
+    "TopicsUnavailable",
     "consumer_settings",
     "ensure_topics",
     "producer_settings",

@@ -8,13 +8,11 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from confluent_kafka import KafkaException
-
 from ticketing_adapters.kafka.codec import encode_key, encode_value, headers_of
 from ticketing_adapters.kafka.config import KafkaConfig
 from ticketing_adapters.kafka.dead_letter import DeadLetterQueue
 from ticketing_adapters.kafka.producer import AsyncProducer, DeliveryFailed, Record
-from ticketing_adapters.kafka.topics import ensure_topics
+from ticketing_adapters.kafka.topics import TopicsUnavailable, ensure_topics
 from ticketing_core.messages import ReservationMessage
 
 log = logging.getLogger(__name__)
@@ -104,7 +102,7 @@ class KafkaEventBus:
                 return  # another caller created them meanwhile
             try:
                 await ensure_topics(self._config, timeout_seconds)
-            except KafkaException as error:
+            except TopicsUnavailable as error:
                 raise DeliveryFailed(f"the topics cannot be created yet: {error}") from error
             self._topics_ready = True
 

@@ -12,14 +12,33 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
+from ticketing_adapters.kafka.codec import Headers
 from ticketing_adapters.kafka.config import KafkaConfig
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumedRecord:
+    """One record read from a topic, copied out of the client's ``Message`` so that the
+    worker's ports name no confluent-kafka type (and tests build records without a broker)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Headers
+
+
+class ConsumerFailed(Exception):
+    """The consumer hit an error it cannot recover from (a fatal client error)."""
 
 
 def consumer_settings(
@@ -55,22 +74,23 @@ class BatchConsumer:
 
         self._consumer = await self._run(create)
 
-    async def poll_batch(self, max_messages: int, wait_seconds: float) -> list[Message]:
-        """Up to ``max_messages`` records, waiting at most ``wait_seconds`` for the first."""
+    async def poll_batch(self, max_messages: int, wait_seconds: float) -> list[ConsumedRecord]:
+        """Up to ``max_messages`` records, waiting at most ``wait_seconds`` for the first.
+        Raises ``ConsumerFailed`` on a fatal client error; other errors are logged."""
         consumer = self._started()
         polled = await self._run(_first_then_ready, consumer, max_messages, wait_seconds)
         records = []
-        for record in polled:
-            error = record.error()
+        for message in polled:
+            error = message.error()
             if error is None:
-                records.append(record)
+                records.append(_consumed(message))
             elif error.fatal():
-                raise KafkaException(error)
+                raise ConsumerFailed(str(error))
             else:
                 log.warning("Kafka consumer: %s", error)
         return records
 
-    async def commit(self, records: Sequence[Message]) -> bool:
+    async def commit(self, records: Sequence[ConsumedRecord]) -> bool:
         """Commits, synchronously, the offsets after ``records``; False if the group took the
         partitions away meanwhile (another member will re-read those records)."""
         consumer = self._started()
@@ -106,15 +126,28 @@ class BatchConsumer:
         return await asyncio.get_running_loop().run_in_executor(self._thread, call, *args)
 
 
-def _next_offsets(records: Sequence[Message]) -> list[TopicPartition]:
+def _consumed(message: Message) -> ConsumedRecord:
+    topic, partition, offset = message.topic(), message.partition(), message.offset()
+    if topic is None or partition is None or offset is None:
+        # Only error events lack a position, and poll_batch keeps none of those.
+        raise ConsumerFailed("the client returned a record without a position")
+    headers = message.headers() or []
+    return ConsumedRecord(
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        key=message.key(),
+        value=message.value(),
+        headers=list(headers.items() if isinstance(headers, dict) else headers),
+    )
+
+
+def _next_offsets(records: Sequence[ConsumedRecord]) -> list[TopicPartition]:
     """Per partition, the offset after the last record: what the group resumes from."""
     last: dict[tuple[str, int], int] = {}
     for record in records:
-        topic, partition, offset = record.topic(), record.partition(), record.offset()
-        if topic is None or partition is None or offset is None:
-            continue  # only error events lack a position, and those are filtered out
-        key = (topic, partition)
-        last[key] = max(offset, last.get(key, -1))
+        key = (record.topic, record.partition)
+        last[key] = max(record.offset, last.get(key, -1))
     return [
         TopicPartition(topic, partition, offset + 1) for (topic, partition), offset in last.items()
     ]

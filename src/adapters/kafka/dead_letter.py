@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from confluent_kafka import Message
-
 from ticketing_adapters.kafka.codec import Headers
+from ticketing_adapters.kafka.consumer import ConsumedRecord
 from ticketing_adapters.kafka.producer import AsyncProducer, Record
 
 MAX_ERROR_HEADER_CHARS = 2_000
@@ -27,7 +26,7 @@ class RejectionReason(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    record: Message
+    record: ConsumedRecord
     reason: RejectionReason
     error: BaseException
 
@@ -45,18 +44,17 @@ class DeadLetterQueue:
 
     def _letter(self, rejection: Rejection) -> Record:
         record = rejection.record
-        original = record.headers() or []
-        headers: Headers = list(original.items() if isinstance(original, dict) else original)
-        headers += [
+        headers: Headers = [
+            *record.headers,
             ("dlq.reason", rejection.reason.value),
             ("dlq.error", _describe(rejection.error)),
-            ("dlq.sourceTopic", str(record.topic())),
-            ("dlq.sourcePartition", str(record.partition())),
-            ("dlq.sourceOffset", str(record.offset())),
+            ("dlq.sourceTopic", record.topic),
+            ("dlq.sourcePartition", str(record.partition)),
+            ("dlq.sourceOffset", str(record.offset)),
             ("dlq.worker", self._worker),
             ("dlq.failedAt", str(time.time_ns() // 1_000_000)),
         ]
-        return Record(topic=self._topic, key=record.key(), value=record.value(), headers=headers)
+        return Record(topic=self._topic, key=record.key, value=record.value, headers=headers)
 
 
 def _describe(error: BaseException) -> str:

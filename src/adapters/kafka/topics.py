@@ -18,11 +18,15 @@ log = logging.getLogger(__name__)
 ADMIN_TIMEOUT_SECONDS = 30.0
 
 
+class TopicsUnavailable(Exception):
+    """The brokers did not answer the topic listing or creation in time."""
+
+
 def create_missing_topics(
     config: KafkaConfig, timeout_seconds: float = ADMIN_TIMEOUT_SECONDS
 ) -> list[str]:
     """Blocking: creates the stream and dead-letter topics if absent; returns those created.
-    Raises ``KafkaException`` when the brokers do not answer within ``timeout_seconds``.
+    Raises ``TopicsUnavailable`` when the brokers do not answer within ``timeout_seconds``.
 
     Creating is idempotent because "already exists" counts as success, so several processes
     starting at once all succeed.
@@ -31,7 +35,10 @@ def create_missing_topics(
         {"bootstrap.servers": config.bootstrap_servers, "client.id": f"{config.client_id}-admin"}
     )
     wanted = [config.topic, config.dead_letter_topic]
-    existing = admin.list_topics(timeout=timeout_seconds).topics
+    try:
+        existing = admin.list_topics(timeout=timeout_seconds).topics
+    except KafkaException as error:
+        raise TopicsUnavailable(str(error)) from error
     missing = [name for name in wanted if name not in existing]
     if not missing:
         return []
@@ -47,7 +54,7 @@ def create_missing_topics(
             created.append(name)
         except KafkaException as error:
             if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise
+                raise TopicsUnavailable(str(error)) from error
     if created:
         log.info("created Kafka topics %s (%d partitions)", created, config.partitions)
     return created

@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from confluent_kafka import KafkaException, Message
-
 from ticketing_adapters.kafka import (
+    ConsumedRecord,
     DeliveryFailed,
     KafkaConfig,
     Rejection,
     RejectionReason,
+    TopicsUnavailable,
     ensure_topics,
 )
 from ticketing_adapters.kafka.codec import decode_value
@@ -55,9 +55,9 @@ class WorkerCounters:
 class RecordSource(Protocol):
     """The worker's side of a consumer-group member (``BatchConsumer``)."""
 
-    async def poll_batch(self, max_messages: int, wait_seconds: float) -> list[Message]: ...
+    async def poll_batch(self, max_messages: int, wait_seconds: float) -> list[ConsumedRecord]: ...
 
-    async def commit(self, records: Sequence[Message]) -> bool: ...
+    async def commit(self, records: Sequence[ConsumedRecord]) -> bool: ...
 
     async def lag(self) -> dict[str, int]: ...
 
@@ -76,7 +76,7 @@ class _Stored:
 
 @dataclass(frozen=True, slots=True)
 class _Batch:
-    records: Sequence[Message]
+    records: Sequence[ConsumedRecord]
     stored: asyncio.Task[_Stored]
 
 
@@ -134,13 +134,13 @@ class ReservationWorker:
                 batch.stored.cancel()
             await asyncio.gather(*(batch.stored for batch in in_flight), return_exceptions=True)
 
-    async def _store(self, records: Sequence[Message]) -> _Stored:
+    async def _store(self, records: Sequence[ConsumedRecord]) -> _Stored:
         """Stores or dead-letters every record of a batch."""
-        sources: dict[ReservationMessage, list[Message]] = {}
+        sources: dict[ReservationMessage, list[ConsumedRecord]] = {}
         rejections = []
         for record in records:
             try:
-                message = decode_value(record.value())
+                message = decode_value(record.value)
             except ValueError as error:
                 rejections.append(Rejection(record, RejectionReason.UNDECODABLE, error))
                 continue
@@ -171,9 +171,9 @@ class ReservationWorker:
             record = rejection.record
             log.warning(
                 "dead-lettering %s[%s]@%s (%s): %s",
-                record.topic(),
-                record.partition(),
-                record.offset(),
+                record.topic,
+                record.partition,
+                record.offset,
                 rejection.reason.value,
                 rejection.error,
             )
@@ -199,7 +199,7 @@ async def topics_created(kafka: KafkaConfig, stopping: asyncio.Event) -> bool:
         try:
             await ensure_topics(kafka, TOPICS_TIMEOUT_SECONDS)
             return True
-        except KafkaException as error:
+        except TopicsUnavailable as error:
             log.warning("waiting for Kafka to create the topics: %s", error)
             await pause(stopping, DEAD_LETTER_RETRY_SECONDS)
     return False
