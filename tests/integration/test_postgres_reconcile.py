@@ -14,13 +14,11 @@ from ticketing_adapters.memory import MemoryEventBus
 from ticketing_adapters.postgres import PostgresReservationRepository
 from ticketing_adapters.redis import RedisHotState, open_redis_hot_state
 from ticketing_adapters.redis.keys import EVENTS_KEY, event_key
-from ticketing_core.clock import SystemClock
 from ticketing_core.errors import LimitExceeded
 from ticketing_core.model import ReservationStatus, StockStats
-from ticketing_core.relay import OutboxRelay
-from ticketing_core.service import TicketingService
 from ticketing_core.settings import EventSettings
-from ticketing_entrypoints.bootstrap import open_stored_state
+from ticketing_entrypoints.backends import redis_backends
+from ticketing_entrypoints.bootstrap import Container, bootstrapped, open_stored_state
 from ticketing_entrypoints.cli import archive as archive_command
 from ticketing_entrypoints.cli import reconcile as reconcile_command
 from ticketing_entrypoints.ops.archive import NotArchived, archive
@@ -39,20 +37,18 @@ class Sale:
 
     def __init__(
         self,
+        root: Container,
         hot: RedisHotState,
         repository: PostgresReservationRepository,
         event_id: str,
         admission_ttl_seconds: int = 300,
     ):
+        self.root = root
         self.hot = hot
         self.repository = repository
         self.event_id = event_id
-        self.service = TicketingService(
-            catalog=hot.catalog, queue=hot.queue, stock=hot.stock, clock=SystemClock()
-        )
-        bus = MemoryEventBus()
-        bus.subscribe(repository.apply)
-        self._relay = OutboxRelay(hot.outbox, bus, "reconcile-test")
+        self.service = root.service()
+        self._relay = root.relay()
         self.settings = EventSettings(
             event_id=event_id,
             name="Reconcile",
@@ -91,11 +87,16 @@ async def sale(
     stack_redis_url: str, repository: PostgresReservationRepository, run_id: str
 ) -> AsyncIterator[Sale]:
     hot = await open_redis_hot_state(stack_redis_url)
-    sale = Sale(hot, repository, f"rc-{run_id}")
-    await sale.open()
-    yield sale
-    await sale.forget()
-    await hot.close()
+    bus = MemoryEventBus()
+    bus.subscribe(repository.apply)
+    try:
+        async with bootstrapped(backends=redis_backends(hot, bus, repository)) as root:
+            sale = Sale(root, hot, repository, f"rc-{run_id}")
+            await sale.open()
+            yield sale
+            await sale.forget()
+    finally:
+        await hot.close()
 
 
 async def check(sale: Sale, url: str, redis_url: str, *, repair: bool = False) -> list[str]:
@@ -219,14 +220,7 @@ async def test_a_finished_sale_leaves_redis_and_its_reservations_stay_readable(
 
     assert await keys_of(sale) == []
     assert sale.event_id not in await sale.hot.catalog.event_ids()
-    reader = TicketingService(
-        catalog=sale.hot.catalog,
-        queue=sale.hot.queue,
-        stock=sale.hot.stock,
-        clock=SystemClock(),
-        durable_record=sale.repository,
-    )
-    kept = await reader.reservation(sale.event_id, "ann", ids["ann"])
+    kept = await sale.service.reservation(sale.event_id, "ann", ids["ann"])
     assert kept.status is ReservationStatus.CONFIRMED
     # And it can come back.
     assert await check(sale, migrated_url, stack_redis_url, repair=True) == []
@@ -249,11 +243,14 @@ async def test_a_sale_with_seats_held_or_buyers_admitted_stays(
 async def test_an_admission_that_ran_out_unswept_does_not_keep_a_sale_in_redis(
     sale: Sale, migrated_url: str, stack_redis_url: str
 ) -> None:
-    brief = Sale(sale.hot, sale.repository, f"{sale.event_id}-brief", admission_ttl_seconds=1)
+    brief = Sale(
+        sale.root, sale.hot, sale.repository, f"{sale.event_id}-brief", admission_ttl_seconds=1
+    )
     await brief.open()
     try:
         await brief.service.enter(brief.event_id, "ann")
         await brief.service.tick(brief.event_id)  # admitted for a second; no tick after it
+        # The admission's second runs on the wall clock, which a slow machine cannot slow.
         await asyncio.sleep(1.2)
 
         await archive_sale(brief, migrated_url, stack_redis_url)
