@@ -153,16 +153,19 @@ redis_launch() {
   # Ours and running (redis writes its pid file once it listens): redis_wait checks the PING.
   redis_pid "$dir" >/dev/null && return 0
   mkdir -p "$dir"
-  # No persistence: tests may start from an empty Redis.
+  # Every write in the append-only file before Redis replies (appendfsync always): a hold the
+  # API answered 202, or a place in a queue, survives a SIGKILL of Redis (ADR 0011). No RDB
+  # snapshots: the AOF is the one copy, rewritten in the background as it grows.
   { printf '%s\n' "port $port" "bind 127.0.0.1" "protected-mode yes" "daemonize yes" \
-      "pidfile $dir/redis.pid" "logfile $dir/redis.log" "dir $dir" 'save ""' "appendonly no" "$@"
+      "pidfile $dir/redis.pid" "logfile $dir/redis.log" "dir $dir" 'save ""' \
+      "appendonly yes" "appendfsync always" "$@"
   } > "$dir/redis.conf"
   log "starting redis on 127.0.0.1:$port"
   redis-server "$dir/redis.conf" >&2 9>&- || fail_with_log "$dir/redis.log" "redis on port $port did not start"
 }
 redis_wait() { wait_until "$TIMEOUT" redis_ping "$1" || fail_with_log "$2/redis.log" "redis on port $1 not answering PING"; }
 # By pid, never by SHUTDOWN to the port: whatever answers there need not be ours.
-# (SIGTERM is redis's own shutdown; with `save ""` it writes nothing.)
+# (SIGTERM is redis's own shutdown: it flushes the append-only file and exits.)
 redis_stop() {
   local port=$1 dir=$2 pid
   if pid=$(redis_pid "$dir"); then

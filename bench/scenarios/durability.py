@@ -31,6 +31,8 @@ def durability(context: Context) -> list[Result]:
                 context.stack,
                 "stack",
                 name=f"api-{mode}",
+                # The stack refuses a volatile Redis unless told that the loss is accepted.
+                settings={"TICKETING_ALLOW_VOLATILE_REDIS": str(mode == "volatile").lower()},
             )
             sale = Sale(api.url, context.workdir)
             try:

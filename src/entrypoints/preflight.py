@@ -19,6 +19,7 @@ from typing import NoReturn
 import psycopg
 
 from ticketing_adapters.redis.client import open_client
+from ticketing_adapters.redis.durability import durability
 from ticketing_entrypoints.backends import BackendsMisconfigured, Deployment, deployment_of
 from ticketing_entrypoints.settings import Settings, SettingsInvalid, read_settings, variable
 
@@ -62,8 +63,9 @@ def ready_settings(command: str, *required: str, redis: bool, postgres: bool) ->
     return settings
 
 
-def check_serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    """Raises ``StartRefused`` with everything that stops ``ticketing serve`` from serving."""
+def check_serve(settings: Settings, host: str, port: int, workers: int) -> list[str]:
+    """Raises ``StartRefused`` with everything that stops ``ticketing serve`` from serving;
+    returns what it may serve despite, for the operator to read (one line each)."""
     try:
         deployment = deployment_of(settings)
     except BackendsMisconfigured as error:
@@ -89,15 +91,39 @@ def check_serve(settings: Settings, host: str, port: int, workers: int) -> None:
     busy = port_in_use(host, port)
     if busy:
         problems.append(busy)
-    problems += asyncio.run(
+    unanswering = asyncio.run(
         unanswered(
             settings,
             redis=deployment is not Deployment.EMBEDDED,
             postgres=deployment is Deployment.STACK,
         )
     )
+    problems += unanswering
+    warnings = []
+    if deployment is not Deployment.EMBEDDED and not unanswering:
+        volatile, unknown = asyncio.run(_redis_crash_risks(settings))
+        if volatile and deployment is Deployment.STACK and not settings.allow_volatile_redis:
+            problems.append(
+                f"Redis at {variable('redis_url')} would lose acknowledged holds and queue "
+                f"places in a crash ({', '.join(volatile)}): run it with appendonly yes and "
+                f"appendfsync always, or set {variable('allow_volatile_redis')}=true to "
+                "accept that"
+            )
+        elif volatile:
+            warnings.append(
+                f"Redis at {variable('redis_url')} loses acknowledged holds and queue places "
+                f"in a crash ({', '.join(volatile)})"
+            )
+        if unknown:
+            warnings.append(
+                f"cannot tell whether Redis at {variable('redis_url')} syncs every write "
+                f"({', '.join(unknown)}): it must run with appendfsync always"
+            )
     if problems:
         raise StartRefused(problems)
+    if deployment is Deployment.EMBEDDED:
+        warnings.append("the embedded (in-memory) mode loses every sale when the process stops")
+    return warnings
 
 
 def check_answering(settings: Settings, *, redis: bool, postgres: bool) -> None:
@@ -155,6 +181,20 @@ async def _ping_redis(settings: Settings) -> None:
         await client.ping()
     finally:
         await client.aclose()
+
+
+async def _redis_crash_risks(settings: Settings) -> tuple[list[str], list[str]]:
+    """The Redis nodes whose acknowledged writes a crash would lose, and those that would not
+    say (their ``CONFIG GET`` refused), each described."""
+    assert settings.redis_url is not None
+    client = open_client(settings.redis_url, settings.redis_cluster)
+    try:
+        nodes = await asyncio.wait_for(durability(client), ANSWER_TIMEOUT_SECONDS)
+    finally:
+        await client.aclose()
+    volatile = [node.describe() for node in nodes if node.survives_a_crash is False]
+    unknown = [node.describe() for node in nodes if node.survives_a_crash is None]
+    return volatile, unknown
 
 
 async def _ping_postgres(settings: Settings) -> None:

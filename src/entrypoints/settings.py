@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     redis_cluster: bool = False
     kafka_bootstrap: str | None = None
     database_url: str | None = None
+    allow_volatile_redis: bool = False
+    """Serve on the full stack even when Redis would lose acknowledged writes in a crash (no
+    ``appendonly yes`` with ``appendfsync always``): the operator accepts losing holds."""
     migrate_on_start: bool = False
     """Apply pending PostgreSQL migrations when the API starts: a development convenience;
     deployments run ``ticketing migrate`` once, as a release step."""

@@ -83,7 +83,12 @@ def testcontainers_services() -> Iterator[Started]:
 
     with ExitStack() as started:
         try:
-            redis = started.enter_context(RedisContainer(REDIS_IMAGE))
+            # As scripts/services.sh runs it: the stack's API refuses a Redis that would
+            # lose acknowledged writes in a crash.
+            durable_redis = RedisContainer(REDIS_IMAGE).with_command(
+                "redis-server --appendonly yes --appendfsync always"
+            )
+            redis = started.enter_context(durable_redis)
             postgres = started.enter_context(
                 PostgresContainer(
                     POSTGRES_IMAGE,

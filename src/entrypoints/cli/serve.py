@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import resource
+import sys
 
 from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
@@ -43,9 +44,11 @@ def run(arguments: argparse.Namespace) -> int:
     port = settings.port if arguments.port is None else arguments.port
     workers = arguments.workers or settings.workers
     try:
-        check_serve(settings, host, port, workers)
+        warnings = check_serve(settings, host, port, workers)
     except StartRefused as error:
         refuse("serve", error)
+    for warning in warnings:
+        print(f"ticketing serve: warning: {warning}", file=sys.stderr)
     _raise_open_files_limit()
     granian_server(APP_FACTORY, host=host, port=port, workers=workers).serve()
     return 0
