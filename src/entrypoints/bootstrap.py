@@ -29,6 +29,8 @@ from litestar import Litestar
 from ticketing_adapters.kafka import BatchConsumer, consumer_settings
 from ticketing_adapters.memory import MemoryParts, memory_parts
 from ticketing_adapters.postgres import PostgresReservationRepository, open_pool, rejects_data
+from ticketing_adapters.postgres.errors import UNAVAILABLE_ERRORS as POSTGRES_UNAVAILABLE
+from ticketing_adapters.redis.client import UNAVAILABLE_ERRORS as REDIS_UNAVAILABLE
 from ticketing_adapters.redis.client import open_client
 from ticketing_core.clock import Clock, SystemClock
 from ticketing_core.relay import OutboxRelay
@@ -191,7 +193,16 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         ),
         running=lambda: api_running(container),
         latency=container.latency() if settings.route_latency_metrics else None,
+        unavailable=UNAVAILABLE_DEPENDENCIES,
     )
+
+
+UNAVAILABLE_DEPENDENCIES = {
+    "Redis": REDIS_UNAVAILABLE,
+    "PostgreSQL": POSTGRES_UNAVAILABLE,
+}
+"""The errors that mean a backend is down for now, by the name a 503 gives it. (The API never
+waits on Kafka: the relay publishes in the background and retries.)"""
 
 
 def api_jobs(settings: Settings) -> tuple[Job, ...]:

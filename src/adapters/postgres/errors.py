@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import psycopg
 
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (psycopg.OperationalError,)
+"""What a call raises while PostgreSQL is down or unreachable (a lost connection, the pool's
+``PoolTimeout``, a server shutting down): it passes once the database is back."""
+
 
 def rejects_data(error: BaseException) -> bool:
     """True when PostgreSQL refused the rows themselves (a constraint, a value out of range):

@@ -16,11 +16,22 @@ from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import ClusterDownError, TryAgainError
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT
 
 RedisClient = Redis | RedisCluster
 """A standalone client or a Cluster client; the adapters need them to decode responses."""
+
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    RedisConnectionError,  # also LOADING (BusyLoadingError) while a restart reads its AOF
+    RedisTimeoutError,
+    ClusterDownError,
+    TryAgainError,  # a Cluster slot moving
+)
+"""What a command raises while Redis is down, restarting or unreachable: it passes once Redis
+is back, so a caller may answer "try again shortly" instead of failing."""
 
 MAX_CONNECTIONS = 64
 """Per instance (and per Cluster node). Redis runs one command at a time, so a few dozen

@@ -19,7 +19,7 @@ from ticketing_entrypoints.http.dependencies import RequestServices, dependencie
 from ticketing_entrypoints.http.head import answer_head_as_get
 from ticketing_entrypoints.http.latency import RequestLatency
 from ticketing_entrypoints.http.openapi import openapi_config
-from ticketing_entrypoints.http.problems import EXCEPTION_HANDLERS
+from ticketing_entrypoints.http.problems import Dependencies, exception_handlers
 from ticketing_entrypoints.http.web import web_client
 from ticketing_entrypoints.settings import Settings
 
@@ -30,9 +30,11 @@ def build_app(
     *,
     running: Callable[[], AbstractAsyncContextManager[None]],
     latency: RequestLatency | None,
+    unavailable: Dependencies,
 ) -> Litestar:
     """The API: its handlers take ``services``; ``running`` is what runs while it serves
-    (backends open, background jobs); ``latency`` measures each route, if given."""
+    (backends open, background jobs); ``latency`` measures each route, if given; the errors
+    of ``unavailable`` answer 503 naming their dependency."""
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -49,7 +51,7 @@ def build_app(
             web_client(),
         ],
         dependencies=dependencies(services),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=exception_handlers(unavailable),
         # The process's logging is set up once, by whoever runs it (``ticketing_entrypoints.logs``).
         logging_config=None,
         lifespan=[lifespan],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -173,3 +174,44 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: http_problem,
     Exception: unexpected_problem,
 }
+
+RETRY_AFTER_SECONDS = 2
+"""What a 503 tells a client to wait: a restarting Redis or PostgreSQL is back in seconds."""
+
+Dependencies = Mapping[str, tuple[type[Exception], ...]]
+"""Per dependency a request may need (its name for the client), the errors that say it is
+down for now."""
+
+
+def exception_handlers(unavailable: Dependencies) -> ExceptionHandlersMap:
+    """``EXCEPTION_HANDLERS``, and a 503 ``service_unavailable`` with ``Retry-After`` for each
+    error of ``unavailable``: a dependency that is down is news for the client, not a bug."""
+    handlers = dict(EXCEPTION_HANDLERS)
+    for dependency, errors in unavailable.items():
+        for error_type in errors:
+            handlers[error_type] = _unavailable_problem(dependency)
+    return handlers
+
+
+def _unavailable_problem(
+    dependency: str,
+) -> Callable[[Request[Any, Any, Any], Exception], Response[Problem]]:
+    def unavailable_problem(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
+        log.warning(
+            "%s unavailable on %s %s: %s",
+            dependency,
+            loggable(request.method),
+            loggable(request.url.path),
+            loggable(str(error).splitlines()[0] if str(error) else type(error).__name__),
+        )
+        return problem_response(
+            request,
+            status=503,
+            code="service_unavailable",
+            title="Service Unavailable",
+            detail=f"{dependency} is unavailable for a moment; retry after "
+            f"{RETRY_AFTER_SECONDS} seconds",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    return unavailable_problem
