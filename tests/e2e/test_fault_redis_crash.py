@@ -1,13 +1,14 @@
-"""Redis SIGKILLed under a reserve crowd and restarted by the project's script: no hold the API
-answered 202 is lost, every waiting buyer keeps the place they had, the seats add up, no
-request is answered 500, and nothing needs a restart or a reconcile."""
+"""Redis SIGKILLed under a reserve crowd and restarted by the project's script, or paused with
+SIGSTOP for ten seconds: no hold the API answered 202 is lost or doubled, every waiting buyer
+keeps the place they had, the seats add up, no request is answered 500, and nothing needs a
+restart or a reconcile."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ WAITING_BUYERS = 30
 HOLDS_BEFORE_THE_CRASH = 150
 HOLDS_AFTER_THE_RESTART = 100
 UNAVAILABLE_ANSWERS_DURING_THE_OUTAGE = 20
+PAUSE_SECONDS = 10.0
 SETTLE_WITHIN = 120.0
 
 
@@ -120,7 +122,36 @@ class TolerantShop:
 async def test_a_redis_crash_loses_no_acknowledged_hold_and_no_place_in_the_queue(
     stack_on_own_redis: Stack, own_redis: PrivateRedis
 ) -> None:
-    stack, record = stack_on_own_redis, Record()
+    async def crash_and_restart(record: Record) -> None:
+        own_redis.signal(signal.SIGKILL)
+        await eventually(
+            lambda: record.statuses[503] >= UNAVAILABLE_ANSWERS_DURING_THE_OUTAGE,
+            within=60,
+            what="the API answering 503 while Redis is down",
+        )
+        await asyncio.to_thread(own_redis.up)
+
+    await crowd_through(stack_on_own_redis, crash_and_restart)
+
+
+async def test_a_redis_paused_for_ten_seconds_loses_and_duplicates_nothing(
+    stack_on_own_redis: Stack, own_redis: PrivateRedis
+) -> None:
+    async def pause(_: Record) -> None:
+        own_redis.signal(signal.SIGSTOP)
+        try:
+            await asyncio.sleep(PAUSE_SECONDS)  # the fault's length, not a wait for a state
+        finally:
+            own_redis.signal(signal.SIGCONT)
+
+    await crowd_through(stack_on_own_redis, pause)
+
+
+async def crowd_through(stack: Stack, fault: Callable[[Record], Awaitable[None]]) -> None:
+    """A reserve crowd and a waiting room through ``fault``; then checks that nothing the
+    clients were told was lost or doubled, no place moved, the seats add up, and no request
+    was answered 500."""
+    record = Record()
     async with Shop.of(stack) as shop:
         waiting_room = unique_event_id("redis-crash-later")
         opens = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
@@ -149,13 +180,7 @@ async def test_a_redis_crash_loses_no_acknowledged_hold_and_no_place_in_the_queu
                 within=120,
                 what="holds before the crash",
             )
-            own_redis.signal(signal.SIGKILL)
-            await eventually(
-                lambda: record.statuses[503] >= UNAVAILABLE_ANSWERS_DURING_THE_OUTAGE,
-                within=60,
-                what="the API answering 503 while Redis is down",
-            )
-            await asyncio.to_thread(own_redis.up)
+            await fault(record)
             holds_at_restart = len(record.acknowledged)
             await eventually(
                 lambda: len(record.acknowledged) >= holds_at_restart + HOLDS_AFTER_THE_RESTART,

@@ -45,15 +45,23 @@ def open_client(
     max_connections: int = MAX_CONNECTIONS,
     wait_seconds: float = WAIT_SECONDS,
 ) -> RedisClient:
+    # A server that stopped answering without closing its sockets (paused, partitioned)
+    # fails a command after wait_seconds instead of holding its request forever.
+    timeouts = {"socket_timeout": wait_seconds, "socket_connect_timeout": wait_seconds}
     if cluster:
         return _QueueingRedisCluster.from_url(
             url,
             decode_responses=True,
             max_connections=max_connections,
             wait_seconds=wait_seconds,
+            **timeouts,
         )
     pool = BlockingConnectionPool.from_url(
-        url, decode_responses=True, max_connections=max_connections, timeout=wait_seconds
+        url,
+        decode_responses=True,
+        max_connections=max_connections,
+        timeout=wait_seconds,
+        **timeouts,
     )
     return Redis(connection_pool=pool)
 
