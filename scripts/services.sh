@@ -6,6 +6,7 @@
 #   scripts/services.sh down   [...]
 #   scripts/services.sh status [...]     exit 0 only if every named service is up
 #   scripts/services.sh env              print the export lines only
+#   scripts/services.sh pid SERVICE      the pid of our redis, postgres or kafka (for fault tests)
 #
 # `up` prints `export VAR=value` lines on stdout (use: eval "$(scripts/services.sh up)");
 # all progress goes to stderr.
@@ -239,9 +240,15 @@ pg_pid() { ours_in "$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null)" postgres 
 # A postmaster.pid left by a crash or reboot whose pid now belongs to another
 # process (even another checkout's postgres) would make postgres refuse to start
 # (and pg_ctl stop signal that process).
+# Likewise the socket's lock file of a postmaster that was killed (SIGKILL leaves it behind).
 pg_drop_stale_pid() {
-  [[ -f $PGDATA/postmaster.pid ]] || return 0
-  pg_pid >/dev/null || rm -f "$PGDATA/postmaster.pid"
+  pg_pid >/dev/null && return 0
+  rm -f "$PGDATA/postmaster.pid"
+  local lock
+  for lock in "$PGRUN"/.s.PGSQL.*.lock; do
+    [[ -f $lock ]] || continue
+    ours_in "$(head -n 1 "$lock" 2>/dev/null)" postgres "$PGDATA" >/dev/null || rm -f "$lock" "${lock%.lock}"
+  done
 }
 postgres_up() {
   pg_find_bin || { apt_install postgresql; pg_find_bin || die "no initdb under /usr/lib/postgresql/*/bin after install"; }
@@ -458,5 +465,10 @@ case $cmd in
     exit $rc
     ;;
   env) for s in "${ALL[@]}"; do env_line "$s"; done ;;
+  pid)
+    # The pid of our server (a fault test signals it); fails if it does not run.
+    [[ ${1:-} == @(redis|postgres|kafka) ]] || die "pid: one of redis, postgres, kafka"
+    "${1}_pid_of"
+    ;;
   *) sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p' >&2; exit 2 ;;
 esac

@@ -57,6 +57,8 @@ class Stack:
     """The API leaves the outbox relay (``TICKETING_API_RELAY=false``) to ``ticketing worker
     --relay``, as a deployment that takes the relay off its API processes does."""
     api_url: str = ""
+    """The first API instance's (``api``); every instance's is in ``api_urls``."""
+    api_urls: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
@@ -79,11 +81,13 @@ class Stack:
             check=False,
         )
 
-    def start_api(self) -> subprocess.Popen[bytes]:
+    def start_api(self, name: str = "api") -> subprocess.Popen[bytes]:
         """``ticketing serve`` on a free loopback port (its own process group: granian's
-        worker is a child that must go down with it)."""
+        worker is a child that must go down with it); another instance under another name."""
         port = free_port()
-        self.api_url = f"http://{LOOPBACK}:{port}"
+        self.api_urls[name] = f"http://{LOOPBACK}:{port}"
+        if name == "api":
+            self.api_url = self.api_urls[name]
         environment = {
             **self.environment(),
             "TICKETING_HOST": LOOPBACK,
@@ -93,11 +97,11 @@ class Stack:
         api = subprocess.Popen(
             ticketing_command("serve"),
             env=environment,
-            stdout=self._log("api"),
+            stdout=self._log(name),
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.processes["api"] = api
+        self.processes[name] = api
         return api
 
     def start_worker(self) -> subprocess.Popen[bytes]:
@@ -201,8 +205,9 @@ async def running_stack(
             assert not crashed, f"processes that ended on their own: {crashed}"
 
 
-async def wait_ready(stack: Stack) -> None:
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=5) as client:
+async def wait_ready(stack: Stack, name: str = "api") -> None:
+    """Until the API instance ``name`` answers ready."""
+    async with httpx.AsyncClient(base_url=stack.api_urls[name], timeout=5) as client:
 
         async def ready() -> bool:
             try:
