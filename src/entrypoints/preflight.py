@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import NoReturn
 
 import psycopg
+from redis.exceptions import RedisError
 
 from ticketing_adapters.redis.client import open_client
 from ticketing_adapters.redis.durability import durability
@@ -190,6 +191,9 @@ async def _redis_crash_risks(settings: Settings) -> tuple[list[str], list[str]]:
     client = open_client(settings.redis_url, settings.redis_cluster)
     try:
         nodes = await asyncio.wait_for(durability(client), ANSWER_TIMEOUT_SECONDS)
+    except (RedisError, TimeoutError) as error:
+        reason = "no answer in time" if isinstance(error, TimeoutError) else _first_line(error)
+        return [], [f"its persistence could not be read: {reason}"]
     finally:
         await client.aclose()
     volatile = [node.describe() for node in nodes if node.survives_a_crash is False]

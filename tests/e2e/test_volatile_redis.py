@@ -132,3 +132,23 @@ async def served(settings: dict[str, str], log: Path) -> str:
             os.killpg(api.pid, signal.SIGKILL)
             await api.wait()
     return await asyncio.to_thread(log.read_text)
+
+
+async def test_a_redis_that_forbids_config_get_is_served_with_a_warning(
+    own_redis: PrivateRedis, stack_settings_on: dict[str, str], tmp_path: Path
+) -> None:
+    # As on managed Redis: INFO answers, CONFIG is refused.
+    own_redis.client().acl_setuser(
+        "app",
+        enabled=True,
+        passwords=["+secret"],
+        keys=["*"],
+        channels=["*"],
+        commands=["+@all", "-config"],
+    )
+    url = own_redis.url.replace("redis://", "redis://app:secret@")
+
+    output = await served({**stack_settings_on, "TICKETING_REDIS_URL": url}, tmp_path / "api.log")
+
+    assert "cannot tell whether Redis at TICKETING_REDIS_URL syncs every write" in output
+    assert "appendfsync unreadable (CONFIG GET refused)" in output
