@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
 SERVICES := scripts/services.sh
 PYTEST_ARGS ?=
 
-.PHONY: help install browser bench-tools imports test test-unit test-integration test-api test-e2e lint format run run-stack worker services services-down bench clean
+.PHONY: help install browser bench-tools imports test test-unit test-integration test-api test-e2e lint format run run-stack worker services services-down bench chaos clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -46,8 +46,8 @@ test-e2e: install ## tests/e2e (-m e2e): real processes on the real stack (start
 	@settings="$$($(SERVICES) up all)" && eval "$$settings" && $(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
 lint: install imports ## import contracts, ruff and mypy --strict over src, tests and bench
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench chaos
+	$(BIN)/ruff format --check src tests bench chaos
 	$(BIN)/mypy --strict
 
 format: install ## apply ruff's fixes and formatting
@@ -74,6 +74,11 @@ bench-tools: ## wrk (Debian) and vegeta (Go module proxy), the load generators o
 
 bench: install bench-tools ## the benchmark suite; writes bench/results/latest.json
 	@settings="$$($(SERVICES) up all)" && eval "$$settings" && $(BIN)/python -m bench
+
+SECONDS ?= 60
+chaos: install ## the randomized fault campaign (make chaos SECONDS=600 [SEED=n]); docs/reliability.md
+	@settings="$$($(SERVICES) up all)" && eval "$$settings" && \
+	  $(BIN)/python -m chaos --seconds $(SECONDS) $(if $(SEED),--seed $(SEED))
 
 clean: ## remove the virtualenv and caches (not the services' state)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -21,8 +21,8 @@ from typing import Any, cast
 
 import hiredis
 from redis.asyncio.connection import ConnectKwargs, parse_url
+from redis.exceptions import BusyLoadingError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
 
 Arg = str | int | bytes
 
@@ -80,7 +80,7 @@ class _Protocol(asyncio.Protocol):
             if waiter.done():
                 continue  # its caller was cancelled; the reply still had to be read
             if isinstance(reply, ResponseError):
-                waiter.set_exception(reply)
+                waiter.set_exception(_typed(reply))
             else:
                 waiter.set_result(reply)
 
@@ -164,6 +164,14 @@ class PipelinedConnection:
                 raise
             self._protocol = protocol
             return protocol
+
+
+def _typed(reply: ResponseError) -> Exception:
+    """As redis-py types it, text unchanged: LOADING (a restart still replaying its AOF) is
+    redis-py's ``BusyLoadingError``, which callers take for "down for now", not for a bug."""
+    if str(reply).startswith("LOADING"):
+        return BusyLoadingError(str(reply))
+    return reply
 
 
 def serves(url: str) -> bool:

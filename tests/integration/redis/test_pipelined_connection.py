@@ -7,9 +7,10 @@ import uuid
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import BusyLoadingError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
 
+from tests.support.waiting import eventually
 from ticketing_adapters.redis.pipelined import PipelinedConnection, serves
 
 pytestmark = pytest.mark.anyio
@@ -77,7 +78,13 @@ async def test_after_the_server_drops_the_connection_the_next_command_reconnects
     try:
         own_id = await connection.execute("CLIENT", "ID")
         waiting = asyncio.ensure_future(connection.execute("BLPOP", key, 5))
-        await asyncio.sleep(0.1)
+
+        async def blocked() -> bool:
+            clients = await admin.client_list()
+            # flag b: the client waits in a blocking command
+            return any(c["id"] == str(own_id) and "b" in c["flags"] for c in clients)
+
+        await eventually(blocked, within=30, what="the BLPOP blocks on the server")
         await admin.client_kill_filter(_id=own_id)  # this connection only: Redis is shared
         with pytest.raises(RedisConnectionError):
             await waiting
@@ -166,3 +173,19 @@ async def test_a_closed_connection_does_not_reconnect(redis_url: str) -> None:
 )
 def test_only_plain_tcp_urls_are_pipelined(url: str, served: bool) -> None:
     assert serves(url) is served
+
+
+async def test_a_server_still_loading_its_data_says_so_as_redis_py_does() -> None:
+    async def loading(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"-LOADING Redis is loading the dataset in memory\r\n")
+        await writer.drain()
+
+    server = await asyncio.start_server(loading, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    connection = PipelinedConnection(f"redis://127.0.0.1:{port}/0", reply_timeout=10)
+    try:
+        with pytest.raises(BusyLoadingError, match=r"^LOADING Redis is loading"):
+            await connection.execute("PING")
+    finally:
+        await connection.close()
+        server.close()
