@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 import httpx
+from confluent_kafka import KafkaException
 from tests.support.http import ADMIN
 from tests.support.kafka_topics import unconsumed
 from tests.support.private_redis import private_redis
@@ -89,8 +90,9 @@ async def _run(stack: ChaosStack, history: History, rng: random.Random, seconds:
     await asyncio.sleep(seconds)  # the campaign's length
     stop_faults.set()
     await faults
-    for api in APIS:  # the last fault may have restarted one
-        await eventually(partial(stack.ready, api), within=READY_WITHIN, what=f"{api} back")
+    for api in APIS:  # the last faults may have left one stopped or starting
+        ready = partial(stack.revived_and_ready, api)
+        await eventually(ready, within=READY_WITHIN, what=f"{api} back")
     stop_buying.set()
     await asyncio.gather(*lanes)
     history.faults = nemesis.injected
@@ -116,9 +118,12 @@ async def _final_state(
             stats = read.json()["stats"]
             if stats["pendingSeats"] or await outbox_backlog(redis, sale):
                 return False
-            behind = await asyncio.to_thread(
-                unconsumed, stack.kafka_bootstrap, f"chaos-{stack.run_id}", stack.topic
-            )
+            try:
+                behind = await asyncio.to_thread(
+                    unconsumed, stack.kafka_bootstrap, f"chaos-{stack.run_id}", stack.topic
+                )
+            except KafkaException:
+                return False  # the broker still starting after its last fault
             return behind == 0
 
         await eventually(settled, within=SETTLE_WITHIN, every=0.5, what="the stack settled")

@@ -31,6 +31,7 @@ class Nemesis:
             await self._pause(self._rng.uniform(*BETWEEN_SECONDS), stop)
             if stop.is_set():
                 return
+            await asyncio.to_thread(self._stack.revive)
             target = self._rng.choice(TARGETS)
             kill = self._rng.random() < (KAFKA_KILL_CHANCE if target == "kafka" else 0.5)
             signum = signal.SIGKILL if kill else signal.SIGSTOP

@@ -89,6 +89,17 @@ class ChaosStack:
                 command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
 
+    def revive(self) -> None:
+        """As a supervisor would: starts again every process that ended (an API started while
+        Redis was down refuses to start, exit code 2, and must be tried again)."""
+        for name, process in list(self.processes.items()):
+            if process.poll() is not None:
+                self.start(name)
+
+    def revived_and_ready(self, api: str) -> bool:
+        self.revive()
+        return self.ready(api)
+
     def signal(self, name: str, signum: signal.Signals) -> None:
         """``signum`` to the process group of ``name`` (its granian worker too)."""
         os.killpg(self.processes[name].pid, signum)

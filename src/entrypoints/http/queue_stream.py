@@ -8,6 +8,7 @@ asked about this user again only once the snapshots say they no longer wait.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +21,10 @@ from ticketing_core.model import QueueStatus, QueueView, estimated_wait_seconds
 from ticketing_core.service import TicketingService
 from ticketing_core.settings import EventSettings
 from ticketing_entrypoints.http.positions import PositionHub, Watcher
+
+log = logging.getLogger(__name__)
+RETRY_MS = 2_000
+"""How long a client waits before it reconnects a stream that ended for a store down."""
 
 
 async def queue_messages(
@@ -38,7 +43,14 @@ async def queue_messages(
                 yield message
             if watcher.closed:
                 return
-        view = await _status(service, view)
+        try:
+            view = await _status(service, view)
+        except Exception as error:  # whatever the store raised: end, and retry
+            # A store down for a moment (the only read this stream makes of it): end with a
+            # retry hint; EventSource reconnects after it and the new stream reads afresh.
+            log.warning("stream of %s ends for a retry: %s", first.event_id, type(error).__name__)
+            yield ServerSentEventMessage(comment="unavailable", retry=RETRY_MS)
+            return
     yield _outcome(view)
 
 

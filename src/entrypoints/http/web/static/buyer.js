@@ -284,7 +284,9 @@ async function recheck(source) {
   }
   if (answer.ok) {
     showPosition(answer.data);
-  } else if (answer.problem.code !== "network") {
+  } else if (answer.problem.code !== "network" && answer.problem.code !== "service_unavailable") {
+    // A dependency down for a moment (503) is no reason to give up the place: EventSource
+    // reconnects on its own, after the retry the stream asked for.
     explain(answer.problem);
     forget();
     showPick();
