@@ -110,8 +110,10 @@ async def client(app: Litestar, created_events: CreatedEvents) -> AsyncIterator[
 
 
 @pytest.fixture
-def sale(client: httpx.AsyncClient, container: Container, clock: ManualClock) -> Sale:
-    return Sale(client, container, clock)
+def sale(
+    client: httpx.AsyncClient, container: Container, clock: ManualClock, app: Litestar
+) -> Sale:
+    return Sale(client, container, clock, app)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -81,10 +81,14 @@ async def serving(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 
 class Sale:
-    def __init__(self, client: httpx.AsyncClient, container: Container, clock: ManualClock) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, container: Container, clock: ManualClock, app: Litestar
+    ) -> None:
         self.client = client
         self.container = container
         self.clock = clock
+        self.app = app
+        """The app ``client`` drives (already started), for the requests ``Stream`` watches."""
 
     async def create_event(self, **fields: Any) -> dict[str, Any]:
         body = {"name": "Flash sale", "totalSeats": 10, **fields}
@@ -145,13 +149,49 @@ class Sale:
         return hold
 
 
-def open_stream(sale: Sale, token: str) -> asyncio.Task[httpx.Response]:
-    """The stream's whole response, once it ends (the test transport buffers it)."""
-    return asyncio.create_task(sale.client.get("/api/v1/queue/stream", params={"token": token}))
+ASGIMessage = MutableMapping[str, Any]
 
 
-async def finished(stream: asyncio.Task[httpx.Response]) -> httpx.Response:
-    response = await asyncio.wait_for(stream, timeout=5)
+class Stream:
+    """One ``/api/v1/queue/stream`` request in flight: the messages the app sent so far, then
+    the whole response once it ends. httpx's ASGI transport hands a response over only once it
+    ended, so the body is also read off the app as the app sends it, for tests to wait on."""
+
+    def __init__(self, sale: Sale, token: str) -> None:
+        self._body = bytearray()
+        self.response = asyncio.create_task(self._get(sale.app, token))
+
+    async def _get(self, app: Litestar, token: str) -> httpx.Response:
+        async def teed(
+            scope: ASGIMessage,
+            receive: Callable[[], Awaitable[ASGIMessage]],
+            send: Callable[[ASGIMessage], Awaitable[None]],
+        ) -> None:
+            async def tee(message: ASGIMessage) -> None:
+                if message["type"] == "http.response.body":
+                    self._body.extend(message.get("body", b""))
+                await send(message)
+
+            # Litestar types its ASGI callable precisely, this helper generically: both are ASGI.
+            await app(scope, receive, tee)  # type: ignore[arg-type]
+
+        transport = httpx.ASGITransport(app=teed)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.get("/api/v1/queue/stream", params={"token": token})
+
+    def sent(self) -> list[tuple[str, dict[str, Any], list[str]]]:
+        """The whole messages the app sent so far (see ``sse_messages``)."""
+        whole, _, _ = self._body.decode().replace("\r\n", "\n").rpartition("\n\n")
+        return sse_messages(whole)
+
+
+def open_stream(sale: Sale, token: str) -> Stream:
+    return Stream(sale, token)
+
+
+async def finished(stream: Stream) -> httpx.Response:
+    """The stream's whole response, once it ends."""
+    response = await asyncio.wait_for(stream.response, timeout=5)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
     return response

@@ -97,11 +97,11 @@ def own_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     )  # fmt: skip
     url = f"redis://127.0.0.1:{port}/0"
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while not answers(url):
             assert server.poll() is None, "redis-server exited"
-            assert time.monotonic() < deadline, "redis-server did not answer within 10 s"
-            time.sleep(0.05)
+            assert time.monotonic() < deadline, "redis-server did not answer within 30 s"
+            time.sleep(0.05)  # the poll interval of this wait for the server to answer
         yield url, server
     finally:
         server.kill()

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.support.waiting import eventually
 from ticketing_core.model import QueueSnapshot
 from ticketing_entrypoints.http.positions import PositionHub
 
@@ -65,9 +66,14 @@ async def test_the_ticker_of_an_event_stops_with_its_last_stream() -> None:
     queue = MovingQueue()
     hub = PositionHub(queue.snapshot, INTERVAL)
 
+    before = asyncio.all_tasks()
     await follow(hub, seq=3, until_position=1)
-    await asyncio.sleep(INTERVAL * 3)
+    started = asyncio.all_tasks() - before  # the event's ticker, unless it stopped already
+    await eventually(
+        lambda: all(task.done() for task in started), within=30, what="the ticker stopped"
+    )
     taken = queue.snapshots
+    # A duration, not a wait: a ticker still running would take ~5 snapshots in it.
     await asyncio.sleep(INTERVAL * 5)
 
     assert hub.streams == 0

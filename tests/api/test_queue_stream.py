@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from tests.api.support import Sale, assert_problem, finished, open_stream, sse_messages
+from tests.api.support import Sale, Stream, assert_problem, finished, open_stream, sse_messages
 from tests.support.http import queue_token
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 
-SETTLE = 0.15
-"""Long enough for several shared snapshots (every 20 ms in these tests) to reach the stream."""
+WITHIN = 30
+"""Seconds a stream gets to send a message: generous, it is only spent when one never comes."""
+
+
+async def until_positions(stream: Stream, *positions: int) -> None:
+    """Waits until the stream has sent exactly these ``position`` messages (and nothing else)."""
+    await eventually(
+        lambda: (
+            [(event, data.get("position")) for event, data, _ in stream.sent()]
+            == [("position", position) for position in positions]
+        ),
+        within=WITHIN,
+        what=f"the stream sent positions {list(positions)}",
+    )
 
 
 async def leave(sale: Sale, token: str) -> None:
@@ -25,12 +36,13 @@ async def test_a_waiting_user_follows_their_position_until_admitted(sale: Sale, 
     tokens = [(await sale.enter(show, f"user-{n}"))["token"] for n in range(3)]
     await sale.tick(show)
     stream = open_stream(sale, tokens[2])
-    await asyncio.sleep(SETTLE)
+    await until_positions(stream, 2)
 
-    for ahead in tokens[:2]:
-        await leave(sale, ahead)
-        await sale.tick(show)
-        await asyncio.sleep(SETTLE)
+    await leave(sale, tokens[0])
+    await sale.tick(show)
+    await until_positions(stream, 2, 1)
+    await leave(sale, tokens[1])
+    await sale.tick(show)
 
     messages = sse_messages((await finished(stream)).text)
     assert [(event, data.get("position")) for event, data, _ in messages] == [
@@ -57,7 +69,7 @@ async def test_the_waiting_hear_when_the_event_sells_out(sale: Sale, show: str) 
     waiting = (await sale.enter(show, "bob"))["token"]
     hold = await sale.hold(buyer, show)
     stream = open_stream(sale, waiting)
-    await asyncio.sleep(SETTLE)
+    await until_positions(stream, 1)
 
     await sale.client.post(
         f"/api/v1/tickets/{hold['reservationId']}/confirm", headers=queue_token(buyer)
@@ -78,7 +90,7 @@ async def test_a_user_who_leaves_sees_their_stream_end_as_expired(sale: Sale, sh
     await sale.create_event(eventId=show, opensAt="2099-01-01T00:00:00Z")
     token = (await sale.enter(show, "ann"))["token"]
     stream = open_stream(sale, token)
-    await asyncio.sleep(SETTLE)
+    await until_positions(stream, 1)
 
     await leave(sale, token)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
+from typing import Any
 
 import pytest
 
-from tests.api.support import Sale, finished, open_stream, sse_messages
+from tests.api.support import Sale, Stream, finished, open_stream, sse_messages
 from tests.support.http import queue_token
+from tests.support.waiting import eventually
 from ticketing_core.clock import to_datetime
 from ticketing_entrypoints.settings import Settings
 
@@ -20,6 +21,15 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"stream_keepalive_seconds": 0.05})
 
 
+def keepalives(messages: list[tuple[str, dict[str, Any], list[str]]]) -> list[dict[str, Any]]:
+    return [data for _, data, comments in messages if comments == ["keep-alive"]]
+
+
+def waits_sent(stream: Stream) -> list[int]:
+    """The estimates of the keep-alives the stream sent so far."""
+    return [data["estimatedWaitSeconds"] for data in keepalives(stream.sent())]
+
+
 async def test_a_quiet_stream_repeats_the_position_with_a_fresh_estimate(
     sale: Sale, show: str
 ) -> None:
@@ -27,17 +37,24 @@ async def test_a_quiet_stream_repeats_the_position_with_a_fresh_estimate(
     await sale.create_event(eventId=show, opensAt=opens_at.isoformat())
     token = (await sale.enter(show, "ann"))["token"]
     stream = open_stream(sale, token)
-    await asyncio.sleep(0.2)
+    await eventually(
+        lambda: len(waits_sent(stream)) >= 2, within=30, what="two keep-alives before time moves"
+    )
     sale.clock.advance(30_000)
-    await asyncio.sleep(0.2)
+    # The first keep-alive after the advance may still carry the snapshot taken before it.
+    await eventually(
+        lambda: waits_sent(stream)[-2:] == [31, 31],
+        within=30,
+        what="two keep-alives with the estimate 30 s later",
+    )
 
     left = await sale.client.delete("/api/v1/queue", headers=queue_token(token))
     assert left.status_code == 204
 
     messages = sse_messages((await finished(stream)).text)
-    keepalives = [data for event, data, comments in messages if comments == ["keep-alive"]]
-    assert len(keepalives) >= 4
-    assert all(data["position"] == 1 for data in keepalives)
-    waits = [data["estimatedWaitSeconds"] for data in keepalives]
+    repeated = keepalives(messages)
+    assert len(repeated) >= 4
+    assert all(data["position"] == 1 for data in repeated)
+    waits = [data["estimatedWaitSeconds"] for data in repeated]
     assert waits[0] == 61
     assert waits[-1] == 31

@@ -49,8 +49,10 @@ async def test_a_ten_second_broker_outage_under_http_load_loses_nothing(
             await crowd.until_holds(100)
             await asyncio.to_thread(services, "down", "kafka")
             outage_started, holds_before = time.monotonic(), crowd.holds
-            await eventually(lambda: kafka_reported("down"), within=OUTAGE_SECONDS)
+            await eventually(lambda: kafka_reported("down"), within=30)
             during_outage = await readiness(shop.api)
+            # The fault's duration, not a wait for state: the broker stays down for the rest of
+            # the outage (none is left if readiness took longer to report it).
             await asyncio.sleep(OUTAGE_SECONDS - (time.monotonic() - outage_started))
             holds_during = crowd.holds - holds_before
             backlog_during = await outbox_backlog(stack.redis, event_id)

@@ -44,7 +44,7 @@ async def publish_steadily(bus: KafkaEventBus, sent: dict[str, ReservationMessag
         await bus.publish(finals)
         sent.update({m.key: m for m in holds})
         sent.update({m.key: m for m in finals})
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # pacing: the rounds spread over the kill and the restart
 
 
 async def stop(worker: subprocess.Popen[bytes]) -> int:

@@ -134,6 +134,8 @@ async def test_a_worker_started_before_kafka_waits_for_it_then_stores_the_stream
     )
     hold = created()
     try:
+        # A duration, not a wait: the worker must still be running after 2 s without Kafka
+        # (a slower machine only gives it less time to fail).
         await asyncio.sleep(2)
         assert not running.done(), "the worker waits for Kafka instead of failing"
         await late.open()
@@ -161,6 +163,7 @@ async def test_a_worker_waiting_for_kafka_stops_cleanly_when_told(
     running = asyncio.create_task(
         run_worker(stack_settings.model_copy(update={"kafka_bootstrap": nowhere.address}), stopping)
     )
+    # A duration, not a wait: the worker must still be running after 1 s without Kafka.
     await asyncio.sleep(1)
     assert not running.done(), "the worker waits for Kafka instead of failing"
 

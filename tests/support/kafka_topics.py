@@ -100,9 +100,13 @@ class LateBroker:
         broker_in, broker_out = await asyncio.open_connection(*self._broker)
 
         async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            while data := await source.read(65_536):
-                sink.write(data)
-                await sink.drain()
-            sink.close()
+            try:
+                while data := await source.read(65_536):
+                    sink.write(data)
+                    await sink.drain()
+            except ConnectionError:
+                pass  # a side reset the connection: like its end, this ends the forwarding
+            finally:
+                sink.close()
 
         await asyncio.gather(pipe(client_in, broker_out), pipe(broker_in, client_out))

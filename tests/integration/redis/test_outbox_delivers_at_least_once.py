@@ -65,6 +65,8 @@ async def test_entries_of_a_relay_that_died_are_taken_over_once_idle_long_enough
 
         dead = await state.outbox.claim(event_id, "relay-a", 2)  # then it dies
         too_soon = await other.claim(event_id, "relay-b", 100)
+        # A duration, not a wait for state: Redis counts the idle time itself, and a sleep of
+        # 0.3 s (or longer, on a slow machine) leaves the entries idle over the 200 ms.
         await asyncio.sleep(0.3)
         taken_over = await other.claim(event_id, "relay-b", 100)
         await other.acknowledge(event_id, [e.entry_id for e in taken_over])
