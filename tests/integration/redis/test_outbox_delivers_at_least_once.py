@@ -56,18 +56,23 @@ async def test_a_relay_that_did_not_acknowledge_gets_the_same_entries_again(
     assert (after, left) == ([], 0), "acknowledged entries are gone"
 
 
+RECLAIM_IDLE_MS = 2_000
+
+
 async def test_entries_of_a_relay_that_died_are_taken_over_once_idle_long_enough(
     open_instance: Opener,
 ) -> None:
     async with instances(open_instance, 1) as (state,):
         event_id, changes = await sale_with_three_changes(state)
-        other = RedisOutbox(Scripts(state.client), reclaim_idle_ms=200)
+        # Two seconds: the first claims below must fall inside it even on a machine that
+        # stalls for a second.
+        other = RedisOutbox(Scripts(state.client), reclaim_idle_ms=RECLAIM_IDLE_MS)
 
         dead = await state.outbox.claim(event_id, "relay-a", 2)  # then it dies
         too_soon = await other.claim(event_id, "relay-b", 100)
-        # A duration, not a wait for state: Redis counts the idle time itself, and a sleep of
-        # 0.3 s (or longer, on a slow machine) leaves the entries idle over the 200 ms.
-        await asyncio.sleep(0.3)
+        # A duration, not a wait for state: Redis counts the idle time itself, and a longer
+        # sleep (a slow machine) only leaves the entries idler.
+        await asyncio.sleep(RECLAIM_IDLE_MS / 1000 + 0.3)
         taken_over = await other.claim(event_id, "relay-b", 100)
         await other.acknowledge(event_id, [e.entry_id for e in taken_over])
         later = await state.outbox.claim(event_id, "relay-a", 100)
