@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ticketing_adapters.kafka import KafkaEventBus
 from ticketing_adapters.postgres import PostgresReservationRepository, migrate, open_pool
+from ticketing_core.changes import SaleChange
 from ticketing_core.errors import EventNotFound
 from ticketing_core.ports import EventCatalog, ReservationRepository
 from ticketing_core.settings import EventSettings
@@ -45,6 +46,9 @@ class RecordingCatalog:
 
     async def get(self, event_id: str) -> EventSettings | None:
         return await self._catalog.get(event_id)
+
+    async def change(self, event_id: str, change: SaleChange, now_ms: int) -> EventSettings:
+        return await self._catalog.change(event_id, change, now_ms)
 
     async def event_ids(self) -> list[str]:
         return await self._catalog.event_ids()

@@ -73,6 +73,13 @@ class HoldExpired(DomainError):
     title = "Hold expired"
 
 
+class SaleClosed(DomainError):
+    """An operator closed the sale: no entry, no reserve, no further change."""
+
+    code = "sale_closed"
+    title = "Sale closed"
+
+
 class InvalidState(DomainError):
     code = "invalid_state"
     title = "Reservation is not in a state that allows this"
@@ -93,6 +100,7 @@ ERRORS_BY_CODE: dict[str, type[DomainError]] = {
         ReservationNotFound,
         HoldExpired,
         InvalidState,
+        SaleClosed,
     )
 }
 """Adapters that answer with a code (a Lua script, say) turn it back into the error here."""

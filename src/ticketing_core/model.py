@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from ticketing_core.settings import EventSettings
+from ticketing_core.settings import EventSettings, EventState
 
 
 class QueueStatus(StrEnum):
@@ -17,6 +17,8 @@ class QueueStatus(StrEnum):
     COMPLETED = "COMPLETED"
     EXPIRED = "EXPIRED"
     SOLD_OUT = "SOLD_OUT"
+    CLOSED = "CLOSED"
+    """The operator closed the sale while the user waited."""
 
 
 class ReservationStatus(StrEnum):
@@ -47,6 +49,7 @@ class ReservationStatus(StrEnum):
 @dataclass(frozen=True, slots=True)
 class QueueView:
     """What one user sees of their place. ``position`` is 0 for anyone not waiting.
+    ``estimated_wait_seconds`` is None while the sale is paused: nobody can know it then.
 
     ``seq`` is the user's place in the order of entry (1, 2, ...); streams use it to follow
     their position from a shared ``QueueSnapshot`` without asking the store per user.
@@ -57,8 +60,9 @@ class QueueView:
     seq: int
     status: QueueStatus
     position: int
-    estimated_wait_seconds: int
+    estimated_wait_seconds: int | None
     admission_expires_at: int | None = None
+    paused: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,7 @@ class QueueSnapshot:
     active: int
     sold_out: bool
     taken_at: int
+    state: EventState = EventState.OPEN
 
     def position_of(self, seq: int) -> int:
         """Exact position of the waiting user holding ``seq``; 0 if they no longer wait."""
@@ -141,8 +146,12 @@ class AdmissionReport:
     expired_admissions: int
 
 
-def estimated_wait_seconds(position: int, settings: EventSettings, active: int, now_ms: int) -> int:
-    """Seconds until a user at ``position`` is admitted, at the rate and cap the event allows.
+def estimated_wait_seconds(
+    position: int, settings: EventSettings, active: int, now_ms: int, *, paused: bool
+) -> int | None:
+    """Seconds until a user at ``position`` is admitted, at the rate and cap the event allows;
+    None while the sale is ``paused`` (for how long, nobody knows; the caller says, as the
+    store it read saw it, which may be newer than ``settings``).
 
     The first free slots fill at the admission rate; beyond them a slot frees only when an
     admission ends, which at worst takes the whole admission TTL, so later places move at
@@ -151,6 +160,8 @@ def estimated_wait_seconds(position: int, settings: EventSettings, active: int, 
     """
     if position <= 0:
         return 0
+    if paused:
+        return None
     rate = float(settings.admission_rate_per_second)
     turnover = min(rate, settings.max_active_users / settings.admission_ttl_seconds)
     free = max(0, settings.max_active_users - active)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from ticketing_core.changes import SaleChange
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import (
     AdmissionReport,
@@ -33,6 +34,15 @@ class EventCatalog(Protocol):
         ...
 
     async def get(self, event_id: str) -> EventSettings | None: ...
+
+    async def change(self, event_id: str, change: SaleChange, now_ms: int) -> EventSettings:
+        """Applies an operator's change (``SaleChange.applied_to``) in one step with the
+        event's stock, and answers the settings after it.
+
+        Raises what the rule raises (``SaleClosed``, ``InsufficientSeats``, ``InvalidInput``)
+        with nothing changed, and ``EventNotFound``.
+        """
+        ...
 
     async def event_ids(self) -> list[str]:
         """Every registered event, oldest first."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sortedcontainers import SortedDict, SortedList
 
+from ticketing_core.changes import ChangeKind, SaleChange
 from ticketing_core.errors import (
     HoldExpired,
     InsufficientSeats,
@@ -21,6 +22,7 @@ from ticketing_core.errors import (
     NotAdmitted,
     NotInQueue,
     ReservationNotFound,
+    SaleClosed,
     SoldOut,
 )
 from ticketing_core.messages import ReservationMessage
@@ -34,7 +36,7 @@ from ticketing_core.model import (
     StockStats,
     estimated_wait_seconds,
 )
-from ticketing_core.settings import EventSettings
+from ticketing_core.settings import EventSettings, EventState
 
 IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000
 TOKEN = 1000
@@ -76,7 +78,22 @@ class SaleState:
     def sold_out(self) -> bool:
         return self.remaining == 0 and self.pending_seats == 0
 
+    @property
+    def closed(self) -> bool:
+        return self.settings.state is EventState.CLOSED
+
+    def change(self, change: SaleChange) -> EventSettings:
+        """Applies an operator's change (``SaleChange.applied_to``); seats put on sale or
+        withdrawn move ``remaining`` and ``total_seats`` together."""
+        changed = change.applied_to(self.settings, self.remaining)
+        if change.kind is ChangeKind.SEATS:
+            self.remaining += change.seats
+        self.settings = changed
+        return changed
+
     def enter(self, user_id: str, now_ms: int) -> QueueView:
+        if self.closed:
+            raise SaleClosed("the sale is closed")
         if self.sold_out:
             raise SoldOut("every seat is sold")
         place = self._current_place(user_id, now_ms)
@@ -108,7 +125,11 @@ class SaleState:
     def admit(self, now_ms: int, limit: int = ADMISSIONS_PER_CALL) -> AdmissionReport:
         """Ends at most ``limit`` due admissions, then admits at most ``limit`` users."""
         expired = self._end_due_admissions(now_ms, limit)
-        if now_ms < self.settings.opens_at_ms or self.sold_out:
+        if (
+            now_ms < self.settings.opens_at_ms
+            or self.sold_out
+            or self.settings.state is not EventState.OPEN
+        ):
             return AdmissionReport(admitted=(), expired_admissions=expired)
         rate = self.settings.admission_rate_per_second
         elapsed = max(0, now_ms - self._bucket_at)
@@ -138,6 +159,7 @@ class SaleState:
             active=self._active_count(now_ms),
             sold_out=self.sold_out,
             taken_at=now_ms,
+            state=self.settings.state,
         )
 
     def waiting_count(self) -> int:
@@ -169,11 +191,16 @@ class SaleState:
         status = place.status
         position = 0
         if status is QueueStatus.WAITING:
-            if self.sold_out:
+            if self.closed:
+                status = QueueStatus.CLOSED
+            elif self.sold_out:
                 status = QueueStatus.SOLD_OUT
             else:
                 position = self._waiting.index(place.seq) + 1
-        wait = estimated_wait_seconds(position, self.settings, self._active_count(now_ms), now_ms)
+        paused = self.settings.state is EventState.PAUSED
+        wait = estimated_wait_seconds(
+            position, self.settings, self._active_count(now_ms), now_ms, paused=paused
+        )
         return QueueView(
             event_id=self.settings.event_id,
             user_id=user_id,
@@ -184,6 +211,7 @@ class SaleState:
             admission_expires_at=(
                 place.admission_expires_at if status is QueueStatus.ADMITTED else None
             ),
+            paused=paused,
         )
 
     # -- inventory and holds ------------------------------------------------------------
@@ -208,6 +236,8 @@ class SaleState:
             answered = self._first_answers.get((user_id, idempotency_key))
             if answered is not None and now_ms - answered[1] < IDEMPOTENCY_WINDOW_MS:
                 return answered[0]
+        if self.closed:
+            raise SaleClosed("the sale is closed")
         place = self._current_place(user_id, now_ms)
         held = self._held_by_user.get(user_id, 0)
         if place is None or place.status is not QueueStatus.ADMITTED:

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ticketing_core.changes import SaleChange
 from ticketing_core.clock import Clock
 from ticketing_core.errors import EventNotFound, InvalidInput, ReservationNotFound
 from ticketing_core.model import (
@@ -31,11 +32,14 @@ class TickReport:
 class TicketingService:
     """Events, the waiting room and reservations, on whatever adapters it is given.
 
-    Event settings never change once created, so each instance caches them: the hot paths
-    (enter, status, reserve) make exactly one store call. An event may be deleted, though,
-    through another instance: the stores then refuse with ``EventNotFound`` (they check that
-    the event exists, whatever settings they are given), and this instance drops the entry, so
-    that an id created again later is read afresh.
+    Each instance caches the settings of each event, so that the hot paths (enter, status,
+    reserve) make exactly one store call. An operator may change them through any instance:
+    the stores keep the sale's state (open, paused, closed) and its seats themselves, so a
+    pause, a close or a seat change holds at once everywhere; the other settings (rate, cap,
+    TTLs, name) reach an instance's cache at its next tick, which reads them afresh. An event
+    may also be deleted through another instance: the stores then refuse with
+    ``EventNotFound`` (they check that the event exists, whatever settings they are given),
+    and this instance drops the entry, so that an id created again later is read afresh.
     """
 
     def __init__(
@@ -81,6 +85,17 @@ class TicketingService:
 
     async def event_ids(self) -> list[str]:
         return await self._catalog.event_ids()
+
+    async def change_event(self, event_id: str, change: SaleChange) -> EventSettings:
+        """An operator's change (``SaleChange``); answers the settings after it."""
+        try:
+            changed = await self._catalog.change(event_id, change, self._clock.now_ms())
+        except EventNotFound:
+            self._forget(event_id)
+            raise
+        self._settings[event_id] = changed
+        self._on_change(event_id)
+        return changed
 
     async def delete_event(self, event_id: str) -> None:
         """Removes an event that never had a reservation, with its waiting room: whoever
@@ -148,8 +163,14 @@ class TicketingService:
             raise
 
     async def tick(self, event_id: str) -> TickReport:
-        """Admits the next users and expires due holds; background drivers call it often."""
-        settings = await self.event(event_id)
+        """Admits the next users and expires due holds; background drivers call it often.
+        It reads the event's settings afresh: how an operator's change made through another
+        instance reaches this one."""
+        settings = await self._catalog.get(event_id)
+        if settings is None:
+            self._forget(event_id)
+            raise EventNotFound(f"no event {event_id!r}")
+        self._settings[event_id] = settings
         now = self._clock.now_ms()
         try:
             expired = await self._stock.expire_holds(settings, now, HOLDS_EXPIRED_PER_TICK)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -60,8 +61,31 @@ OPENING_PATTERN = r"^(?:[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
 """``OPENING_YEARS`` as JSON Schema states it for an RFC 3339 date-time string."""
 
 
+class EventState(StrEnum):
+    """Where an operator put the sale: ``OPEN`` admits, ``PAUSED`` admits nobody (places and
+    admissions are kept), ``CLOSED`` takes no entry and no reserve, and is final."""
+
+    OPEN = "OPEN"
+    PAUSED = "PAUSED"
+    CLOSED = "CLOSED"
+
+
+CHANGEABLE_SETTINGS = (
+    "name",
+    "admission_rate_per_second",
+    "max_active_users",
+    "admission_ttl_seconds",
+    "hold_ttl_seconds",
+)
+"""What ``PATCH /api/v1/events/{id}`` may change while the sale runs."""
+
+
 class EventSettings(BaseModel):
-    """Immutable settings of a sale; the core reads times as epoch milliseconds (``clock``)."""
+    """A sale's settings as they stand; the core reads times as epoch milliseconds (``clock``).
+
+    A value is immutable; an operator's change makes a new one (``SaleChange``), and
+    ``version`` counts those changes, so that whoever holds two of them knows which is newer.
+    ``total_seats`` and ``state`` move with the operator's seat and state changes."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -74,6 +98,8 @@ class EventSettings(BaseModel):
     max_active_users: Annotated[int, Field(ge=1, le=1_000_000)] = 5_000
     admission_ttl_seconds: Annotated[int, Field(ge=1, le=86_400)] = 300
     hold_ttl_seconds: Annotated[int, Field(ge=1, le=86_400)] = 600
+    state: EventState = EventState.OPEN
+    version: Annotated[int, Field(ge=0)] = 0
 
     @field_validator("opens_at")
     @classmethod

@@ -27,6 +27,7 @@ SPEC_STATUS = {
     "reservation_not_found": 404,
     "hold_expired": 409,
     "invalid_state": 409,
+    "sale_closed": 409,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import count
 
+from ticketing_core.changes import SaleChange
 from ticketing_core.errors import EventExists, EventHasReservations, EventNotFound
 from ticketing_core.messages import ReservationMessage
 from ticketing_core.model import (
@@ -61,6 +62,9 @@ class MemoryEventCatalog:
     async def get(self, event_id: str) -> EventSettings | None:
         sale = self._sales.sales.get(event_id)
         return sale.settings if sale else None
+
+    async def change(self, event_id: str, change: SaleChange, now_ms: int) -> EventSettings:
+        return self._sales.sale(event_id).change(change)
 
     async def event_ids(self) -> list[str]:
         return list(self._sales.sales)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from ticketing_adapters.redis.client import RedisClient
 from ticketing_adapters.redis.keys import EVENTS_KEY, OUTBOX_GROUP, event_key
 from ticketing_adapters.redis.scripts import Scripts
+from ticketing_core.changes import MAX_TOTAL_SEATS, SaleChange
 from ticketing_core.errors import EventExists, EventNotFound
 from ticketing_core.settings import EventSettings
 
@@ -35,6 +38,17 @@ class RedisEventCatalog:
     async def get(self, event_id: str) -> EventSettings | None:
         found = await self._client.get(event_key(event_id, "settings"))
         return EventSettings.model_validate_json(found) if found is not None else None
+
+    async def change(self, event_id: str, change: SaleChange, now_ms: int) -> EventSettings:
+        changed = await self._scripts.run(
+            "change_event",
+            event_id,
+            change.kind.value,
+            json.dumps(dict(change.settings)),
+            change.seats,
+            MAX_TOTAL_SEATS,
+        )
+        return EventSettings.model_validate_json(changed)
 
     async def event_ids(self) -> list[str]:
         return [str(event_id) for event_id in await self._client.zrange(EVENTS_KEY, 0, -1)]

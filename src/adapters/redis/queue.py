@@ -13,7 +13,7 @@ from ticketing_core.model import (
     estimated_wait_seconds,
 )
 from ticketing_core.sale import ADMISSIONS_PER_CALL
-from ticketing_core.settings import EventSettings
+from ticketing_core.settings import EventSettings, EventState
 
 
 class RedisQueueStore:
@@ -49,7 +49,7 @@ class RedisQueueStore:
         )
 
     async def snapshot(self, settings: EventSettings, now_ms: int) -> QueueSnapshot:
-        head, waiting, active, sold_out, *gaps = await self._scripts.run(
+        head, waiting, active, sold_out, state, *gaps = await self._scripts.run(
             "snapshot", settings.event_id, now_ms
         )
         return QueueSnapshot(
@@ -60,11 +60,12 @@ class RedisQueueStore:
             active=int(active),
             sold_out=bool(sold_out),
             taken_at=now_ms,
+            state=EventState(state),
         )
 
 
 def _view(settings: EventSettings, user_id: str, reply: list[Any], now_ms: int) -> QueueView:
-    seq, status_name, position, admission_expires_at, active = reply
+    seq, status_name, position, admission_expires_at, active, paused = reply
     status = QueueStatus(status_name)
     return QueueView(
         event_id=settings.event_id,
@@ -72,8 +73,11 @@ def _view(settings: EventSettings, user_id: str, reply: list[Any], now_ms: int) 
         seq=int(seq),
         status=status,
         position=int(position),
-        estimated_wait_seconds=estimated_wait_seconds(int(position), settings, int(active), now_ms),
+        estimated_wait_seconds=estimated_wait_seconds(
+            int(position), settings, int(active), now_ms, paused=bool(paused)
+        ),
         admission_expires_at=(
             int(admission_expires_at) if status is QueueStatus.ADMITTED else None
         ),
+        paused=bool(paused),
     )

@@ -27,6 +27,7 @@ from ticketing_core.errors import ERRORS_BY_CODE, DomainError
 
 ScriptName = Literal[
     "add_event",
+    "change_event",
     "enter",
     "status",
     "leave",
@@ -47,6 +48,7 @@ _HOLD_KEYS: tuple[KeyName, ...] = ("stock", "reservations", "holds", "held", "ou
 
 SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
     "add_event": ("settings", "stock", "bucket", "outbox"),
+    "change_event": ("settings", "stock"),
     "enter": ("stock", "seq", "places", "waiting", "active"),
     "status": ("stock", "places", "waiting", "active"),
     "leave": ("stock", "places", "waiting", "gaps", "active"),

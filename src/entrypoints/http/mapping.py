@@ -16,7 +16,7 @@ from ticketing_core.model import (
     Reservation,
     ReservationStatus,
 )
-from ticketing_core.settings import EventSettings
+from ticketing_core.settings import EventSettings, EventState
 from ticketing_entrypoints.http import schemas
 
 QUEUE_STATUS: dict[QueueStatus, schemas.QueueStatusName] = {
@@ -25,6 +25,12 @@ QUEUE_STATUS: dict[QueueStatus, schemas.QueueStatusName] = {
     QueueStatus.COMPLETED: "COMPLETED",
     QueueStatus.EXPIRED: "EXPIRED",
     QueueStatus.SOLD_OUT: "SOLD_OUT",
+    QueueStatus.CLOSED: "CLOSED",
+}
+EVENT_STATE: dict[EventState, schemas.EventStateName] = {
+    EventState.OPEN: "OPEN",
+    EventState.PAUSED: "PAUSED",
+    EventState.CLOSED: "CLOSED",
 }
 RESERVATION_STATUS: dict[ReservationStatus, schemas.ReservationStatusName] = {
     ReservationStatus.PENDING: "PENDING",
@@ -49,6 +55,13 @@ def event_settings(body: schemas.NewEvent, event_id: str, now_ms: int) -> EventS
     )
 
 
+def setting_changes(body: schemas.EventChanges) -> dict[str, int | str]:
+    """The settings the body names, by the domain's names."""
+    return {
+        name: value for name, value in msgspec.structs.asdict(body).items() if value is not None
+    }
+
+
 def event(settings: EventSettings) -> schemas.Event:
     return schemas.Event(
         event_id=settings.event_id,
@@ -60,6 +73,7 @@ def event(settings: EventSettings) -> schemas.Event:
         max_active_users=settings.max_active_users,
         admission_ttl_seconds=settings.admission_ttl_seconds,
         hold_ttl_seconds=settings.hold_ttl_seconds,
+        state=EVENT_STATE[settings.state],
     )
 
 
@@ -83,6 +97,7 @@ def queue_ticket(view: QueueView, token: str) -> schemas.QueueTicket:
         status=QUEUE_STATUS[view.status],
         position=view.position,
         estimated_wait_seconds=view.estimated_wait_seconds,
+        paused=view.paused,
         admission_expires_at=to_datetime(expires) if expires is not None else None,
     )
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ticketing_core.errors import EventNotFound
 from ticketing_core.model import QueueSnapshot
+from ticketing_core.settings import EventState
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ class Watcher:
     seq: int
     shown_position: int
     """The position the stream last sent; the ticker wakes the stream when it differs."""
+    shown_state: EventState = EventState.OPEN
+    """The sale's state the stream last told (paused or not); a change wakes it too."""
     latest: QueueSnapshot | None = None
     closed: bool = False
     event_gone: bool = False
@@ -55,7 +58,12 @@ class Watcher:
 
     def concerned_by(self, snapshot: QueueSnapshot) -> bool:
         position = snapshot.position_of(self.seq)
-        return position != self.shown_position or position == 0 or snapshot.sold_out
+        return (
+            position != self.shown_position
+            or position == 0
+            or snapshot.sold_out
+            or snapshot.state is not self.shown_state
+        )
 
     def wake(self, snapshot: QueueSnapshot | None) -> None:
         self.latest = snapshot
@@ -112,9 +120,12 @@ class PositionHub:
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     @contextmanager
-    def watch(self, event_id: str, seq: int, position: int) -> Iterator[Watcher]:
-        """Follows the waiting user holding ``seq``, who was last shown ``position``."""
-        watcher = Watcher(seq=seq, shown_position=position)
+    def watch(
+        self, event_id: str, seq: int, position: int, state: EventState = EventState.OPEN
+    ) -> Iterator[Watcher]:
+        """Follows the waiting user holding ``seq``, who was last shown ``position`` of a sale
+        in ``state``."""
+        watcher = Watcher(seq=seq, shown_position=position, shown_state=state)
         ticker = self._tickers.get(event_id)
         if ticker is None:
             ticker = self._start(event_id)

@@ -33,6 +33,7 @@ DOMAIN_STATUS: dict[str, int] = {
     "limit_exceeded": 409,
     "hold_expired": 409,
     "invalid_state": 409,
+    "sale_closed": 409,
 }
 """HTTP status of each domain (and edge) error code, SPEC section 5."""
 

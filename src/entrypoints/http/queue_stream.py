@@ -1,9 +1,11 @@
 """The messages of one ``/api/v1/queue/stream`` connection (SPEC section 5).
 
 ``position`` on connect and whenever it changes, refreshed (with a keep-alive comment) after
-``keepalive`` seconds of silence; then one of ``admitted``, ``sold_out`` or ``expired``, and the
-stream ends. While the user waits, positions come from the hub's shared snapshots; the store is
-asked about this user again only once the snapshots say they no longer wait.
+``keepalive`` seconds of silence; ``paused`` when the operator pauses admissions (positions
+then carry no wait estimate) and ``resumed`` when they resume; then one of ``admitted``,
+``sold_out``, ``closed`` or ``expired``, and the stream ends. While the user waits, positions
+come from the hub's shared snapshots; the store is asked about this user again only once the
+snapshots say they no longer wait.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from litestar.response import ServerSentEventMessage
 
 from ticketing_core.clock import to_datetime
 from ticketing_core.errors import EventNotFound, NotInQueue
-from ticketing_core.model import QueueStatus, QueueView, estimated_wait_seconds
+from ticketing_core.model import QueueSnapshot, QueueStatus, QueueView, estimated_wait_seconds
 from ticketing_core.service import TicketingService
-from ticketing_core.settings import EventSettings
+from ticketing_core.settings import EventSettings, EventState
 from ticketing_entrypoints.http.positions import PositionHub, Watcher
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,10 @@ async def queue_messages(
     view: QueueView | None = first
     while view is not None and view.status is QueueStatus.WAITING:
         yield _message("position", _position(view.position, view.estimated_wait_seconds))
-        with hub.watch(view.event_id, view.seq, view.position) as watcher:
+        state = EventState.PAUSED if view.paused else EventState.OPEN
+        if view.paused:
+            yield _message("paused", {})
+        with hub.watch(view.event_id, view.seq, view.position, state) as watcher:
             positions = _positions(watcher, settings, view.estimated_wait_seconds, keepalive)
             async for message in positions:
                 yield message
@@ -55,9 +60,10 @@ async def queue_messages(
 
 
 async def _positions(
-    watcher: Watcher, settings: EventSettings, first_wait: int, keepalive: float
+    watcher: Watcher, settings: EventSettings, first_wait: int | None, keepalive: float
 ) -> AsyncIterator[ServerSentEventMessage]:
-    """Position updates until the shared snapshots say the user no longer waits."""
+    """Position updates (and pauses) until the shared snapshots say the user no longer waits
+    or the sale closed."""
     wait = first_wait
     while not (watcher.closed or watcher.event_gone):
         snapshot = await watcher.next_snapshot(keepalive)
@@ -65,19 +71,27 @@ async def _positions(
             return
         if snapshot is None:
             if watcher.latest is not None:
-                latest = watcher.latest
-                wait = estimated_wait_seconds(
-                    watcher.shown_position, settings, latest.active, latest.taken_at
-                )
+                wait = _wait(watcher.shown_position, settings, watcher.latest)
             yield _message("position", _position(watcher.shown_position, wait), "keep-alive")
             continue
         position = snapshot.position_of(watcher.seq)
-        if position == 0 or snapshot.sold_out:
+        if position == 0 or snapshot.sold_out or snapshot.state is EventState.CLOSED:
             return
+        if snapshot.state is not watcher.shown_state:
+            watcher.shown_state = snapshot.state
+            yield _message("paused" if snapshot.state is EventState.PAUSED else "resumed", {})
+            watcher.shown_position = 0  # a position follows, with or without an estimate
         if position != watcher.shown_position:
             watcher.shown_position = position
-            wait = estimated_wait_seconds(position, settings, snapshot.active, snapshot.taken_at)
+            wait = _wait(position, settings, snapshot)
             yield _message("position", _position(position, wait))
+
+
+def _wait(position: int, settings: EventSettings, snapshot: QueueSnapshot) -> int | None:
+    paused = snapshot.state is EventState.PAUSED
+    return estimated_wait_seconds(
+        position, settings, snapshot.active, snapshot.taken_at, paused=paused
+    )
 
 
 async def _status(service: TicketingService, view: QueueView) -> QueueView | None:
@@ -94,6 +108,8 @@ def _outcome(view: QueueView | None) -> ServerSentEventMessage:
         return _message("expired", {})
     if view.status is QueueStatus.SOLD_OUT:
         return _message("sold_out", {})
+    if view.status is QueueStatus.CLOSED:
+        return _message("closed", {})
     # ADMITTED, or COMPLETED when the user already bought during their admission.
     expires = view.admission_expires_at
     return _message(
@@ -102,7 +118,7 @@ def _outcome(view: QueueView | None) -> ServerSentEventMessage:
     )
 
 
-def _position(position: int, wait: int) -> dict[str, int]:
+def _position(position: int, wait: int | None) -> dict[str, int | None]:
     return {"position": position, "estimatedWaitSeconds": wait}
 
 

@@ -33,7 +33,8 @@ Opening = Annotated[
         extra_json_schema={"extra": {"pattern": OPENING_PATTERN}},
     ),
 ]
-QueueStatusName = Literal["WAITING", "ADMITTED", "COMPLETED", "EXPIRED", "SOLD_OUT"]
+QueueStatusName = Literal["WAITING", "ADMITTED", "COMPLETED", "EXPIRED", "SOLD_OUT", "CLOSED"]
+EventStateName = Literal["OPEN", "PAUSED", "CLOSED"]
 ReservationStatusName = Literal["PENDING", "CONFIRMED", "CANCELLED", "EXPIRED"]
 
 
@@ -53,6 +54,33 @@ class NewEvent(Wire, kw_only=True):
     hold_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] = 600
 
 
+class EventChanges(Wire, kw_only=True):
+    """The settings an operator may change while the sale runs (none named: nothing
+    changes). New values apply to admissions and holds made after the change. Other fields
+    are ignored, as in every body, but the event's own that cannot change this way
+    (``FIXED_EVENT_FIELDS``) are refused: an operator who sends one expects it to change."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    admission_rate_per_second: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
+    max_active_users: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
+    admission_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] | None = None
+    hold_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] | None = None
+
+
+FIXED_EVENT_FIELDS = ("eventId", "totalSeats", "maxPerUser", "opensAt", "state")
+
+
+class SeatChange(Wire, kw_only=True):
+    delta: Annotated[
+        int,
+        msgspec.Meta(
+            ge=-10_000_000,
+            le=10_000_000,
+            description="Seats put on sale (> 0) or withdrawn (< 0, only unsold ones)",
+        ),
+    ]
+
+
 class Event(Wire, kw_only=True):
     event_id: str
     name: str
@@ -63,6 +91,7 @@ class Event(Wire, kw_only=True):
     max_active_users: int
     admission_ttl_seconds: int
     hold_ttl_seconds: int
+    state: EventStateName
 
 
 class EventStats(Wire, kw_only=True):
@@ -86,7 +115,9 @@ class QueueTicket(Wire, kw_only=True, omit_defaults=True):
     token: str
     status: QueueStatusName
     position: int
-    estimated_wait_seconds: int
+    estimated_wait_seconds: int | None
+    """None while the sale is paused."""
+    paused: bool
     admission_expires_at: datetime | None = None
     """Only while ADMITTED."""
 

@@ -2,8 +2,9 @@
 
 Give ``sale_machine`` a factory for the adapters; it returns a ``RuleBasedStateMachine`` class
 that drives them and an independent ``SaleModel`` side by side through random sequences of
-entering, leaving, ticking, reserving, confirming, cancelling, removing the event (and
-opening it again) and time passing, and checks
+entering, leaving, ticking, reserving, confirming, cancelling, an operator's changes (pause,
+resume, close, seats, settings), removing the event (and opening it again) and time passing,
+and checks
 after every step that both agree and that every invariant holds.
 
 Hypothesis rules are synchronous, so the machine owns an event loop and runs each port call
@@ -27,13 +28,19 @@ from hypothesis.stateful import (
     rule,
 )
 
+from ticketing_core.changes import SaleChange
 from ticketing_core.clock import ManualClock
 from ticketing_core.errors import DomainError, EventHasReservations, EventNotFound
 from ticketing_core.model import QueueStatus, ReservationStatus
 from ticketing_core.ports import EventCatalog, Outbox, QueueStore, StockStore
-from ticketing_core.settings import EventSettings
+from ticketing_core.settings import EventSettings, EventState
 from ticketing_core.testing.model import SaleModel
-from ticketing_core.testing.strategies import USER_POOL, clock_steps, small_sale_settings
+from ticketing_core.testing.strategies import (
+    USER_POOL,
+    clock_steps,
+    sale_changes,
+    small_sale_settings,
+)
 
 T = TypeVar("T")
 START_MS = 1_800_000_000_000
@@ -73,6 +80,9 @@ class _SaleMachineBase(RuleBasedStateMachine):
         self.event_id = f"h-{uuid.uuid4().hex[:12]}"
         self.model: SaleModel | None = None
         self.admissions: list[tuple[int, str]] = []
+        self.rates: list[tuple[int, int]] = []
+        """(since when, admission rate) for each rate the sale has had."""
+        self.largest_cap = 0
         self.reservation_ids: list[str] = []
         self.delivered: list[str] = []
 
@@ -122,6 +132,21 @@ class _SaleMachineBase(RuleBasedStateMachine):
         settings = data.draw(small_sale_settings(self.event_id, START_MS))
         self.run(self.hot.catalog.add(settings, self.clock.now_ms()))
         self.model = SaleModel(settings)
+        self.rates = [(0, settings.admission_rate_per_second)]
+        self.largest_cap = settings.max_active_users
+
+    @rule(change=sale_changes())
+    def operator_changes_the_sale(self, change: SaleChange) -> None:
+        """Answered like the rules say, and what the catalog gives back afterwards; the new
+        rate and cap apply from now (the invariants allow each one where it was in force)."""
+        self.both(
+            self.hot.catalog.change(self.event_id, change, self.clock.now_ms()),
+            lambda: self.sale.change(change),
+        )
+        assert self.run(self.hot.catalog.get(self.event_id)) == self.settings
+        if self.settings.admission_rate_per_second != self.rates[-1][1]:
+            self.rates.append((self.clock.now_ms(), self.settings.admission_rate_per_second))
+        self.largest_cap = max(self.largest_cap, self.settings.max_active_users)
 
     @rule(user=st.sampled_from(USER_POOL))
     def enter(self, user: str) -> None:
@@ -234,6 +259,7 @@ class _SaleMachineBase(RuleBasedStateMachine):
         self.run(self.hot.catalog.add(self.settings, now))
         self.model = SaleModel(self.settings)
         self.admissions = []  # the new sale's admission bucket starts full
+        self.rates = [(0, self.settings.admission_rate_per_second)]
 
     def _removed_by_the_rules(self) -> None:
         if self.sale.reservations:
@@ -288,7 +314,9 @@ class _SaleMachineBase(RuleBasedStateMachine):
         assert snapshot.gaps == self.sale.gaps()
         assert snapshot.waiting == len(self.sale.waiting)
         assert snapshot.active == self.sale.active(now)
-        assert snapshot.active <= self.settings.max_active_users, "admission cap broken"
+        # Lowering the cap ends no admission: what holds is the largest cap there has been.
+        assert snapshot.active <= self.largest_cap, "admission cap broken"
+        assert snapshot.state is self.settings.state
         assert snapshot.sold_out == self.sale.sold_out
         for position, user in enumerate(self.sale.waiting, start=1):
             if not snapshot.sold_out:
@@ -302,13 +330,23 @@ class _SaleMachineBase(RuleBasedStateMachine):
         assert seqs == sorted(seqs), "admitted out of order"
         waiting_seqs = [self.sale.places[u].seq for u in self.sale.waiting]
         assert not seqs or not waiting_seqs or min(waiting_seqs) > max(seqs), "someone skipped"
-        rate = self.settings.admission_rate_per_second
         times = [at for at, _ in self.admissions]
         assert all(at >= self.settings.opens_at_ms for at in times), "admitted before opening"
         for i, start in enumerate(times):
             for j in range(i, len(times)):
                 window_s = (times[j] - start) / 1000
+                rate = self._fastest_rate_between(start, times[j])
                 assert j - i + 1 <= rate * (window_s + 1), "admission rate exceeded"
+
+    def _fastest_rate_between(self, start: int, end: int) -> int:
+        """The largest admission rate in force at any moment from ``start`` to ``end`` (at the
+        moment of a change, both the old and the new rate)."""
+        in_force = [
+            rate
+            for n, (since, rate) in enumerate(self.rates)
+            if since <= end and (n + 1 == len(self.rates) or self.rates[n + 1][0] >= start)
+        ]
+        return max(in_force)
 
     @invariant()
     def every_change_is_recorded_once_in_the_outbox(self) -> None:
@@ -327,5 +365,6 @@ class _SaleMachineBase(RuleBasedStateMachine):
         now = self.clock.now_ms()
         for user in self.sale.waiting:
             view = self.run(self.hot.queue.status(self.settings, user, now))
-            assert view.status is QueueStatus.SOLD_OUT
+            closed = self.settings.state is EventState.CLOSED
+            assert view.status is (QueueStatus.CLOSED if closed else QueueStatus.SOLD_OUT)
             assert view.position == 0

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ticketing_core.changes import ChangeKind, SaleChange
 from ticketing_core.errors import (
     DomainError,
     HoldExpired,
     InsufficientSeats,
+    InvalidInput,
     InvalidState,
     LimitExceeded,
     NotAdmitted,
     NotInQueue,
     ReservationNotFound,
+    SaleClosed,
     SoldOut,
 )
 from ticketing_core.messages import ReservationMessage
@@ -28,7 +31,7 @@ from ticketing_core.model import (
     ReservationStatus,
     estimated_wait_seconds,
 )
-from ticketing_core.settings import EventSettings
+from ticketing_core.settings import EventSettings, EventState
 
 DAY_MS = 86_400_000
 
@@ -93,6 +96,52 @@ class SaleModel:
         head = self.head_seq()
         return tuple(sorted(s for s in self.left_seqs if s >= head))
 
+    @property
+    def closed(self) -> bool:
+        return self.settings.state == EventState.CLOSED
+
+    @property
+    def paused(self) -> bool:
+        return self.settings.state == EventState.PAUSED
+
+    # the operator ---------------------------------------------------------------------
+
+    def change(self, change: SaleChange) -> EventSettings:
+        """Closed is final (closing again changes nothing); pausing a paused sale, resuming
+        an open one, naming no setting and no seat change nothing; seats withdrawn must be
+        unsold; a sale keeps 1..10M seats; whatever changes counts one version."""
+        wanted = {
+            ChangeKind.PAUSE: EventState.PAUSED,
+            ChangeKind.RESUME: EventState.OPEN,
+            ChangeKind.CLOSE: EventState.CLOSED,
+        }
+        if self.closed:
+            if change.kind == ChangeKind.CLOSE:
+                return self.settings
+            raise SaleClosed()
+        if change.kind in (ChangeKind.SETTINGS, ChangeKind.SEATS) and not (
+            change.settings or change.seats
+        ):
+            return self.settings
+        fields: dict[str, object] = {}
+        if change.kind in wanted:
+            if self.settings.state == wanted[change.kind]:
+                return self.settings
+            fields["state"] = wanted[change.kind]
+        elif change.kind == ChangeKind.SEATS:
+            if change.seats < 0 and -change.seats > self.remaining:
+                raise InsufficientSeats()
+            total = self.settings.total_seats + change.seats
+            if total < 1 or total > 10_000_000:
+                raise InvalidInput()
+            fields["total_seats"] = total
+            self.remaining += change.seats
+        else:
+            fields.update(change.settings)
+        fields["version"] = self.settings.version + 1
+        self.settings = EventSettings.model_validate({**self.settings.model_dump(), **fields})
+        return self.settings
+
     # waiting room ---------------------------------------------------------------------
 
     def _place(self, user_id: str, now_ms: int) -> ModelPlace | None:
@@ -107,7 +156,9 @@ class SaleModel:
             raise NotInQueue()
         status, position = place.status, 0
         if status is QueueStatus.WAITING:
-            if self.sold_out:
+            if self.closed:
+                status = QueueStatus.CLOSED
+            elif self.sold_out:
                 status = QueueStatus.SOLD_OUT
             else:
                 position = self.waiting.index(user_id) + 1
@@ -117,15 +168,22 @@ class SaleModel:
             seq=place.seq,
             status=status,
             position=position,
-            estimated_wait_seconds=estimated_wait_seconds(
-                position, self.settings, self.active(now_ms), now_ms
+            estimated_wait_seconds=(
+                None
+                if self.paused and position > 0
+                else estimated_wait_seconds(
+                    position, self.settings, self.active(now_ms), now_ms, paused=False
+                )
             ),
             admission_expires_at=(
                 place.admission_expires_at if status is QueueStatus.ADMITTED else None
             ),
+            paused=self.paused,
         )
 
     def enter(self, user_id: str, now_ms: int) -> QueueView:
+        if self.closed:
+            raise SaleClosed()
         if self.sold_out:
             raise SoldOut()
         place = self._place(user_id, now_ms)
@@ -153,7 +211,7 @@ class SaleModel:
         )[:limit]
         for _, user in due:
             self.places[user].status = QueueStatus.EXPIRED
-        if now_ms < self.settings.opens_at_ms or self.sold_out:
+        if now_ms < self.settings.opens_at_ms or self.sold_out or self.settings.state != "OPEN":
             return [], len(due)
         rate = self.settings.admission_rate_per_second
         if now_ms > self.bucket_at:
@@ -161,6 +219,8 @@ class SaleModel:
                 rate * 1000, self.bucket_milli + (now_ms - self.bucket_at) * rate
             )
             self.bucket_at = now_ms
+        # The bucket holds one second of the rate in force: a lowered rate lowers it at once.
+        self.bucket_milli = min(rate * 1000, self.bucket_milli)
         holding = sum(1 for p in self.places.values() if p.status is QueueStatus.ADMITTED)
         admitted: list[str] = []
         while (
@@ -187,6 +247,8 @@ class SaleModel:
             first, at = self.answers[(user_id, key)]
             if now_ms - at < DAY_MS:
                 return first
+        if self.closed:
+            raise SaleClosed()
         place = self._place(user_id, now_ms)
         held = self.held_by(user_id)
         if place is None or place.status is not QueueStatus.ADMITTED:

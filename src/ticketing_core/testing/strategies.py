@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from ticketing_core.changes import ChangeKind, SaleChange
 from ticketing_core.clock import to_datetime
 from ticketing_core.settings import EventSettings
 
@@ -41,4 +42,24 @@ def clock_steps() -> st.SearchStrategy[int]:
         st.integers(0, 400),
         st.integers(400, 3_000),
         st.sampled_from([999, 1_000, 1_001, 5_000, 12_000]),
+    )
+
+
+def sale_changes() -> st.SearchStrategy[SaleChange]:
+    """An operator's changes, small enough for a harness sale; closing (final) is rare."""
+    settings = st.fixed_dictionaries(
+        {},
+        optional={
+            "admission_rate_per_second": st.integers(1, 4),
+            "max_active_users": st.integers(1, 5),
+            "admission_ttl_seconds": st.integers(1, 12),
+            "hold_ttl_seconds": st.integers(1, 12),
+            "name": st.just("renamed sale"),
+        },
+    )
+    return st.one_of(
+        st.sampled_from([ChangeKind.PAUSE, ChangeKind.RESUME]).map(SaleChange.of_state),
+        st.integers(-6, 6).map(SaleChange.of_seats),
+        settings.map(SaleChange.of_settings),
+        st.just(SaleChange.of_state(ChangeKind.CLOSE)),
     )

@@ -1,5 +1,6 @@
--- One admission tick (SaleState.admit): ends due admissions, then admits from the head of the
--- queue in order of entry while below max_active_users, within the event's token bucket.
+-- One admission tick (SaleState.admit): ends due admissions, then, while the sale is open,
+-- admits from the head of the queue in order of entry while below max_active_users, within
+-- the event's token bucket.
 -- KEYS: stock, places, waiting, active, bucket
 -- ARGV: now (ms), opens_at (ms), admission rate per second, max active users,
 --       admission TTL (ms), limit (at most this many admissions ended, and as many made:
@@ -23,7 +24,7 @@ for _, user in ipairs(due) do
   redis.call('ZREM', K.active, user)
 end
 local reply = { #due }
-if now < opens_at or sold_out() then
+if now < opens_at or sold_out() or sale_state() ~= 'OPEN' then
   return reply
 end
 

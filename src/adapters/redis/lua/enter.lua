@@ -2,9 +2,12 @@
 -- admitted; otherwise a new place at the back, numbered by the event's sequence.
 -- KEYS: stock, seq, places, waiting, active
 -- ARGV: user, now (ms)
--- Returns the view (lib.lua). Refuses: event_not_found, sold_out.
+-- Returns the view (lib.lua). Refuses: event_not_found, sale_closed, sold_out.
 local user, now = ARGV[1], tonumber(ARGV[2])
 
+if sale_state() == 'CLOSED' then
+  return refuse('sale_closed', 'the sale is closed')
+end
 if sold_out() then
   return refuse('sold_out', 'every seat is sold')
 end

@@ -31,6 +31,12 @@ local function sold_out()
   return s.remaining == 0 and s.pending == 0
 end
 
+-- Where the operator put the sale (OPEN, PAUSED, CLOSED): mirrored from the settings into the
+-- stock hash by change_event, so the hot paths read one field. Absent means OPEN.
+local function sale_state()
+  return redis.call('HGET', K.stock, 'state') or 'OPEN'
+end
+
 -- places in the queue -----------------------------------------------------------------------
 -- K.places maps user -> "seq|STATUS|admission_expires_at" (the expiry is 0 while waiting).
 
@@ -66,11 +72,14 @@ local function active_count(now)
 end
 
 -- What the user sees of their place: {seq, status, position, admission_expires_at or 0,
--- active admissions}. The adapter derives the estimated wait from the last one.
+-- active admissions, paused (0/1)}. The adapter derives the estimated wait from the last two.
 local function view(user, place, now)
   local status, position, expires = place.status, 0, 0
+  local state = sale_state()
   if status == 'WAITING' then
-    if sold_out() then
+    if state == 'CLOSED' then
+      status = 'CLOSED'
+    elseif sold_out() then
       status = 'SOLD_OUT'
     else
       position = redis.call('ZRANK', K.waiting, user) + 1
@@ -78,7 +87,7 @@ local function view(user, place, now)
   elseif status == 'ADMITTED' then
     expires = place.expires
   end
-  return { place.seq, status, position, expires, active_count(now) }
+  return { place.seq, status, position, expires, active_count(now), state == 'PAUSED' and 1 or 0 }
 end
 
 -- reservations ------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 -- Takes seats for an admitted user (SaleState.reserve), all or nothing, and records the hold
 -- and its reservation.created message in the same step. In this order: an answer already given
--- for the user's idempotency key within the window; the admission; the per-user limit; the
+-- for the user's idempotency key within the window; the sale not closed; the admission; the per-user limit; the
 -- stock.
 -- KEYS: stock, places, active, reservations, holds, held, answers, outbox
 -- ARGV: user, quantity, new reservation id, now (ms), idempotency window (ms), max per user,
 --       hold TTL (ms), [idempotency key]
--- Returns {id, record}. Refuses: event_not_found, not_admitted, limit_exceeded, sold_out,
+-- Returns {id, record}. Refuses: event_not_found, sale_closed, not_admitted, limit_exceeded, sold_out,
 -- insufficient_seats.
 local user, quantity, id, now, window, max_per_user, hold_ttl, key =
   ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]),
@@ -24,6 +24,9 @@ if answer_field then
   end
 end
 
+if sale_state() == 'CLOSED' then
+  return refuse('sale_closed', 'the sale is closed')
+end
 local place = current_place(user, now)
 local held = tonumber(redis.call('HGET', K.held, user) or '0')
 if not place or place.status ~= 'ADMITTED' then

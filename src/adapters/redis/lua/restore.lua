@@ -10,7 +10,8 @@
 --   rest as (user, seats) pairs. One HSET/ZADD per item: unpack() is bounded to ~8000 values.
 -- Returns n, the reservations written.
 redis.call('SET', K.settings, ARGV[1])
-redis.call('HSET', K.stock, 'remaining', ARGV[2], 'pending', ARGV[3], 'confirmed', ARGV[4])
+redis.call('HSET', K.stock, 'remaining', ARGV[2], 'pending', ARGV[3], 'confirmed', ARGV[4],
+  'state', cjson.decode(ARGV[1]).state or 'OPEN')
 redis.call('HSETNX', K.bucket, 'tokens', ARGV[5])
 redis.call('HSETNX', K.bucket, 'at', ARGV[6])
 if redis.call('EXISTS', K.outbox) == 0 then

@@ -3,7 +3,7 @@
 -- again (the head only moves forward), so they are trimmed here.
 -- KEYS: stock, seq, waiting, gaps, active
 -- ARGV: now (ms)
--- Returns {head, waiting, active, sold out (0/1), gap...}. Refuses: event_not_found.
+-- Returns {head, waiting, active, sold out (0/1), state, gap...}. Refuses: event_not_found.
 local now = tonumber(ARGV[1])
 
 local first = redis.call('ZRANGE', K.waiting, 0, 0, 'WITHSCORES')
@@ -19,6 +19,7 @@ local reply = {
   redis.call('ZCARD', K.waiting),
   active_count(now),
   sold_out() and 1 or 0,
+  sale_state(),
 }
 for _, gap in ipairs(redis.call('ZRANGE', K.gaps, 0, -1)) do
   reply[#reply + 1] = tonumber(gap)

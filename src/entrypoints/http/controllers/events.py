@@ -1,5 +1,6 @@
 """``/api/v1/events``: create an event (admin), list the events or read one, with live stats;
-delete one that sold nothing (admin)."""
+change a running sale: its settings, pause, resume, close, seats (admin); delete one that sold
+nothing (admin)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 import pydantic
-from litestar import Controller, HttpMethod, Response, delete, get, post, route
+from litestar import Controller, HttpMethod, Response, delete, get, patch, post, route
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
 
+from ticketing_core.changes import ChangeKind, SaleChange
 from ticketing_core.errors import EventNotFound, InvalidInput
 from ticketing_core.service import TicketingService
 from ticketing_entrypoints.http import mapping, schemas
@@ -29,6 +31,13 @@ DEFAULT_PAGE = 100
 MAX_PAGE = 500
 """Each listed event costs a few reads of its stats: a page is bounded, however many sales
 there have been."""
+
+
+_STATE_CHANGE_PROBLEMS: dict[int, str] = {
+    401: "`unauthorized`: the admin key is missing or wrong",
+    404: "`event_not_found`",
+    409: "`sale_closed`: a closed sale changes no more",
+}
 
 
 class EventsController(Controller):
@@ -115,8 +124,8 @@ class EventsController(Controller):
         include_in_schema=False,
     )
     async def allowed_methods_of_one(self, event_id: FromPath[str]) -> Response[None]:
-        # The same Litestar 2 limitation: one event's path has GET and DELETE.
-        return Response(None, status_code=204, headers={"Allow": "DELETE, GET, OPTIONS"})
+        # The same Litestar 2 limitation: one event's path has GET, PATCH and DELETE.
+        return Response(None, status_code=204, headers={"Allow": "DELETE, GET, OPTIONS, PATCH"})
 
     @get(
         "/{event_id:str}",
@@ -127,6 +136,126 @@ class EventsController(Controller):
         self, event_id: FromPath[str], ticketing: NamedDependency[Ticketing]
     ) -> schemas.EventWithStats:
         return await _with_stats(ticketing.service, event_id)
+
+    @patch(
+        "/{event_id:str}",
+        summary="Change a running sale's settings",
+        description="Any of `name`, `admissionRatePerSecond`, `maxActiveUsers`, "
+        "`admissionTtlSeconds`, `holdTtlSeconds` (at least one). New values apply to "
+        "admissions and holds made after the change; every instance applies them at its next "
+        "tick.",
+        security=ADMIN,
+        responses=problems(
+            {
+                401: "`unauthorized`: the admin key is missing or wrong",
+                404: "`event_not_found`",
+                409: "`sale_closed`: a closed sale changes no more",
+                413: TOO_LARGE,
+            }
+        ),
+    )
+    async def change_event(
+        self,
+        admin: NamedDependency[AdminAccess],
+        event_id: FromPath[str],
+        data: JSONBody[SkipValidation[schemas.EventChanges]],
+        ticketing: NamedDependency[Ticketing],
+    ) -> schemas.EventWithStats:
+        fixed = (
+            sorted(set(data) & set(schemas.FIXED_EVENT_FIELDS)) if isinstance(data, dict) else []
+        )
+        if fixed:
+            raise InvalidInput(
+                f"{', '.join(fixed)}: cannot change this way (seats: POST .../seats; the "
+                "state: .../pause, .../resume, .../close)"
+            )
+        body = strict_body(schemas.EventChanges, data)
+        change = SaleChange.of_settings(mapping.setting_changes(body))
+        return await _changed(ticketing.service, event_id, change)
+
+    @post(
+        "/{event_id:str}/pause",
+        status_code=200,
+        summary="Pause admissions",
+        description="Nobody is admitted until resumed; waiting buyers keep their places and "
+        "are told; admitted buyers can still reserve, confirm and cancel. Pausing a paused "
+        "sale changes nothing.",
+        security=ADMIN,
+        responses=problems(_STATE_CHANGE_PROBLEMS),
+    )
+    async def pause(
+        self,
+        admin: NamedDependency[AdminAccess],
+        event_id: FromPath[str],
+        ticketing: NamedDependency[Ticketing],
+    ) -> schemas.EventWithStats:
+        return await _changed(ticketing.service, event_id, SaleChange.of_state(ChangeKind.PAUSE))
+
+    @post(
+        "/{event_id:str}/resume",
+        status_code=200,
+        summary="Resume admissions",
+        description="Admissions go on in order of entry, at the sale's rate.",
+        security=ADMIN,
+        responses=problems(_STATE_CHANGE_PROBLEMS),
+    )
+    async def resume(
+        self,
+        admin: NamedDependency[AdminAccess],
+        event_id: FromPath[str],
+        ticketing: NamedDependency[Ticketing],
+    ) -> schemas.EventWithStats:
+        return await _changed(ticketing.service, event_id, SaleChange.of_state(ChangeKind.RESUME))
+
+    @post(
+        "/{event_id:str}/close",
+        status_code=200,
+        summary="Close the sale, for good",
+        description="No more entries (409 `sale_closed`) and no more reserves; waiting buyers "
+        "see `CLOSED` and their streams end with `closed`; pending holds can still be "
+        "confirmed until they expire. Closing a closed sale changes nothing.",
+        security=ADMIN,
+        responses=problems(
+            {
+                401: "`unauthorized`: the admin key is missing or wrong",
+                404: "`event_not_found`",
+            }
+        ),
+    )
+    async def close(
+        self,
+        admin: NamedDependency[AdminAccess],
+        event_id: FromPath[str],
+        ticketing: NamedDependency[Ticketing],
+    ) -> schemas.EventWithStats:
+        return await _changed(ticketing.service, event_id, SaleChange.of_state(ChangeKind.CLOSE))
+
+    @post(
+        "/{event_id:str}/seats",
+        status_code=200,
+        summary="Put seats on sale, or withdraw unsold ones",
+        description="`delta > 0` adds seats (a sold-out sale opens again); `delta < 0` "
+        "withdraws seats that are still unsold, never what is held or sold. A sale keeps "
+        "1..10,000,000 seats.",
+        security=ADMIN,
+        responses=problems(
+            {
+                401: "`unauthorized`: the admin key is missing or wrong",
+                404: "`event_not_found`",
+                409: "`insufficient_seats`: fewer seats are unsold than withdrawn; `sale_closed`",
+                413: TOO_LARGE,
+            }
+        ),
+    )
+    async def change_seats(
+        self,
+        admin: NamedDependency[AdminAccess],
+        event_id: FromPath[str],
+        data: JSONBody[SkipValidation[schemas.SeatChange]],
+        ticketing: NamedDependency[Ticketing],
+    ) -> schemas.EventWithStats:
+        body = strict_body(schemas.SeatChange, data)
+        return await _changed(ticketing.service, event_id, SaleChange.of_seats(body.delta))
 
     @delete(
         "/{event_id:str}",
@@ -152,6 +281,14 @@ class EventsController(Controller):
     ) -> None:
         await ticketing.service.delete_event(event_id)
         log.info("deleted event %s", loggable(event_id))
+
+
+async def _changed(
+    service: TicketingService, event_id: str, change: SaleChange
+) -> schemas.EventWithStats:
+    settings = await service.change_event(event_id, change)
+    log.info("event %s: %s (version %d)", loggable(event_id), change.kind, settings.version)
+    return mapping.event_with_stats(settings, await service.stats(event_id))
 
 
 async def _listed(service: TicketingService, event_id: str) -> schemas.EventWithStats | None:

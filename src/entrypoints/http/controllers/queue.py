@@ -20,9 +20,11 @@ EVENT_DELETED = "`event_not_found`: the token's event was deleted (and its place
 
 STREAM_DESCRIPTION = """Server-Sent Events. `event: position` with data
 `{"position", "estimatedWaitSeconds"}` on connect, whenever the position changes, and at
-least every 15 s (with a keep-alive comment); then exactly one of `event: admitted` with data
-`{"admissionExpiresAt"}`, `event: sold_out` with data `{}` or `event: expired` with data `{}`,
-and the stream ends."""
+least every 15 s (with a keep-alive comment); `event: paused` (data `{}`) when the operator
+pauses admissions, after which positions carry `estimatedWaitSeconds: null`, and
+`event: resumed` when admissions resume; then exactly one of `event: admitted` with data
+`{"admissionExpiresAt"}`, `event: sold_out`, `event: closed` (the operator closed the sale) or
+`event: expired`, each with data `{}`, and the stream ends."""
 
 
 class QueueController(Controller):
@@ -36,7 +38,8 @@ class QueueController(Controller):
         responses=problems(
             {
                 404: "`event_not_found`",
-                409: "`sold_out`: no seat is left and no hold can bring one back",
+                409: "`sold_out`: no seat is left and no hold can bring one back; "
+                "`sale_closed`: the operator closed the sale",
                 413: TOO_LARGE,
             }
         ),
@@ -67,8 +70,8 @@ class QueueController(Controller):
         summary="Follow one's place live until admitted",
         description=STREAM_DESCRIPTION,
         media_type="text/event-stream",
-        response_description="An event stream of `position`, then `admitted`, `sold_out` or "
-        "`expired`; every message has a JSON `data` line",
+        response_description="An event stream of `position` (and `paused`, `resumed`), then "
+        "`admitted`, `sold_out`, `closed` or `expired`; every message has a JSON `data` line",
         responses=problems({401: BAD_TOKEN, 404: EVENT_DELETED}),
     )
     async def stream(

@@ -41,7 +41,8 @@ class TicketsController(Controller):
                 403: "`not_admitted`: not (or no longer) admitted; enter the queue again",
                 404: "`event_not_found`",
                 409: "`sold_out` (no seat left now), `insufficient_seats` (fewer left than "
-                "asked) or `limit_exceeded` (over maxPerUser)",
+                "asked), `limit_exceeded` (over maxPerUser) or `sale_closed` (the operator "
+                "closed the sale)",
                 413: TOO_LARGE,
             }
         ),

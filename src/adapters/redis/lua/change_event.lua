@@ -1,0 +1,50 @@
+-- An operator's change of a running sale (SaleChange.applied_to), in one step with the stock:
+-- the settings JSON and the stock hash's mirror of the state (`state`, read by the scripts of
+-- the hot paths) change together, and seats move `remaining` with `total_seats`.
+-- KEYS: settings, stock
+-- ARGV: kind (settings, pause, resume, close, seats), changed settings as a JSON object (for
+--       settings), seats delta (for seats), most seats a sale may have
+-- Returns the settings JSON after the change. Refuses: event_not_found, sale_closed,
+-- insufficient_seats, validation_error.
+local kind, changed, delta, max_total = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local state_after = { pause = 'PAUSED', resume = 'OPEN', close = 'CLOSED' }
+
+local raw = redis.call('GET', K.settings)
+local settings = cjson.decode(raw)
+local state = settings.state or 'OPEN'
+if state == 'CLOSED' then
+  if kind == 'close' then
+    return raw
+  end
+  return refuse('sale_closed', 'the sale is closed; nothing of it changes any more')
+end
+local fields = cjson.decode(changed)
+if (kind == 'settings' and next(fields) == nil) or (kind == 'seats' and delta == 0) then
+  return raw
+end
+if kind == 'settings' then
+  for name, value in pairs(fields) do
+    settings[name] = value
+  end
+elseif kind == 'seats' then
+  local remaining = tonumber(redis.call('HGET', K.stock, 'remaining'))
+  if -delta > remaining then
+    return refuse('insufficient_seats', 'only ' .. int(remaining) .. ' seats are unsold')
+  end
+  local total = settings.total_seats + delta
+  if total < 1 or total > max_total then
+    return refuse('validation_error', 'a sale has 1..' .. int(max_total) .. ' seats, not ' .. int(total))
+  end
+  settings.total_seats = total
+  redis.call('HINCRBY', K.stock, 'remaining', delta)
+else
+  if state_after[kind] == state then
+    return raw
+  end
+  settings.state = state_after[kind]
+  redis.call('HSET', K.stock, 'state', settings.state)
+end
+settings.version = (settings.version or 0) + 1
+local encoded = cjson.encode(settings)
+redis.call('SET', K.settings, encoded)
+return encoded
