@@ -32,6 +32,7 @@ const PLAIN = {
   not_admitted: "It is not your turn (any more): enter the queue again to buy.",
   hold_expired: "Too late: your hold ran out and its seats went back on sale.",
   invalid_state: "This reservation can no longer change.",
+  sale_closed: "The organiser closed this sale: no more seats are sold in it.",
   reservation_not_found: "This reservation is not known (any more).",
   invalid_token: "Your place in the queue is gone: enter the queue again.",
   event_not_found: "This sale does not exist (any more).",
@@ -183,6 +184,9 @@ function route(ticket, after) {
       finish("Sold out: every seat is sold. Seats come back if a buyer cancels or a hold runs "
         + "out, so you can try again.", "Try again");
       break;
+    case "CLOSED":
+      finish("The organiser closed this sale: no more seats are sold in it.");
+      break;
   }
 }
 
@@ -234,6 +238,12 @@ function showWaiting(ticket) {
 // it counts down with the clock, so the page never shows time that has already passed.
 function showPosition({ position, estimatedWaitSeconds }) {
   $("position").textContent = position;
+  clearInterval(countdownTimer);
+  if (estimatedWaitSeconds === null) {
+    // Paused by the organiser: nobody is let in, and nobody can say for how long.
+    $("wait").textContent = "paused by the organiser: you keep your place";
+    return;
+  }
   const until = Date.now() + estimatedWaitSeconds * 1000;
   const tick = () => {
     const left = Math.round((until - Date.now()) / 1000);
@@ -261,7 +271,7 @@ function follow() {
   source.addEventListener("position", (message) => showPosition(JSON.parse(message.data)));
   // The stream ends after its outcome. Close it at once (or EventSource would reconnect to a
   // stream with nothing more to say) and let the status tell the whole story.
-  for (const outcome of ["admitted", "sold_out", "expired"]) {
+  for (const outcome of ["admitted", "sold_out", "closed", "expired"]) {
     source.addEventListener(outcome, () => {
       quiet();
       refresh();
