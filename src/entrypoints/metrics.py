@@ -24,7 +24,7 @@ from prometheus_client import (
 )
 
 from ticketing_core.errors import DomainError
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import Message
 from ticketing_core.model import EventStats, Reservation, StockStats
 from ticketing_core.ports import EventBus, StockStore
 from ticketing_core.service import TicketingService
@@ -74,7 +74,7 @@ class SaleMetrics:
     def count_reservation(self, event_id: str, outcome: str) -> None:
         self.reservations.labels(event_id, outcome).inc()
 
-    def count_published(self, messages: Sequence[ReservationMessage]) -> None:
+    def count_published(self, messages: Sequence[Message]) -> None:
         for message in messages:
             self.published.labels(message.type.value).inc()
 
@@ -142,7 +142,7 @@ class MeteredEventBus:
         self._bus = bus
         self._metrics = metrics
 
-    async def publish(self, messages: Sequence[ReservationMessage]) -> None:
+    async def publish(self, messages: Sequence[Message]) -> None:
         await self._bus.publish(messages)
         self._metrics.count_published(messages)
 

@@ -47,8 +47,11 @@ class RecordingCatalog:
     async def get(self, event_id: str) -> EventSettings | None:
         return await self._catalog.get(event_id)
 
-    async def change(self, event_id: str, change: SaleChange, now_ms: int) -> EventSettings:
-        return await self._catalog.change(event_id, change, now_ms)
+    async def change(
+        self, event_id: str, change: SaleChange, actor: str, now_ms: int
+    ) -> EventSettings:
+        # Recorded through the outbox (the worker stores it), like every reservation change.
+        return await self._catalog.change(event_id, change, actor, now_ms)
 
     async def event_ids(self) -> list[str]:
         return await self._catalog.event_ids()

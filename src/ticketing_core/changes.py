@@ -21,6 +21,10 @@ from ticketing_core.settings import CHANGEABLE_SETTINGS, EventSettings, EventSta
 
 MAX_TOTAL_SEATS = 10_000_000
 
+ChangeDetail = tuple[tuple[str, int | str], ...]
+"""What an operator asked for: the settings named and their new values, ``delta`` for seats,
+nothing for a pause, resume or close (the kind says it)."""
+
 
 class ChangeKind(StrEnum):
     SETTINGS = "settings"
@@ -46,7 +50,7 @@ involves another setting, so valid here is valid in every sale."""
 @dataclass(frozen=True, slots=True)
 class SaleChange:
     kind: ChangeKind
-    settings: tuple[tuple[str, int | str], ...] = ()
+    settings: ChangeDetail = ()
     """For ``SETTINGS``: (setting, new value) pairs, validated, in ``CHANGEABLE_SETTINGS``."""
     seats: int = 0
     """For ``SEATS``: seats put on sale (> 0) or withdrawn (< 0)."""
@@ -75,6 +79,13 @@ class SaleChange:
         if abs(delta) > MAX_TOTAL_SEATS:
             raise InvalidInput(f"delta: at most {MAX_TOTAL_SEATS:,} seats, up or down")
         return cls(ChangeKind.SEATS, seats=delta)
+
+    @property
+    def detail(self) -> ChangeDetail:
+        """What was asked, as the record keeps it (``EventChangeMessage.detail``)."""
+        if self.kind is ChangeKind.SEATS:
+            return (("delta", self.seats),)
+        return self.settings
 
     def applied_to(self, settings: EventSettings, remaining: int) -> EventSettings:
         """The settings after this change, given the seats ``remaining`` on sale; the same

@@ -1,4 +1,5 @@
-"""Domain messages: what is published for every reservation change (SPEC section 4)."""
+"""Domain messages: what is published for every reservation change (SPEC section 4) and for
+every change an operator makes to a sale (``EventChangeMessage``), on the same topic."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ticketing_core.changes import ChangeDetail, ChangeKind
 from ticketing_core.model import Reservation, ReservationStatus
+from ticketing_core.settings import EventSettings
 
 SCHEMA_VERSION = 1
 _MESSAGE_NAMESPACE = uuid.UUID("6f1c2b0e-4f7a-4d7b-9a51-3c1d2e0f9b11")
@@ -18,6 +21,7 @@ class MessageType(StrEnum):
     CONFIRMED = "reservation.confirmed"
     CANCELLED = "reservation.cancelled"
     EXPIRED = "reservation.expired"
+    EVENT_CHANGED = "event.changed"
 
 
 MESSAGE_TYPE_FOR_STATUS: dict[ReservationStatus, MessageType] = {
@@ -104,6 +108,110 @@ class ReservationMessage:
         if MESSAGE_TYPE_FOR_STATUS[reservation.status] is not message.type:
             raise ValueError(f"type {message.type} does not match status {reservation.status}")
         return message
+
+
+@dataclass(frozen=True, slots=True)
+class EventChangeMessage:
+    """One operator's change of a sale, as it took effect: its kind and what was asked,
+    who asked, when, and the whole settings after it (so that the durable record can follow
+    the sale, newest ``version`` winning, however the messages arrive).
+
+    Its id is derived from the event and the version the change made: each version is made
+    once, so a message published twice keeps its id.
+    """
+
+    message_id: str
+    event_id: str
+    kind: ChangeKind
+    detail: ChangeDetail
+    actor: str
+    occurred_at: int
+    settings: EventSettings
+    schema_version: int = SCHEMA_VERSION
+    type: MessageType = MessageType.EVENT_CHANGED
+
+    @classmethod
+    def of(
+        cls,
+        kind: ChangeKind,
+        detail: ChangeDetail,
+        actor: str,
+        occurred_at: int,
+        settings: EventSettings,
+    ) -> EventChangeMessage:
+        name = f"{settings.event_id}/change/{settings.version}"
+        return cls(
+            message_id=str(uuid.uuid5(_MESSAGE_NAMESPACE, name)),
+            event_id=settings.event_id,
+            kind=kind,
+            detail=detail,
+            actor=actor,
+            occurred_at=occurred_at,
+            settings=settings,
+        )
+
+    @property
+    def version(self) -> int:
+        return self.settings.version
+
+    @property
+    def key(self) -> str:
+        """Partitioning key: one event's changes stay in order."""
+        return self.event_id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "messageId": self.message_id,
+            "type": self.type.value,
+            "schemaVersion": self.schema_version,
+            "eventId": self.event_id,
+            "version": self.version,
+            "kind": self.kind.value,
+            "detail": dict(self.detail),
+            "actor": self.actor,
+            "occurredAt": self.occurred_at,
+            "settings": self.settings.model_dump(mode="json"),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EventChangeMessage:
+        """Reads a message written by ``to_dict``; raises ``ValueError`` on anything else."""
+        try:
+            if data["schemaVersion"] != SCHEMA_VERSION:
+                raise ValueError(f"unsupported schema version {data['schemaVersion']!r}")
+            detail = data["detail"]
+            if not isinstance(detail, dict) or not all(
+                isinstance(v, int | str) and not isinstance(v, bool) for v in detail.values()
+            ):
+                raise ValueError(f"malformed change detail {detail!r}")
+            settings = EventSettings.model_validate(data["settings"])
+            message = cls(
+                message_id=_text(data["messageId"]),
+                event_id=_text(data["eventId"]),
+                kind=ChangeKind(data["kind"]),
+                detail=tuple(detail.items()),
+                actor=_text(data["actor"]),
+                occurred_at=_count(data["occurredAt"]),
+                settings=settings,
+            )
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"malformed event change message: {error!r}") from error
+        if data["type"] != MessageType.EVENT_CHANGED or data["version"] != settings.version:
+            raise ValueError("type or version does not match the change")
+        if settings.event_id != message.event_id:
+            raise ValueError("the settings name another event")
+        return message
+
+
+Message = ReservationMessage | EventChangeMessage
+"""Everything the stores record in their outbox and the bus carries."""
+
+
+def message_from_dict(data: dict[str, Any]) -> Message:
+    """Reads either message by its ``type``; raises ``ValueError`` on anything else."""
+    if data.get("type") == MessageType.EVENT_CHANGED:
+        return EventChangeMessage.from_dict(data)
+    return ReservationMessage.from_dict(data)
 
 
 def _text(value: Any) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ticketing_core.changes import SaleChange
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import EventChangeMessage, Message
 from ticketing_core.model import (
     AdmissionReport,
     QueueSnapshot,
@@ -35,9 +35,12 @@ class EventCatalog(Protocol):
 
     async def get(self, event_id: str) -> EventSettings | None: ...
 
-    async def change(self, event_id: str, change: SaleChange, now_ms: int) -> EventSettings:
+    async def change(
+        self, event_id: str, change: SaleChange, actor: str, now_ms: int
+    ) -> EventSettings:
         """Applies an operator's change (``SaleChange.applied_to``) in one step with the
-        event's stock, and answers the settings after it.
+        event's stock and, when it changed something, its ``EventChangeMessage`` (naming
+        ``actor``, who asked) in the outbox; answers the settings after it.
 
         Raises what the rule raises (``SaleClosed``, ``InsufficientSeats``, ``InvalidInput``)
         with nothing changed, and ``EventNotFound``.
@@ -135,7 +138,7 @@ class StockStore(Protocol):
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
     entry_id: str
-    message: ReservationMessage
+    message: Message
 
 
 class Outbox(Protocol):
@@ -152,7 +155,7 @@ class Outbox(Protocol):
 
 
 class EventBus(Protocol):
-    async def publish(self, messages: Sequence[ReservationMessage]) -> None:
+    async def publish(self, messages: Sequence[Message]) -> None:
         """Returns once every message is durably delivered; raises if any was not."""
         ...
 
@@ -161,7 +164,7 @@ class ReservationRepository(Protocol):
     """The durable record (PostgreSQL in production), written from the message stream."""
 
     async def save_event(self, settings: EventSettings) -> None:
-        """Idempotent."""
+        """Idempotent: an event already recorded keeps its row."""
         ...
 
     async def delete_event(self, event_id: str) -> bool:
@@ -169,10 +172,15 @@ class ReservationRepository(Protocol):
         ``EventHasReservations`` (nothing removed) while any reservation of it is recorded."""
         ...
 
-    async def apply(self, messages: Sequence[ReservationMessage]) -> None:
+    async def apply(self, messages: Sequence[Message]) -> None:
         """Upserts reservations from messages, idempotently: a message seen twice changes
         nothing, and a status never moves backwards (a late PENDING never undoes a terminal
-        status)."""
+        status). An operator's change is recorded once per version, and the event's settings
+        follow the newest version recorded (a late, older change never undoes a newer one)."""
+        ...
+
+    async def changes_of(self, event_id: str) -> list[EventChangeMessage]:
+        """The operator's changes of the event recorded so far, oldest (version 1) first."""
         ...
 
     async def get(self, reservation_id: str) -> Reservation | None: ...

@@ -25,7 +25,7 @@ from ticketing_core.errors import (
     SaleClosed,
     SoldOut,
 )
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import EventChangeMessage, Message, ReservationMessage
 from ticketing_core.model import (
     AdmissionReport,
     QueueSnapshot,
@@ -54,7 +54,7 @@ class _Place:
 
 
 class SaleState:
-    def __init__(self, settings: EventSettings, emit: Callable[[ReservationMessage], None]) -> None:
+    def __init__(self, settings: EventSettings, emit: Callable[[Message], None]) -> None:
         self.settings = settings
         self._emit = emit
         self.remaining = settings.total_seats
@@ -82,13 +82,17 @@ class SaleState:
     def closed(self) -> bool:
         return self.settings.state is EventState.CLOSED
 
-    def change(self, change: SaleChange) -> EventSettings:
+    def change(self, change: SaleChange, actor: str, now_ms: int) -> EventSettings:
         """Applies an operator's change (``SaleChange.applied_to``); seats put on sale or
-        withdrawn move ``remaining`` and ``total_seats`` together."""
+        withdrawn move ``remaining`` and ``total_seats`` together. A change that changed
+        something is recorded (``EventChangeMessage``) with ``actor``, who asked for it."""
         changed = change.applied_to(self.settings, self.remaining)
+        if changed is self.settings:
+            return changed
         if change.kind is ChangeKind.SEATS:
             self.remaining += change.seats
         self.settings = changed
+        self._emit(EventChangeMessage.of(change.kind, change.detail, actor, now_ms, changed))
         return changed
 
     def enter(self, user_id: str, now_ms: int) -> QueueView:

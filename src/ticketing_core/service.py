@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ticketing_core.changes import SaleChange
 from ticketing_core.clock import Clock
 from ticketing_core.errors import EventNotFound, InvalidInput, ReservationNotFound
+from ticketing_core.messages import EventChangeMessage
 from ticketing_core.model import (
     AdmissionReport,
     EventStats,
@@ -86,16 +87,26 @@ class TicketingService:
     async def event_ids(self) -> list[str]:
         return await self._catalog.event_ids()
 
-    async def change_event(self, event_id: str, change: SaleChange) -> EventSettings:
-        """An operator's change (``SaleChange``); answers the settings after it."""
+    async def change_event(self, event_id: str, change: SaleChange, actor: str) -> EventSettings:
+        """An operator's change (``SaleChange``), asked for by ``actor`` (recorded with it);
+        answers the settings after it."""
         try:
-            changed = await self._catalog.change(event_id, change, self._clock.now_ms())
+            changed = await self._catalog.change(event_id, change, actor, self._clock.now_ms())
         except EventNotFound:
             self._forget(event_id)
             raise
         self._settings[event_id] = changed
         self._on_change(event_id)
         return changed
+
+    async def changes(self, event_id: str) -> list[EventChangeMessage]:
+        """The operator's changes of the event as the durable record holds them, oldest
+        first. The record follows the outbox, so a change just made appears once relayed
+        and stored; without a durable record nothing is recorded."""
+        await self.event(event_id)
+        if self._record is None:
+            return []
+        return await self._record.changes_of(event_id)
 
     async def delete_event(self, event_id: str) -> None:
         """Removes an event that never had a reservation, with its waiting room: whoever

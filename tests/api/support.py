@@ -122,6 +122,12 @@ class Sale:
         service = await self.container.service.async_()
         await service.tick(event_id)
 
+    async def relay(self, event_id: str) -> None:
+        """What the background relay does: the outbox, to the durable record, until empty."""
+        relay = await self.container.relay.async_()
+        while await relay.relay(event_id):
+            pass
+
     async def admitted(self, event_id: str, *user_ids: str) -> dict[str, str]:
         """Enters every user, ticks once, and answers their tokens (all must be admitted)."""
         tokens = {user: (await self.enter(event_id, user))["token"] for user in user_ids}

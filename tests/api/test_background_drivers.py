@@ -11,7 +11,7 @@ from tests.api.support import Sale
 from tests.support.http import queue_token
 from tests.support.waiting import eventually
 from ticketing_core.clock import ManualClock, to_datetime
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import Message
 from ticketing_core.settings import EventSettings
 from ticketing_entrypoints.backends import memory_backends
 from ticketing_entrypoints.bootstrap import Container, bootstrapped
@@ -127,9 +127,9 @@ class FlakyBus:
 
     def __init__(self, outages: int) -> None:
         self.outages = outages
-        self.delivered: list[ReservationMessage] = []
+        self.delivered: list[Message] = []
 
-    async def publish(self, messages: Sequence[ReservationMessage]) -> None:
+    async def publish(self, messages: Sequence[Message]) -> None:
         if self.outages:
             self.outages -= 1
             raise ConnectionError("the bus is down")

@@ -204,3 +204,58 @@ async def test_only_unsold_seats_can_be_withdrawn(sale: Sale, show: str) -> None
     fewer = await done(sale.client, show, "seats", {"delta": -2})
     stats = fewer["stats"]
     assert (fewer["totalSeats"], stats["remainingSeats"], stats["pendingSeats"]) == (2, 0, 2)
+
+
+async def test_every_change_is_recorded_with_who_asked_and_listed_oldest_first(
+    sale: Sale, show: str
+) -> None:
+    await sale.create_event(eventId=show, totalSeats=10)
+    ada = {**ADMIN, "X-Operator": "Ada Lovelace"}
+    assert (await sale.client.post(f"{EVENTS}/{show}/pause", headers=ada)).status_code == 200
+    await done(sale.client, show, "pause")  # paused already: no change, nothing recorded
+    await done(sale.client, show, "resume")
+    await done(sale.client, show, "patch", {"admissionRatePerSecond": 7, "name": "Encore"})
+    await done(sale.client, show, "seats", {"delta": 5})
+    await done(sale.client, show, "seats", {"delta": -2})
+    await done(sale.client, show, "close")
+    await sale.relay(show)
+
+    listed = await sale.client.get(f"{EVENTS}/{show}/changes", headers=ADMIN)
+    assert listed.status_code == 200, listed.text
+    changes = listed.json()
+    key_id = changes[1]["actor"].removeprefix("key ")
+    assert [(c["version"], c["kind"], c["detail"]) for c in changes] == [
+        (1, "pause", {}),
+        (2, "resume", {}),
+        (3, "settings", {"admissionRatePerSecond": 7, "name": "Encore"}),
+        (4, "seats", {"delta": 5}),
+        (5, "seats", {"delta": -2}),
+        (6, "close", {}),
+    ]
+    assert changes[0]["actor"] == f"Ada Lovelace (key {key_id})"
+    assert {c["actor"] for c in changes[1:]} == {f"key {key_id}"}
+    assert len(key_id) == 8
+    assert key_id not in ADMIN["Authorization"], "the id reveals nothing of the key"
+    assert [(c["state"], c["totalSeats"]) for c in changes] == [
+        ("PAUSED", 10), ("OPEN", 10), ("OPEN", 10), ("OPEN", 15), ("OPEN", 13), ("CLOSED", 13)
+    ]  # fmt: skip
+    times = [c["occurredAt"] for c in changes]
+    assert times == sorted(times)
+
+
+async def test_the_record_of_changes_is_for_operators_and_names_a_real_sale(
+    sale: Sale, show: str
+) -> None:
+    await sale.create_event(eventId=show)
+    assert_problem(await sale.client.get(f"{EVENTS}/{show}/changes"), 401, "unauthorized")
+    assert_problem(
+        await sale.client.get(f"{EVENTS}/no-such-sale/changes", headers=ADMIN),
+        404,
+        "event_not_found",
+    )
+    for name in ("x" * 101, "", "tab\there"):
+        refused = await sale.client.post(
+            f"{EVENTS}/{show}/pause", headers={**ADMIN, "X-Operator": name}
+        )
+        assert_problem(refused, 400, "validation_error")
+    assert (await sale.event(show))["state"] == "OPEN", "a refused change changes nothing"

@@ -31,6 +31,7 @@ SPEC_ROUTES = {
     ("post", "/api/v1/events/{event_id}/resume"),
     ("post", "/api/v1/events/{event_id}/close"),
     ("post", "/api/v1/events/{event_id}/seats"),
+    ("get", "/api/v1/events/{event_id}/changes"),
     ("post", "/api/v1/queue/enter"),
     ("get", "/api/v1/queue/status"),
     ("get", "/api/v1/queue/stream"),

@@ -243,6 +243,30 @@ class Shop:
         event: dict[str, Any] = response.json()
         return event
 
+    async def operate(self, event_id: str, action: str, body: Any = None) -> dict[str, Any]:
+        """An operator's change (``pause``, ``seats``, ...), made as ``e2e operator``."""
+        headers = {**ADMIN, "X-Operator": "e2e operator"}
+        response = await self.api.post(
+            f"/api/v1/events/{event_id}/{action}", json=body, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        event: dict[str, Any] = response.json()
+        return event
+
+    async def recorded_changes(self, event_id: str, count: int) -> list[dict[str, Any]]:
+        """The event's record of changes, once it lists ``count`` (the worker stores them)."""
+        listed: list[dict[str, Any]] = []
+
+        async def all_recorded() -> bool:
+            nonlocal listed
+            response = await self.api.get(f"/api/v1/events/{event_id}/changes", headers=ADMIN)
+            assert response.status_code == 200, response.text
+            listed = response.json()
+            return len(listed) >= count
+
+        await eventually(all_recorded, within=60, what=f"{count} changes recorded")
+        return listed
+
     async def stats(self, event_id: str) -> dict[str, int]:
         response = await self.api.get(f"/api/v1/events/{event_id}")
         assert response.status_code == 200, response.text

@@ -1,6 +1,7 @@
 """Redis loses an event's keys; ``ticketing reconcile --event ID --repair`` rebuilds its seats
 and holds from PostgreSQL, and the API serves the event again with the right stats: exactly
-the seats left are sold again, none twice."""
+the seats left are sold again, none twice. Seats an operator added before the loss, and the
+sale's state, come back with it: PostgreSQL recorded the changes."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.support.redis_servers import forget_events
 pytestmark = pytest.mark.anyio
 
 SEATS = 50
+ADDED = 4
 LIMIT = 2
 
 
@@ -41,8 +43,17 @@ async def test_after_redis_lost_the_event_reconcile_restores_it_from_postgres(
     for token, id_ in holds[10:12]:
         acknowledged[id_] = (await shop.move(token, id_, "cancel"))["status"]
     await settle(stack, event_id, acknowledged)
+    await shop.operate(event_id, "seats", {"delta": ADDED})
+    await shop.operate(event_id, "pause")
+    await shop.operate(event_id, "resume")
+    changes = await shop.recorded_changes(event_id, 3)
+    assert [(c["kind"], c["totalSeats"], c["actor"][:12]) for c in changes] == [
+        ("seats", SEATS + ADDED, "e2e operator"),
+        ("pause", SEATS + ADDED, "e2e operator"),
+        ("resume", SEATS + ADDED, "e2e operator"),
+    ]
     # 10 holds of 2 confirmed, 2 cancelled, 3 pending: 20 + 6 seats taken.
-    remaining = SEATS - 20 - 6
+    remaining = SEATS + ADDED - 20 - 6
 
     await forget_events(stack.redis, [event_id])
     code, report = await stack.reconcile(event_id)
@@ -69,4 +80,4 @@ async def test_after_redis_lost_the_event_reconcile_restores_it_from_postgres(
     assert outcomes == {(202, None): remaining, (409, "sold_out"): 10}
     acknowledged.update({id_: "PENDING" for status, _, id_ in tries if status == 202})
     rows = await settle(stack, event_id, acknowledged)
-    await assert_seats_add_up(stack, shop, event_id, SEATS, rows.values())
+    await assert_seats_add_up(stack, shop, event_id, SEATS + ADDED, rows.values())

@@ -9,8 +9,11 @@ import pytest
 
 from tests.support.records import HOLD_MS, T0, created, event_settings, moved
 from ticketing_adapters.postgres import PostgresReservationRepository, rejects_data
+from ticketing_core.changes import ChangeKind, SaleChange
 from ticketing_core.errors import EventHasReservations
+from ticketing_core.messages import EventChangeMessage
 from ticketing_core.model import ReservationStatus
+from ticketing_core.settings import EventSettings
 
 pytestmark = pytest.mark.anyio
 
@@ -188,3 +191,42 @@ async def test_a_reservation_of_an_unknown_event_is_refused_as_bad_data(
 
     assert rejects_data(refused.value)
     assert await row_count(repo) == 0, "the batch is one transaction: nothing of it is stored"
+
+
+def operator_change(settings: EventSettings, change: SaleChange, at: int) -> EventChangeMessage:
+    """``change`` applied to ``settings`` as the stores apply it, and its message."""
+    after = change.applied_to(settings, remaining=settings.total_seats)
+    return EventChangeMessage.of(change.kind, change.detail, "Ada (key 0f0f0f0f)", at, after)
+
+
+async def test_each_operator_change_is_recorded_once_and_the_event_follows_the_newest(
+    repo: PostgresReservationRepository,
+) -> None:
+    created_as = event_settings()
+    paused = operator_change(created_as, SaleChange.of_state(ChangeKind.PAUSE), T0 + 1)
+    faster = operator_change(
+        paused.settings, SaleChange.of_settings({"admission_rate_per_second": 7}), T0 + 2
+    )
+    more = operator_change(faster.settings, SaleChange.of_seats(5), T0 + 3)
+
+    # Out of order, twice, and split over batches: what at-least-once delivery may bring.
+    await repo.apply([more, created()])
+    await repo.apply([paused, faster, more])
+    await repo.apply([paused])
+
+    assert await repo.changes_of("sale-1") == [paused, faster, more]
+    assert await repo.event("sale-1") == more.settings, "the newest version, not the last seen"
+    assert more.settings.total_seats == created_as.total_seats + 5
+    assert await row_count(repo) == 1, "the reservation of the same batch is stored too"
+    assert await repo.changes_of("unknown") == []
+
+
+async def test_an_event_deleted_takes_its_changes_with_it(
+    repo: PostgresReservationRepository,
+) -> None:
+    paused = operator_change(event_settings(), SaleChange.of_state(ChangeKind.PAUSE), T0)
+    await repo.apply([paused])
+
+    assert await repo.delete_event("sale-1") is True
+    await repo.save_event(event_settings())
+    assert await repo.changes_of("sale-1") == [], "an id created again starts a new record"

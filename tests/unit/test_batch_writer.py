@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from ticketing_adapters.memory import MemoryReservationRepository
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import Message, ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 from ticketing_entrypoints.jobs.batch_writer import BatchWriter, Refusal, RetryPolicy, WriteAborted
 
@@ -32,12 +32,15 @@ class FlakyRepository(MemoryReservationRepository):
         self.outages = outages
         self.calls = 0
 
-    async def apply(self, messages: Sequence[ReservationMessage]) -> None:
+    async def apply(self, messages: Sequence[Message]) -> None:
         self.calls += 1
         if self.outages:
             self.outages -= 1
             raise Unavailable("connection refused")
-        if any(m.reservation.user_id == "poisoned" for m in messages):
+        if any(
+            isinstance(m, ReservationMessage) and m.reservation.user_id == "poisoned"
+            for m in messages
+        ):
             raise Refused("violates a constraint")
         await super().apply(messages)
 

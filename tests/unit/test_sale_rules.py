@@ -12,18 +12,18 @@ from ticketing_core import (
     NotAdmitted,
     NotInQueue,
     QueueStatus,
-    ReservationMessage,
     ReservationStatus,
     SoldOut,
 )
 from ticketing_core.clock import to_datetime
+from ticketing_core.messages import Message
 from ticketing_core.sale import SaleState
 from ticketing_core.settings import EventSettings
 
 T0 = 1_800_000_000_000
 
 
-def sale(**overrides: int) -> tuple[SaleState, list[ReservationMessage]]:
+def sale(**overrides: int) -> tuple[SaleState, list[Message]]:
     fields = {
         "total_seats": 10,
         "max_per_user": 2,
@@ -33,13 +33,11 @@ def sale(**overrides: int) -> tuple[SaleState, list[ReservationMessage]]:
         "hold_ttl_seconds": 30,
     } | overrides
     settings = EventSettings(event_id="e", name="E", opens_at=to_datetime(T0), **fields)
-    sent: list[ReservationMessage] = []
+    sent: list[Message] = []
     return SaleState(settings, sent.append), sent
 
 
-def admitted(
-    made: tuple[SaleState, list[ReservationMessage]], *users: str
-) -> tuple[SaleState, list[ReservationMessage]]:
+def admitted(made: tuple[SaleState, list[Message]], *users: str) -> tuple[SaleState, list[Message]]:
     state, _ = made
     for user in users:
         state.enter(user, T0)

@@ -13,7 +13,7 @@ from ticketing_adapters.kafka.codec import encode_value
 from ticketing_adapters.kafka.consumer import ConsumedRecord
 from ticketing_adapters.kafka.dead_letter import Rejection
 from ticketing_adapters.memory import MemoryReservationRepository
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import Message, ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 from ticketing_entrypoints.jobs.batch_writer import BatchWriter, RetryPolicy
 from ticketing_entrypoints.jobs.worker import ReservationWorker
@@ -81,7 +81,7 @@ class GatedRepository(MemoryReservationRepository):
     def gate(self, batch: int) -> asyncio.Event:
         return list(self.gates.values())[batch]
 
-    async def apply(self, messages: Sequence[ReservationMessage]) -> None:
+    async def apply(self, messages: Sequence[Message]) -> None:
         first = messages[0].key
         gate = self.gates.setdefault(first, asyncio.Event())
         await gate.wait()

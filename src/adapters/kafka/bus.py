@@ -13,7 +13,7 @@ from ticketing_adapters.kafka.config import KafkaConfig
 from ticketing_adapters.kafka.dead_letter import DeadLetterQueue
 from ticketing_adapters.kafka.producer import AsyncProducer, DeliveryFailed, Record
 from ticketing_adapters.kafka.topics import TopicsUnavailable, ensure_topics
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import Message
 
 log = logging.getLogger(__name__)
 START_TOPICS_TIMEOUT_SECONDS = 5.0
@@ -67,7 +67,7 @@ class KafkaEventBus:
         except DeliveryFailed as error:
             log.warning("starting without Kafka; publishing waits for it: %s", error)
 
-    async def publish(self, messages: Sequence[ReservationMessage]) -> None:
+    async def publish(self, messages: Sequence[Message]) -> None:
         """Returns once Kafka confirmed every message; raises ``DeliveryFailed`` otherwise,
         so that the relay keeps the outbox entries and publishes them again."""
         await self._ensure_topics(self._config.delivery_timeout_ms / 1000)
@@ -75,7 +75,7 @@ class KafkaEventBus:
             [
                 Record(
                     topic=self._config.topic,
-                    key=encode_key(message),  # one reservation, one partition, one order
+                    key=encode_key(message),  # one reservation (event), one partition, one order
                     value=encode_value(message),
                     headers=headers_of(message),
                 )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import Message
 
-Subscriber = Callable[[Sequence[ReservationMessage]], Awaitable[None]]
+Subscriber = Callable[[Sequence[Message]], Awaitable[None]]
 
 
 class MemoryEventBus:
@@ -17,7 +17,7 @@ class MemoryEventBus:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
-    async def publish(self, messages: Sequence[ReservationMessage]) -> None:
+    async def publish(self, messages: Sequence[Message]) -> None:
         for subscriber in self._subscribers:
             await subscriber(messages)
         self.published += len(messages)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ticketing_core.errors import EventHasReservations
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import EventChangeMessage, Message
 from ticketing_core.model import Reservation
 from ticketing_core.settings import EventSettings
 
@@ -14,6 +14,7 @@ class MemoryReservationRepository:
     def __init__(self) -> None:
         self.events: dict[str, EventSettings] = {}
         self.reservations: dict[str, Reservation] = {}
+        self.changes: dict[str, dict[int, EventChangeMessage]] = {}  # event -> version -> it
 
     async def save_event(self, settings: EventSettings) -> None:
         self.events.setdefault(settings.event_id, settings)
@@ -21,14 +22,28 @@ class MemoryReservationRepository:
     async def delete_event(self, event_id: str) -> bool:
         if any(r.event_id == event_id for r in self.reservations.values()):
             raise EventHasReservations(f"reservations of event {event_id} are recorded")
+        self.changes.pop(event_id, None)
         return self.events.pop(event_id, None) is not None
 
-    async def apply(self, messages: Sequence[ReservationMessage]) -> None:
+    async def apply(self, messages: Sequence[Message]) -> None:
         for message in messages:
+            if isinstance(message, EventChangeMessage):
+                self._record_change(message)
+                continue
             incoming = message.reservation
             known = self.reservations.get(incoming.reservation_id)
             if known is None or incoming.status.supersedes(known.status):
                 self.reservations[incoming.reservation_id] = incoming
+
+    async def changes_of(self, event_id: str) -> list[EventChangeMessage]:
+        recorded = self.changes.get(event_id, {})
+        return [recorded[version] for version in sorted(recorded)]
+
+    def _record_change(self, change: EventChangeMessage) -> None:
+        self.changes.setdefault(change.event_id, {}).setdefault(change.version, change)
+        known = self.events.get(change.event_id)
+        if known is None or known.version < change.version:
+            self.events[change.event_id] = change.settings
 
     async def get(self, reservation_id: str) -> Reservation | None:
         return self.reservations.get(reservation_id)

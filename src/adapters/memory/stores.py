@@ -7,7 +7,7 @@ from itertools import count
 
 from ticketing_core.changes import SaleChange
 from ticketing_core.errors import EventExists, EventHasReservations, EventNotFound
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import Message
 from ticketing_core.model import (
     AdmissionReport,
     QueueSnapshot,
@@ -25,16 +25,16 @@ class MemorySales:
 
     def __init__(self) -> None:
         self.sales: dict[str, SaleState] = {}
-        self.outboxes: dict[str, dict[str, ReservationMessage]] = {}
+        self.outboxes: dict[str, dict[str, Message]] = {}
         self._entry_ids = count(1)
 
     def open(self, settings: EventSettings) -> None:
         if settings.event_id in self.sales:
             raise EventExists(f"event {settings.event_id} already exists")
-        outbox: dict[str, ReservationMessage] = {}
+        outbox: dict[str, Message] = {}
         self.outboxes[settings.event_id] = outbox
 
-        def record(message: ReservationMessage) -> None:
+        def record(message: Message) -> None:
             outbox[f"{next(self._entry_ids)}"] = message
 
         self.sales[settings.event_id] = SaleState(settings, record)
@@ -63,8 +63,10 @@ class MemoryEventCatalog:
         sale = self._sales.sales.get(event_id)
         return sale.settings if sale else None
 
-    async def change(self, event_id: str, change: SaleChange, now_ms: int) -> EventSettings:
-        return self._sales.sale(event_id).change(change)
+    async def change(
+        self, event_id: str, change: SaleChange, actor: str, now_ms: int
+    ) -> EventSettings:
+        return self._sales.sale(event_id).change(change, actor, now_ms)
 
     async def event_ids(self) -> list[str]:
         return list(self._sales.sales)

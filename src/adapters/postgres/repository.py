@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from typing import Final, LiteralString
+from typing import Any, Final, LiteralString
 
 from psycopg import sql
 
 from ticketing_adapters.postgres.pool import Pool
 from ticketing_adapters.postgres.precedence import collapse, moves_condition
+from ticketing_core.changes import ChangeKind
 from ticketing_core.errors import EventHasReservations
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import EventChangeMessage, Message, ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 from ticketing_core.settings import EventSettings
 
@@ -55,9 +57,44 @@ ON CONFLICT (reservation_id) DO UPDATE
 _SAVE_EVENT: Final = """
 INSERT INTO events (
     event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
-    max_active_users, admission_ttl_seconds, hold_ttl_seconds
-) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+    max_active_users, admission_ttl_seconds, hold_ttl_seconds, state, version
+) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (event_id) DO NOTHING
+"""
+
+# Each change once (its version is its key), and the events row moved to the newest version
+# recorded: a change delivered late or twice never undoes a newer one.
+_RECORD_CHANGES: Final = """
+INSERT INTO event_changes AS c (
+    event_id, version, kind, detail, actor, occurred_at, settings, message_id
+)
+SELECT b.event_id, b.version, b.kind, b.detail::jsonb, b.actor,
+       to_timestamp(b.occurred_ms / 1000.0), b.settings::jsonb, b.message_id
+FROM unnest(
+    %b::text[], %b::int4[], %b::text[], %b::text[], %b::text[], %b::int8[], %b::text[],
+    %b::text[]
+) AS b(event_id, version, kind, detail, actor, occurred_ms, settings, message_id)
+ORDER BY b.event_id, b.version
+ON CONFLICT (event_id, version) DO NOTHING
+"""
+
+_FOLLOW_NEWEST_CHANGE: Final = """
+UPDATE events AS e
+SET name = s.name, total_seats = s.total_seats,
+    admission_rate_per_second = s.admission_rate_per_second,
+    max_active_users = s.max_active_users, admission_ttl_seconds = s.admission_ttl_seconds,
+    hold_ttl_seconds = s.hold_ttl_seconds, state = s.state, version = s.version
+FROM jsonb_to_record(%s::jsonb) AS s(
+    name text, total_seats integer, admission_rate_per_second integer,
+    max_active_users integer, admission_ttl_seconds integer, hold_ttl_seconds integer,
+    state text, version integer
+)
+WHERE e.event_id = %s AND e.version < s.version
+"""
+
+_CHANGES_OF: Final = f"""
+SELECT kind, detail, actor, {_epoch_ms("occurred_at")}, settings
+FROM event_changes WHERE event_id = %s ORDER BY version
 """
 
 # Checked in the statement itself, not before it: no reservation row can slip in between (and
@@ -71,7 +108,7 @@ RETURNING e.event_id
 
 _EVENT: Final = """
 SELECT event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
-       max_active_users, admission_ttl_seconds, hold_ttl_seconds
+       max_active_users, admission_ttl_seconds, hold_ttl_seconds, state, version
 FROM events WHERE event_id = %s
 """
 
@@ -88,7 +125,7 @@ class PostgresReservationRepository:
             await connection.execute("SELECT 1")
 
     async def save_event(self, settings: EventSettings) -> None:
-        """Idempotent: an event already recorded keeps its row (settings never change)."""
+        """Idempotent: an event already recorded keeps its row (changes come as messages)."""
         async with self._pool.connection() as connection:
             await connection.execute(
                 _SAVE_EVENT,
@@ -102,6 +139,8 @@ class PostgresReservationRepository:
                     settings.max_active_users,
                     settings.admission_ttl_seconds,
                     settings.hold_ttl_seconds,
+                    settings.state.value,
+                    settings.version,
                 ),
             )
 
@@ -128,29 +167,43 @@ class PostgresReservationRepository:
         fields = (
             "event_id", "name", "total_seats", "max_per_user", "opens_at",
             "admission_rate_per_second", "max_active_users", "admission_ttl_seconds",
-            "hold_ttl_seconds",
+            "hold_ttl_seconds", "state", "version",
         )  # fmt: skip
         return EventSettings.model_validate(dict(zip(fields, row, strict=True)))
 
-    async def apply(self, messages: Sequence[ReservationMessage]) -> None:
+    async def apply(self, messages: Sequence[Message]) -> None:
         """Writes the whole batch in one transaction (the pool's connection block commits)."""
-        winners = collapse(messages)
-        if not winners:
-            return
-        reservations = [message.reservation for message in winners]
-        columns = (
-            [r.reservation_id for r in reservations],
-            [r.event_id for r in reservations],
-            [r.user_id for r in reservations],
-            [r.quantity for r in reservations],
-            [r.status.value for r in reservations],
-            [r.created_at for r in reservations],
-            [r.expires_at for r in reservations],
-            [r.updated_at for r in reservations],
-            [message.message_id for message in winners],
+        changes = sorted(
+            (m for m in messages if isinstance(m, EventChangeMessage)),
+            key=lambda m: (m.event_id, m.version),
         )
+        winners = collapse(m for m in messages if isinstance(m, ReservationMessage))
         async with self._pool.connection() as connection:
-            await connection.execute(_UPSERT, columns)
+            if winners:
+                await connection.execute(_UPSERT, _reservation_columns(winners))
+            if changes:
+                await connection.execute(_RECORD_CHANGES, _change_columns(changes))
+                newest = {change.event_id: change for change in changes}  # sorted: last wins
+                for change in newest.values():
+                    await connection.execute(
+                        _FOLLOW_NEWEST_CHANGE,
+                        (change.settings.model_dump_json(), change.event_id),
+                    )
+
+    async def changes_of(self, event_id: str) -> list[EventChangeMessage]:
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(_CHANGES_OF, (event_id,))
+            rows = await cursor.fetchall()
+        return [
+            EventChangeMessage.of(
+                ChangeKind(str(kind)),
+                tuple(_detail(detail).items()),
+                str(actor),
+                _int(occurred_at),
+                EventSettings.model_validate(settings),
+            )
+            for kind, detail, actor, occurred_at, settings in rows
+        ]
 
     async def get(self, reservation_id: str) -> Reservation | None:
         async with self._pool.connection() as connection:
@@ -184,6 +237,40 @@ class PostgresReservationRepository:
         for status, total in rows:
             seats[ReservationStatus(status)] = int(total)
         return seats
+
+
+def _reservation_columns(winners: Sequence[ReservationMessage]) -> tuple[list[Any], ...]:
+    reservations = [message.reservation for message in winners]
+    return (
+        [r.reservation_id for r in reservations],
+        [r.event_id for r in reservations],
+        [r.user_id for r in reservations],
+        [r.quantity for r in reservations],
+        [r.status.value for r in reservations],
+        [r.created_at for r in reservations],
+        [r.expires_at for r in reservations],
+        [r.updated_at for r in reservations],
+        [message.message_id for message in winners],
+    )
+
+
+def _change_columns(changes: Sequence[EventChangeMessage]) -> tuple[list[Any], ...]:
+    return (
+        [c.event_id for c in changes],
+        [c.version for c in changes],
+        [c.kind.value for c in changes],
+        [json.dumps(dict(c.detail)) for c in changes],
+        [c.actor for c in changes],
+        [c.occurred_at for c in changes],
+        [c.settings.model_dump_json() for c in changes],
+        [c.message_id for c in changes],
+    )
+
+
+def _detail(value: object) -> dict[str, int | str]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a JSON object from PostgreSQL, got {value!r}")
+    return value
 
 
 def _reservation(row: tuple[object, ...]) -> Reservation:

@@ -39,7 +39,9 @@ class RedisEventCatalog:
         found = await self._client.get(event_key(event_id, "settings"))
         return EventSettings.model_validate_json(found) if found is not None else None
 
-    async def change(self, event_id: str, change: SaleChange, now_ms: int) -> EventSettings:
+    async def change(
+        self, event_id: str, change: SaleChange, actor: str, now_ms: int
+    ) -> EventSettings:
         changed = await self._scripts.run(
             "change_event",
             event_id,
@@ -47,6 +49,9 @@ class RedisEventCatalog:
             json.dumps(dict(change.settings)),
             change.seats,
             MAX_TOTAL_SEATS,
+            json.dumps(dict(change.detail)),
+            actor,
+            now_ms,
         )
         return EventSettings.model_validate_json(changed)
 

@@ -8,10 +8,13 @@ comes last so that the record splits unambiguously whatever characters the user 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.changes import ChangeKind
+from ticketing_core.messages import EventChangeMessage, Message, ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
+from ticketing_core.settings import EventSettings
 
 _RECORD_FIELDS = 6
 
@@ -53,7 +56,22 @@ def reservations(event_id: str, reply: list[Any]) -> list[Reservation]:
     ]
 
 
-def outbox_message(event_id: str, reservation_id: object, record: object) -> ReservationMessage:
+def outbox_message(event_id: str, reservation_id: object, record: object) -> Message:
     """An outbox entry carries the reservation as it became; the message follows from it (its
-    id is derived from the reservation and the change, so it is the same on every read)."""
+    id is derived from the reservation and the change, so it is the same on every read). An
+    entry without a reservation id is an operator's change, recorded as JSON by
+    ``change_event.lua``."""
+    if reservation_id == "":
+        return change_message(text(record))
     return ReservationMessage.of(reservation(event_id, text(reservation_id), text(record)))
+
+
+def change_message(recorded: str) -> EventChangeMessage:
+    data = json.loads(recorded)
+    return EventChangeMessage.of(
+        ChangeKind(data["kind"]),
+        tuple(data["detail"].items()),
+        data["actor"],
+        data["occurredAt"],
+        EventSettings.model_validate(data["settings"]),
+    )

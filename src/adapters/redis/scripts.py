@@ -48,7 +48,7 @@ _HOLD_KEYS: tuple[KeyName, ...] = ("stock", "reservations", "holds", "held", "ou
 
 SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
     "add_event": ("settings", "stock", "bucket", "outbox"),
-    "change_event": ("settings", "stock"),
+    "change_event": ("settings", "stock", "outbox"),
     "enter": ("stock", "seq", "places", "waiting", "active"),
     "status": ("stock", "places", "waiting", "active"),
     "leave": ("stock", "places", "waiting", "gaps", "active"),

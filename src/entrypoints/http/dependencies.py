@@ -13,16 +13,21 @@ which cost about 50 us of a 150 us reserve (measured in process).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Annotated, Any
 
 from litestar import Request
 from litestar.di import NamedDependency, Provide
+from litestar.params import HeaderParameter
 from prometheus_client import CollectorRegistry
 
+from ticketing_core.errors import InvalidInput
 from ticketing_core.service import TicketingService
+from ticketing_core.settings import IdSyntax
 from ticketing_entrypoints.backends import HealthProbe
 from ticketing_entrypoints.http.errors import Unauthorized
 from ticketing_entrypoints.http.positions import PositionHub
@@ -30,11 +35,36 @@ from ticketing_entrypoints.http.tokens import QueuePass, QueueTokens
 from ticketing_entrypoints.settings import Settings
 
 QUEUE_TOKEN_HEADER = "X-Queue-Token"
+OPERATOR_HEADER = "X-Operator"
+"""Optional, on admin routes: the name of the person acting, kept in the record of changes
+beside the admin key's id (which is what proves who could act)."""
+OPERATOR_NAME = IdSyntax(r"[!-~](?:[ -~]{0,98}[!-~])?")
+"""1 to 100 printable ASCII characters, spaces only inside (HTTP trims a header's ends)."""
 
 
 @dataclass(frozen=True, slots=True)
 class AdminAccess:
-    """Proof that the request carried the admin key; asking for it is what protects a route."""
+    """Proof that the request carried the admin key; asking for it is what protects a route.
+
+    ``actor`` says who acted, as the record of changes keeps it: the ``X-Operator`` name if
+    one was given, and the admin key's id (the first 8 hex digits of its SHA-256, which
+    reveal nothing of the key)."""
+
+    actor: str
+
+
+def admin_key_id(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def actor_of(name: str | None, key_id: str) -> str:
+    """Raises ``InvalidInput`` for a name that is not ``OPERATOR_NAME`` (it is shown to
+    other operators and written to logs)."""
+    if name is None:
+        return f"key {key_id}"
+    if not OPERATOR_NAME.matches(name):
+        raise InvalidInput(f"{OPERATOR_HEADER}: must match {OPERATOR_NAME.json_schema_pattern}")
+    return f"{name} (key {key_id})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +80,7 @@ class RequestServices:
     admin_key: Callable[[], str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Ticketing:
     """The process's parts a handler works with, one dependency (see the module's note)."""
 
@@ -59,6 +89,10 @@ class Ticketing:
     positions: PositionHub
     settings: Settings
     admin_key: str
+
+    @cached_property
+    def admin_key_id(self) -> str:
+        return admin_key_id(self.admin_key)
 
 
 def dependencies(services: RequestServices) -> dict[str, Provide]:
@@ -90,13 +124,24 @@ def dependencies(services: RequestServices) -> dict[str, Provide]:
         return ticketing.tokens.verify(request.headers.get(QUEUE_TOKEN_HEADER))
 
     def provide_admin(
-        request: Request[Any, Any, Any], ticketing: NamedDependency[Ticketing]
+        request: Request[Any, Any, Any],
+        ticketing: NamedDependency[Ticketing],
+        operator: Annotated[
+            str | None,
+            HeaderParameter(
+                name=OPERATOR_HEADER,
+                required=False,
+                description="Who acts (1 to 100 printable ASCII characters), kept in the "
+                "record of changes with the admin key's id",
+                schema_extra={"pattern": OPERATOR_NAME.json_schema_pattern},
+            ),
+        ] = None,
     ) -> AdminAccess:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         expected = ticketing.admin_key.encode()
         if scheme.lower() != "bearer" or not hmac.compare_digest(key.strip().encode(), expected):
             raise Unauthorized("admin routes need 'Authorization: Bearer <admin key>'")
-        return AdminAccess()
+        return AdminAccess(actor_of(operator, ticketing.admin_key_id))
 
     return {
         "ticketing": Provide(provide_ticketing),

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import msgspec
 
+from ticketing_core.changes import ChangeKind
 from ticketing_core.clock import to_datetime
+from ticketing_core.messages import EventChangeMessage
 from ticketing_core.model import (
     EventStats,
     QueueStatus,
@@ -60,6 +62,30 @@ def setting_changes(body: schemas.EventChanges) -> dict[str, int | str]:
     return {
         name: value for name, value in msgspec.structs.asdict(body).items() if value is not None
     }
+
+
+_WIRE_NAME_OF_SETTING = {
+    field.name: field.encode_name for field in msgspec.structs.fields(schemas.EventChanges)
+}
+CHANGE_KIND: dict[ChangeKind, schemas.ChangeKindName] = {
+    ChangeKind.SETTINGS: "settings",
+    ChangeKind.PAUSE: "pause",
+    ChangeKind.RESUME: "resume",
+    ChangeKind.CLOSE: "close",
+    ChangeKind.SEATS: "seats",
+}
+
+
+def event_change(change: EventChangeMessage) -> schemas.EventChange:
+    return schemas.EventChange(
+        version=change.version,
+        kind=CHANGE_KIND[change.kind],
+        detail={_WIRE_NAME_OF_SETTING.get(name, name): value for name, value in change.detail},
+        actor=change.actor,
+        occurred_at=to_datetime(change.occurred_at),
+        state=EVENT_STATE[change.settings.state],
+        total_seats=change.settings.total_seats,
+    )
 
 
 def event(settings: EventSettings) -> schemas.Event:

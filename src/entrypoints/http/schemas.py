@@ -94,6 +94,24 @@ class Event(Wire, kw_only=True):
     state: EventStateName
 
 
+ChangeKindName = Literal["settings", "pause", "resume", "close", "seats"]
+
+
+class EventChange(Wire, kw_only=True):
+    """One operator's change, as recorded: what was asked (`detail`: the settings named with
+    their new values by their wire names, `delta` for seats, nothing for a pause, resume or
+    close), who asked (`actor`: the `X-Operator` name if given, and the admin key's id),
+    when, and the sale's state and seats after it."""
+
+    version: int
+    kind: ChangeKindName
+    detail: dict[str, int | str]
+    actor: str
+    occurred_at: datetime
+    state: EventStateName
+    total_seats: int
+
+
 class EventStats(Wire, kw_only=True):
     remaining_seats: int
     waiting_users: int

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import Message
 from ticketing_core.ports import ReservationRepository
 from ticketing_entrypoints.jobs.stopping import pause
 
@@ -35,7 +35,7 @@ class RetryPolicy:
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    message: ReservationMessage
+    message: Message
     error: Exception
 
 
@@ -54,7 +54,7 @@ class BatchWriter:
         self.unavailable_retries = 0
         """How often a write waited for the database: an operator's signal, and tests'."""
 
-    async def write(self, messages: Sequence[ReservationMessage]) -> list[Refusal]:
+    async def write(self, messages: Sequence[Message]) -> list[Refusal]:
         """Stores ``messages``; returns those refused for their content (nothing else stored
         is lost). Raises ``WriteAborted`` if asked to stop while the database is away."""
         if not messages:
@@ -64,9 +64,7 @@ class BatchWriter:
             return []
         return await self._isolate(messages, error)
 
-    async def _write_retrying_refusals(
-        self, messages: Sequence[ReservationMessage]
-    ) -> Exception | None:
+    async def _write_retrying_refusals(self, messages: Sequence[Message]) -> Exception | None:
         backoff = self._policy.first_backoff_seconds
         for attempt in range(1, self._policy.attempts_when_refused + 1):
             error = await self._write_once(messages)
@@ -78,9 +76,7 @@ class BatchWriter:
                 backoff = min(2 * backoff, self._policy.max_backoff_seconds)
         return error
 
-    async def _isolate(
-        self, messages: Sequence[ReservationMessage], error: Exception
-    ) -> list[Refusal]:
+    async def _isolate(self, messages: Sequence[Message], error: Exception) -> list[Refusal]:
         """Bisects a refused batch: log2(n) writes find one bad message among n."""
         if len(messages) == 1:
             return [Refusal(messages[0], error)]
@@ -92,7 +88,7 @@ class BatchWriter:
                 refused += await self._isolate(half, half_error)
         return refused
 
-    async def _write_once(self, messages: Sequence[ReservationMessage]) -> Exception | None:
+    async def _write_once(self, messages: Sequence[Message]) -> Exception | None:
         """One write that the data allows or refuses: returns the refusal, or None once stored,
         waiting out an unavailable database for as long as it takes."""
         backoff = self._policy.first_backoff_seconds

@@ -27,7 +27,7 @@ from ticketing_adapters.kafka import (
     ensure_topics,
 )
 from ticketing_adapters.kafka.codec import decode_value
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import Message
 from ticketing_entrypoints.jobs.batch_writer import BatchWriter, WriteAborted
 from ticketing_entrypoints.jobs.stopping import pause
 
@@ -136,7 +136,7 @@ class ReservationWorker:
 
     async def _store(self, records: Sequence[ConsumedRecord]) -> _Stored:
         """Stores or dead-letters every record of a batch."""
-        sources: dict[ReservationMessage, list[ConsumedRecord]] = {}
+        sources: dict[Message, list[ConsumedRecord]] = {}
         rejections = []
         for record in records:
             try:

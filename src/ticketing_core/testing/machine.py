@@ -44,6 +44,7 @@ from ticketing_core.testing.strategies import (
 
 T = TypeVar("T")
 START_MS = 1_800_000_000_000
+OPERATOR = "harness operator (key 00000000)"
 
 
 @dataclass
@@ -140,8 +141,8 @@ class _SaleMachineBase(RuleBasedStateMachine):
         """Answered like the rules say, and what the catalog gives back afterwards; the new
         rate and cap apply from now (the invariants allow each one where it was in force)."""
         self.both(
-            self.hot.catalog.change(self.event_id, change, self.clock.now_ms()),
-            lambda: self.sale.change(change),
+            self.hot.catalog.change(self.event_id, change, OPERATOR, self.clock.now_ms()),
+            lambda: self.sale.change(change, OPERATOR, self.clock.now_ms()),
         )
         assert self.run(self.hot.catalog.get(self.event_id)) == self.settings
         if self.settings.admission_rate_per_second != self.rates[-1][1]:
@@ -258,6 +259,7 @@ class _SaleMachineBase(RuleBasedStateMachine):
         # Had any call above left state behind, the new sale would not match a fresh model.
         self.run(self.hot.catalog.add(self.settings, now))
         self.model = SaleModel(self.settings)
+        self.delivered = []  # the removed sale's outbox (its changes) went with it
         self.admissions = []  # the new sale's admission bucket starts full
         self.rates = [(0, self.settings.admission_rate_per_second)]
 

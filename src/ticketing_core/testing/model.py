@@ -23,7 +23,7 @@ from ticketing_core.errors import (
     SaleClosed,
     SoldOut,
 )
-from ticketing_core.messages import ReservationMessage
+from ticketing_core.messages import EventChangeMessage, Message, ReservationMessage
 from ticketing_core.model import (
     QueueStatus,
     QueueView,
@@ -55,7 +55,7 @@ class SaleModel:
         self.bucket_at = settings.opens_at_ms
         self.reservations: dict[str, Reservation] = {}
         self.answers: dict[tuple[str, str], tuple[Reservation, int]] = {}
-        self.emitted: list[ReservationMessage] = []
+        self.emitted: list[Message] = []
         self.admission_log: list[tuple[int, str, int]] = []  # (time, user, seq)
 
     # derived quantities ---------------------------------------------------------------
@@ -106,10 +106,11 @@ class SaleModel:
 
     # the operator ---------------------------------------------------------------------
 
-    def change(self, change: SaleChange) -> EventSettings:
+    def change(self, change: SaleChange, actor: str, now_ms: int) -> EventSettings:
         """Closed is final (closing again changes nothing); pausing a paused sale, resuming
         an open one, naming no setting and no seat change nothing; seats withdrawn must be
-        unsold; a sale keeps 1..10M seats; whatever changes counts one version."""
+        unsold; a sale keeps 1..10M seats; whatever changes counts one version and is
+        recorded with who asked and what they asked."""
         wanted = {
             ChangeKind.PAUSE: EventState.PAUSED,
             ChangeKind.RESUME: EventState.OPEN,
@@ -140,6 +141,8 @@ class SaleModel:
             fields.update(change.settings)
         fields["version"] = self.settings.version + 1
         self.settings = EventSettings.model_validate({**self.settings.model_dump(), **fields})
+        asked = (("delta", change.seats),) if change.kind == ChangeKind.SEATS else change.settings
+        self.emitted.append(EventChangeMessage.of(change.kind, asked, actor, now_ms, self.settings))
         return self.settings
 
     # waiting room ---------------------------------------------------------------------

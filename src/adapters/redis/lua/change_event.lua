@@ -1,12 +1,15 @@
 -- An operator's change of a running sale (SaleChange.applied_to), in one step with the stock:
 -- the settings JSON and the stock hash's mirror of the state (`state`, read by the scripts of
--- the hot paths) change together, and seats move `remaining` with `total_seats`.
--- KEYS: settings, stock
+-- the hot paths) change together, seats move `remaining` with `total_seats`, and a change that
+-- changed something is recorded in the outbox (EventChangeMessage) in the same step.
+-- KEYS: settings, stock, outbox
 -- ARGV: kind (settings, pause, resume, close, seats), changed settings as a JSON object (for
---       settings), seats delta (for seats), most seats a sale may have
+--       settings), seats delta (for seats), most seats a sale may have, what was asked as a
+--       JSON object, who asked, now (ms)
 -- Returns the settings JSON after the change. Refuses: event_not_found, sale_closed,
 -- insufficient_seats, validation_error.
 local kind, changed, delta, max_total = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local asked, actor, now = ARGV[5], ARGV[6], ARGV[7]
 local state_after = { pause = 'PAUSED', resume = 'OPEN', close = 'CLOSED' }
 
 local raw = redis.call('GET', K.settings)
@@ -47,4 +50,8 @@ end
 settings.version = (settings.version or 0) + 1
 local encoded = cjson.encode(settings)
 redis.call('SET', K.settings, encoded)
+-- Concatenated rather than encoded: cjson would round `now` to 14 significant digits.
+redis.call('XADD', K.outbox, '*', 'change', '{"kind":' .. cjson.encode(kind) .. ',"detail":'
+  .. asked .. ',"actor":' .. cjson.encode(actor) .. ',"occurredAt":' .. now
+  .. ',"settings":' .. encoded .. '}')
 return encoded

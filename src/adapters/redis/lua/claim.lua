@@ -4,8 +4,9 @@
 -- trip, and a flat answer the adapter reads without redis-py's per-entry parsing.
 -- KEYS: outbox
 -- ARGV: group, consumer, limit, idle (ms)
--- Returns {entry id, reservation id, record, ...}, in no particular order; {} when the
--- stream has no such group (no such event).
+-- Returns {entry id, reservation id, record, ...}, in no particular order, where an
+-- operator's change (change_event.lua) has '' for the reservation id and its JSON for the
+-- record; {} when the stream has no such group (no such event).
 local group, consumer, limit, idle = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local taken, seen, count = {}, {}, 0
 
@@ -21,8 +22,8 @@ local function take(entries)
         values[fields[i]] = fields[i + 1]
       end
       taken[#taken + 1] = id
-      taken[#taken + 1] = values['id']
-      taken[#taken + 1] = values['reservation']
+      taken[#taken + 1] = values['id'] or ''
+      taken[#taken + 1] = values['reservation'] or values['change']
     end
   end
 end

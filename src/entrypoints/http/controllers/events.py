@@ -171,7 +171,7 @@ class EventsController(Controller):
             )
         body = strict_body(schemas.EventChanges, data)
         change = SaleChange.of_settings(mapping.setting_changes(body))
-        return await _changed(ticketing.service, event_id, change)
+        return await _changed(ticketing.service, event_id, change, admin)
 
     @post(
         "/{event_id:str}/pause",
@@ -189,7 +189,8 @@ class EventsController(Controller):
         event_id: FromPath[str],
         ticketing: NamedDependency[Ticketing],
     ) -> schemas.EventWithStats:
-        return await _changed(ticketing.service, event_id, SaleChange.of_state(ChangeKind.PAUSE))
+        change = SaleChange.of_state(ChangeKind.PAUSE)
+        return await _changed(ticketing.service, event_id, change, admin)
 
     @post(
         "/{event_id:str}/resume",
@@ -205,7 +206,8 @@ class EventsController(Controller):
         event_id: FromPath[str],
         ticketing: NamedDependency[Ticketing],
     ) -> schemas.EventWithStats:
-        return await _changed(ticketing.service, event_id, SaleChange.of_state(ChangeKind.RESUME))
+        change = SaleChange.of_state(ChangeKind.RESUME)
+        return await _changed(ticketing.service, event_id, change, admin)
 
     @post(
         "/{event_id:str}/close",
@@ -228,7 +230,8 @@ class EventsController(Controller):
         event_id: FromPath[str],
         ticketing: NamedDependency[Ticketing],
     ) -> schemas.EventWithStats:
-        return await _changed(ticketing.service, event_id, SaleChange.of_state(ChangeKind.CLOSE))
+        change = SaleChange.of_state(ChangeKind.CLOSE)
+        return await _changed(ticketing.service, event_id, change, admin)
 
     @post(
         "/{event_id:str}/seats",
@@ -255,7 +258,29 @@ class EventsController(Controller):
         ticketing: NamedDependency[Ticketing],
     ) -> schemas.EventWithStats:
         body = strict_body(schemas.SeatChange, data)
-        return await _changed(ticketing.service, event_id, SaleChange.of_seats(body.delta))
+        return await _changed(ticketing.service, event_id, SaleChange.of_seats(body.delta), admin)
+
+    @get(
+        "/{event_id:str}/changes",
+        summary="What operators changed in the sale, oldest first",
+        description="Every change that changed something (a pause of a paused sale is "
+        "none), with who asked and when, as the durable record holds it: a change appears "
+        "once it is relayed and stored, normally within a second.",
+        security=ADMIN,
+        responses=problems(
+            {
+                401: "`unauthorized`: the admin key is missing or wrong",
+                404: "`event_not_found`",
+            }
+        ),
+    )
+    async def list_changes(
+        self,
+        admin: NamedDependency[AdminAccess],
+        event_id: FromPath[str],
+        ticketing: NamedDependency[Ticketing],
+    ) -> list[schemas.EventChange]:
+        return [mapping.event_change(c) for c in await ticketing.service.changes(event_id)]
 
     @delete(
         "/{event_id:str}",
@@ -284,10 +309,16 @@ class EventsController(Controller):
 
 
 async def _changed(
-    service: TicketingService, event_id: str, change: SaleChange
+    service: TicketingService, event_id: str, change: SaleChange, admin: AdminAccess
 ) -> schemas.EventWithStats:
-    settings = await service.change_event(event_id, change)
-    log.info("event %s: %s (version %d)", loggable(event_id), change.kind, settings.version)
+    settings = await service.change_event(event_id, change, admin.actor)
+    log.info(
+        "event %s: %s by %s (version %d)",
+        loggable(event_id),
+        change.kind,
+        loggable(admin.actor),
+        settings.version,
+    )
     return mapping.event_with_stats(settings, await service.stats(event_id))
 
 
