@@ -114,6 +114,7 @@ class Container(containers.DeclarativeContainer):
     positions = providers.Singleton(
         PositionHub,
         fetch=service.provided.snapshot,
+        keep_present=service.provided.keep_present,
         interval=settings.provided.stream_interval_seconds,
     )
 

@@ -54,7 +54,7 @@ class SaleMetrics:
         )
         self.published = Counter(
             "messages_published",
-            "Reservation messages the outbox relay delivered to the bus (confirmed), by type",
+            "Messages the outbox relay delivered to the bus (confirmed), by type",
             ["type"],
             registry=registry,
         )
@@ -63,6 +63,12 @@ class SaleMetrics:
         )
         self.waiting = Gauge(
             "queue_waiting_users", "Users waiting (whole event)", ["event"], registry=registry
+        )
+        self.abandoned = Gauge(
+            "queue_abandoned_users",
+            "Waiting users skipped so far because they were absent at their turn (whole event)",
+            ["event"],
+            registry=registry,
         )
         self.remaining = Gauge(
             "redis_stock_remaining",
@@ -81,6 +87,7 @@ class SaleMetrics:
     def show(self, event_id: str, stats: EventStats) -> None:
         self.active.labels(event_id).set(stats.active_users)
         self.waiting.labels(event_id).set(stats.waiting_users)
+        self.abandoned.labels(event_id).set(stats.abandoned_users)
         self.remaining.labels(event_id).set(stats.remaining_seats)
 
 

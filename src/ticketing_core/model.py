@@ -19,6 +19,9 @@ class QueueStatus(StrEnum):
     SOLD_OUT = "SOLD_OUT"
     CLOSED = "CLOSED"
     """The operator closed the sale while the user waited."""
+    ABANDONED = "ABANDONED"
+    """The user was absent when their turn came (``presence_timeout_seconds``) and was skipped;
+    entering again starts at the back."""
 
 
 class ReservationStatus(StrEnum):
@@ -82,6 +85,8 @@ class QueueSnapshot:
     sold_out: bool
     taken_at: int
     state: EventState = EventState.OPEN
+    abandoned: int = 0
+    """Users skipped so far because they were absent when their turn came."""
 
     def position_of(self, seq: int) -> int:
         """Exact position of the waiting user holding ``seq``; 0 if they no longer wait."""
@@ -121,6 +126,7 @@ class EventStats:
     active_users: int
     pending_seats: int
     confirmed_seats: int
+    abandoned_users: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +150,8 @@ class AdmissionReport:
 
     admitted: tuple[str, ...]
     expired_admissions: int
+    abandoned: int = 0
+    """Users skipped at the head because they were absent."""
 
 
 def estimated_wait_seconds(

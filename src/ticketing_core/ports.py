@@ -74,6 +74,13 @@ class QueueStore(Protocol):
         """Raises ``NotInQueue`` when the user holds no place (never entered, or left)."""
         ...
 
+    async def keep_present(
+        self, settings: EventSettings, user_ids: Sequence[str], now_ms: int
+    ) -> None:
+        """The users are there (their streams are open): those waiting are seen at ``now_ms``
+        (``presence_timeout_seconds``). Entering and reading one's status count too."""
+        ...
+
     async def leave(self, settings: EventSettings, user_id: str, now_ms: int) -> bool:
         """Gives up the user's place or admission; False when there was none."""
         ...
@@ -84,7 +91,9 @@ class QueueStore(Protocol):
         """One admission step: ends up to ``limit`` due admissions (earliest first), then admits
         up to ``limit`` users from the head in FIFO order while fewer than
         ``max_active_users`` hold an admission and within the global token bucket of
-        ``admission_rate_per_second``; nobody before ``opens_at``, nobody when sold out."""
+        ``admission_rate_per_second``; nobody before ``opens_at``, nobody when sold out or
+        not ``OPEN``. A user at the head not seen within ``presence_timeout_seconds`` is
+        skipped (``ABANDONED``, at most ``limit`` of them) rather than admitted."""
         ...
 
     async def snapshot(self, settings: EventSettings, now_ms: int) -> QueueSnapshot: ...

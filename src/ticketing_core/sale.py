@@ -8,7 +8,7 @@ scripts, and ``ticketing_core.testing`` proves both against an independent model
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sortedcontainers import SortedDict, SortedList
@@ -51,6 +51,8 @@ class _Place:
     seq: int
     status: QueueStatus
     admission_expires_at: int = 0
+    last_seen: int = 0
+    """While waiting: when the user was last seen (entered, read their status, streamed)."""
 
 
 class SaleState:
@@ -71,6 +73,7 @@ class SaleState:
         self._first_answers: dict[tuple[str, str], tuple[Reservation, int]] = {}
         self._holds: SortedList[tuple[int, str]] = SortedList()  # (expiry, id) of PENDING
         self._held_by_user: dict[str, int] = {}
+        self._abandoned = 0
 
     # -- waiting room -------------------------------------------------------------------
 
@@ -106,13 +109,22 @@ class SaleState:
             self._next_seq += 1
             self._places[user_id] = place
             self._waiting[place.seq] = user_id
+        place.last_seen = now_ms
         return self._view(user_id, place, now_ms)
 
     def status(self, user_id: str, now_ms: int) -> QueueView:
         place = self._current_place(user_id, now_ms)
         if place is None:
             raise NotInQueue("enter the queue first")
+        place.last_seen = now_ms
         return self._view(user_id, place, now_ms)
+
+    def keep_present(self, user_ids: Iterable[str], now_ms: int) -> None:
+        """The users are there (their streams are open): those waiting are seen now."""
+        for user_id in user_ids:
+            place = self._places.get(user_id)
+            if place is not None and place.status is QueueStatus.WAITING:
+                place.last_seen = now_ms
 
     def leave(self, user_id: str, now_ms: int) -> bool:
         place = self._current_place(user_id, now_ms)
@@ -142,14 +154,29 @@ class SaleState:
         room = self.settings.max_active_users - len(self._active)
         count = min(self._bucket // TOKEN, room, len(self._waiting), limit)
         admitted: list[str] = []
+        abandoned = 0
         expires_at = now_ms + self.settings.admission_ttl_ms
-        for _ in range(count):
+        # From the head, in order: the present are admitted, the absent skipped, until
+        # ``count`` are admitted, the queue is empty or ``limit`` were skipped.
+        while len(admitted) < count and abandoned < limit and self._waiting:
             seq, user_id = self._waiting.popitem(0)
+            place = self._places[user_id]
+            if self._absent(place, now_ms):
+                place.status = QueueStatus.ABANDONED
+                abandoned += 1
+                continue
             self._places[user_id] = _Place(seq, QueueStatus.ADMITTED, expires_at)
             self._active.add((expires_at, user_id))
             admitted.append(user_id)
-        self._bucket -= count * TOKEN
-        return AdmissionReport(admitted=tuple(admitted), expired_admissions=expired)
+        self._bucket -= len(admitted) * TOKEN
+        self._abandoned += abandoned
+        return AdmissionReport(
+            admitted=tuple(admitted), expired_admissions=expired, abandoned=abandoned
+        )
+
+    def _absent(self, place: _Place, now_ms: int) -> bool:
+        timeout = self.settings.presence_timeout_ms
+        return timeout > 0 and now_ms - place.last_seen > timeout
 
     def snapshot(self, now_ms: int) -> QueueSnapshot:
         head = self._waiting.peekitem(0)[0] if self._waiting else self._next_seq
@@ -164,6 +191,7 @@ class SaleState:
             sold_out=self.sold_out,
             taken_at=now_ms,
             state=self.settings.state,
+            abandoned=self._abandoned,
         )
 
     def waiting_count(self) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ticketing_core.changes import SaleChange
@@ -133,6 +133,7 @@ class TicketingService:
             active_users=queue.active,
             pending_seats=stock.pending_seats,
             confirmed_seats=stock.confirmed_seats,
+            abandoned_users=queue.abandoned,
         )
 
     # -- waiting room -----------------------------------------------------------------
@@ -154,6 +155,19 @@ class TicketingService:
         except EventNotFound:
             self._forget(event_id)
             raise
+
+    async def keep_present(self, event_id: str, user_ids: Sequence[str]) -> int:
+        """The waiting users are there (their streams are open). Answers the event's
+        ``presence_timeout_seconds`` (0: presence is off), so the caller knows how often to
+        come back."""
+        settings = await self.event(event_id)
+        if settings.presence_timeout_seconds and user_ids:
+            try:
+                await self._queue.keep_present(settings, user_ids, self._clock.now_ms())
+            except EventNotFound:
+                self._forget(event_id)
+                raise
+        return settings.presence_timeout_seconds
 
     async def leave(self, event_id: str, user_id: str) -> bool:
         settings = await self.event(event_id)

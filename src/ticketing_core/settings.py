@@ -76,6 +76,7 @@ CHANGEABLE_SETTINGS = (
     "max_active_users",
     "admission_ttl_seconds",
     "hold_ttl_seconds",
+    "presence_timeout_seconds",
 )
 """What ``PATCH /api/v1/events/{id}`` may change while the sale runs."""
 
@@ -98,6 +99,9 @@ class EventSettings(BaseModel):
     max_active_users: Annotated[int, Field(ge=1, le=1_000_000)] = 5_000
     admission_ttl_seconds: Annotated[int, Field(ge=1, le=86_400)] = 300
     hold_ttl_seconds: Annotated[int, Field(ge=1, le=86_400)] = 600
+    presence_timeout_seconds: Annotated[int, Field(ge=0, le=86_400)] = 300
+    """A waiting buyer keeps the place while seen (an open stream, a status read, entering
+    again) within this long; one absent when their turn comes is skipped. 0: off."""
     state: EventState = EventState.OPEN
     version: Annotated[int, Field(ge=0)] = 0
 
@@ -124,3 +128,7 @@ class EventSettings(BaseModel):
     @property
     def hold_ttl_ms(self) -> int:
         return self.hold_ttl_seconds * 1000
+
+    @property
+    def presence_timeout_ms(self) -> int:
+        return self.presence_timeout_seconds * 1000

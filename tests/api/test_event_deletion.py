@@ -82,6 +82,7 @@ async def test_a_deleted_id_can_be_created_again_as_a_new_sale(sale: Sale, show:
         "activeUsers": 0,
         "pendingSeats": 0,
         "confirmedSeats": 0,
+        "abandonedUsers": 0,
     }
     assert show in await listed_ids(sale.client)
     # The old token names the id, but it held a place in the deleted sale, not in this one.

@@ -42,6 +42,7 @@ async def test_an_admin_creates_an_event_with_the_spec_defaults(
         "maxActiveUsers": 5_000,
         "admissionTtlSeconds": 300,
         "holdTtlSeconds": 600,
+        "presenceTimeoutSeconds": 300,
         "state": "OPEN",
     }
     assert parse_moment(event["opensAt"]) == to_datetime(clock.now_ms())
@@ -59,6 +60,7 @@ async def test_an_event_keeps_the_id_and_settings_it_was_given(client: Client) -
         "maxActiveUsers": 1_000_000,
         "admissionTtlSeconds": 86_400,
         "holdTtlSeconds": 1,
+        "presenceTimeoutSeconds": 86_400,
     }
 
     response = await client.post("/api/v1/events", json=settings, headers=ADMIN)
@@ -91,6 +93,7 @@ async def test_reading_an_event_shows_its_live_stats(sale: Sale) -> None:
             "activeUsers": 1,
             "pendingSeats": 1,
             "confirmedSeats": 2,
+            "abandonedUsers": 0,
         },
     }
 
@@ -130,6 +133,7 @@ async def test_listing_events_shows_every_event_oldest_first_with_its_stats(sale
                 "activeUsers": 0,
                 "pendingSeats": 0,
                 "confirmedSeats": 0,
+                "abandonedUsers": 0,
             },
         },
         {
@@ -140,6 +144,7 @@ async def test_listing_events_shows_every_event_oldest_first_with_its_stats(sale
                 "activeUsers": 0,
                 "pendingSeats": 1,
                 "confirmedSeats": 0,
+                "abandonedUsers": 0,
             },
         },
     ]

@@ -62,6 +62,7 @@ async def test_reservations_are_counted_by_outcome_and_the_gauges_show_the_event
     }
     assert value(samples, "redis_stock_remaining", event=show) == 0
     assert value(samples, "queue_waiting_users", event=show) == 1
+    assert value(samples, "queue_abandoned_users", event=show) == 0
     assert value(samples, "queue_active_users", event=show) == 2  # ann completed
     created = value(samples, "messages_published_total", type="reservation.created")
     assert created == 2

@@ -1,8 +1,10 @@
-"""The store work of position streams does not grow with the number of streams."""
+"""The store work of position streams does not grow with the number of streams, and open
+streams keep their buyers present."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 
@@ -17,10 +19,17 @@ STREAMS = 2_000
 
 
 class MovingQueue:
-    """A queue whose head advances by one place per snapshot; counts the snapshots taken."""
+    """A queue whose head advances by one place per snapshot; counts the snapshots taken and
+    records who was marked present (its presence timeout is ``presence_seconds``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, presence_seconds: int = 300) -> None:
         self.snapshots = 0
+        self.presence_seconds = presence_seconds
+        self.marked_present: list[set[str]] = []
+
+    async def keep_present(self, event_id: str, user_ids: Sequence[str]) -> int:
+        self.marked_present.append(set(user_ids))
+        return self.presence_seconds
 
     async def snapshot(self, event_id: str) -> QueueSnapshot:
         self.snapshots += 1
@@ -38,7 +47,7 @@ class MovingQueue:
 async def follow(hub: PositionHub, seq: int, until_position: int) -> list[int]:
     """What one stream sees until its position reaches ``until_position``."""
     seen: list[int] = []
-    with hub.watch("show", seq, position=seq) as watcher:
+    with hub.watch("show", f"user-{seq}", seq, position=seq) as watcher:
         while not seen or seen[-1] > until_position:
             snapshot = await watcher.next_snapshot(seconds=5)
             assert snapshot is not None
@@ -49,7 +58,7 @@ async def follow(hub: PositionHub, seq: int, until_position: int) -> list[int]:
 
 async def test_one_snapshot_per_interval_feeds_every_stream_of_an_event() -> None:
     queue = MovingQueue()
-    hub = PositionHub(queue.snapshot, INTERVAL)
+    hub = PositionHub(queue.snapshot, queue.keep_present, INTERVAL)
 
     seen = await asyncio.gather(*(follow(hub, seq, seq - 5) for seq in range(10, 10 + STREAMS)))
 
@@ -64,7 +73,7 @@ async def test_one_snapshot_per_interval_feeds_every_stream_of_an_event() -> Non
 
 async def test_the_ticker_of_an_event_stops_with_its_last_stream() -> None:
     queue = MovingQueue()
-    hub = PositionHub(queue.snapshot, INTERVAL)
+    hub = PositionHub(queue.snapshot, queue.keep_present, INTERVAL)
 
     before = asyncio.all_tasks()
     await follow(hub, seq=3, until_position=1)
@@ -81,11 +90,26 @@ async def test_the_ticker_of_an_event_stops_with_its_last_stream() -> None:
 
 
 async def test_closing_the_hub_ends_every_open_stream() -> None:
-    hub = PositionHub(MovingQueue().snapshot, interval=60)
-    with hub.watch("show", seq=1_000, position=1_000) as watcher:
+    queue = MovingQueue()
+    hub = PositionHub(queue.snapshot, queue.keep_present, interval=60)
+    with hub.watch("show", "user", seq=1_000, position=1_000) as watcher:
         await asyncio.sleep(0)
 
         await hub.close()
 
         assert watcher.closed
         assert await watcher.next_snapshot(seconds=1) is None
+
+
+async def test_open_streams_keep_their_buyers_present_a_third_of_the_timeout_apart() -> None:
+    queue = MovingQueue(presence_seconds=1)
+    hub = PositionHub(queue.snapshot, queue.keep_present, INTERVAL)
+
+    with hub.watch("show", "ann", 10_000, 10_000), hub.watch("show", "bob", 10_001, 10_001):
+        await eventually(lambda: len(queue.marked_present) >= 3, within=30, what="3 refreshes")
+        snapshots_per_refresh = queue.snapshots / len(queue.marked_present)
+
+    assert queue.marked_present[0] == {"ann", "bob"}, "both streams, in one call"
+    assert {frozenset(users) for users in queue.marked_present} == {frozenset({"ann", "bob"})}
+    # A refresh every 1/3 s, a snapshot every 0.02 s: far fewer refreshes than snapshots.
+    assert snapshots_per_refresh > 3

@@ -85,6 +85,11 @@ class MemoryQueueStore:
     async def status(self, settings: EventSettings, user_id: str, now_ms: int) -> QueueView:
         return self._sales.sale(settings.event_id).status(user_id, now_ms)
 
+    async def keep_present(
+        self, settings: EventSettings, user_ids: Sequence[str], now_ms: int
+    ) -> None:
+        self._sales.sale(settings.event_id).keep_present(user_ids, now_ms)
+
     async def leave(self, settings: EventSettings, user_id: str, now_ms: int) -> bool:
         return self._sales.sale(settings.event_id).leave(user_id, now_ms)
 

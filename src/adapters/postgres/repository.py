@@ -57,8 +57,9 @@ ON CONFLICT (reservation_id) DO UPDATE
 _SAVE_EVENT: Final = """
 INSERT INTO events (
     event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
-    max_active_users, admission_ttl_seconds, hold_ttl_seconds, state, version
-) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    max_active_users, admission_ttl_seconds, hold_ttl_seconds, presence_timeout_seconds,
+    state, version
+) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (event_id) DO NOTHING
 """
 
@@ -83,11 +84,12 @@ UPDATE events AS e
 SET name = s.name, total_seats = s.total_seats,
     admission_rate_per_second = s.admission_rate_per_second,
     max_active_users = s.max_active_users, admission_ttl_seconds = s.admission_ttl_seconds,
-    hold_ttl_seconds = s.hold_ttl_seconds, state = s.state, version = s.version
+    hold_ttl_seconds = s.hold_ttl_seconds, presence_timeout_seconds = s.presence_timeout_seconds,
+    state = s.state, version = s.version
 FROM jsonb_to_record(%s::jsonb) AS s(
     name text, total_seats integer, admission_rate_per_second integer,
     max_active_users integer, admission_ttl_seconds integer, hold_ttl_seconds integer,
-    state text, version integer
+    presence_timeout_seconds integer, state text, version integer
 )
 WHERE e.event_id = %s AND e.version < s.version
 """
@@ -108,7 +110,8 @@ RETURNING e.event_id
 
 _EVENT: Final = """
 SELECT event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
-       max_active_users, admission_ttl_seconds, hold_ttl_seconds, state, version
+       max_active_users, admission_ttl_seconds, hold_ttl_seconds, presence_timeout_seconds,
+       state, version
 FROM events WHERE event_id = %s
 """
 
@@ -139,6 +142,7 @@ class PostgresReservationRepository:
                     settings.max_active_users,
                     settings.admission_ttl_seconds,
                     settings.hold_ttl_seconds,
+                    settings.presence_timeout_seconds,
                     settings.state.value,
                     settings.version,
                 ),
@@ -167,7 +171,7 @@ class PostgresReservationRepository:
         fields = (
             "event_id", "name", "total_seats", "max_per_user", "opens_at",
             "admission_rate_per_second", "max_active_users", "admission_ttl_seconds",
-            "hold_ttl_seconds", "state", "version",
+            "hold_ttl_seconds", "presence_timeout_seconds", "state", "version",
         )  # fmt: skip
         return EventSettings.model_validate(dict(zip(fields, row, strict=True)))
 

@@ -12,11 +12,12 @@ from typing import Literal, get_args
 
 KeyName = Literal[
     "settings",  # string: the event's settings as JSON
-    "stock",  # hash: remaining, pending, confirmed seats
+    "stock",  # hash: remaining, pending, confirmed seats; state; abandoned users
     "seq",  # string: the last sequence number handed out by enter
     "places",  # hash: user -> "seq|STATUS|admission_expires_at"
     "waiting",  # sorted set: user scored by sequence number, in order of entry
     "gaps",  # sorted set: sequence numbers of users who left while waiting
+    "seen",  # hash: waiting user -> when last seen (ms), for presence_timeout_seconds
     "active",  # sorted set: admitted user scored by admission expiry
     "bucket",  # hash: admission token bucket (tokens in thousandths, at = its time in ms)
     "reservations",  # hash: reservation id -> "quantity|STATUS|created|expires|updated|user"

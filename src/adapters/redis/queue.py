@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ticketing_adapters.redis.scripts import Scripts
@@ -14,6 +15,9 @@ from ticketing_core.model import (
 )
 from ticketing_core.sale import ADMISSIONS_PER_CALL
 from ticketing_core.settings import EventSettings, EventState
+
+PRESENCE_PER_CALL = 500
+"""Users marked present per script call: one call never holds Redis for long."""
 
 
 class RedisQueueStore:
@@ -28,13 +32,20 @@ class RedisQueueStore:
         reply = await self._scripts.run("status", settings.event_id, user_id, now_ms)
         return _view(settings, user_id, reply, now_ms)
 
+    async def keep_present(
+        self, settings: EventSettings, user_ids: Sequence[str], now_ms: int
+    ) -> None:
+        for start in range(0, len(user_ids), PRESENCE_PER_CALL):
+            chunk = user_ids[start : start + PRESENCE_PER_CALL]
+            await self._scripts.run("keep_present", settings.event_id, now_ms, *chunk)
+
     async def leave(self, settings: EventSettings, user_id: str, now_ms: int) -> bool:
         return bool(await self._scripts.run("leave", settings.event_id, user_id, now_ms))
 
     async def admit(
         self, settings: EventSettings, now_ms: int, limit: int = ADMISSIONS_PER_CALL
     ) -> AdmissionReport:
-        expired, *admitted = await self._scripts.run(
+        expired, abandoned, *admitted = await self._scripts.run(
             "admit",
             settings.event_id,
             now_ms,
@@ -43,13 +54,16 @@ class RedisQueueStore:
             settings.max_active_users,
             settings.admission_ttl_ms,
             limit,
+            settings.presence_timeout_ms,
         )
         return AdmissionReport(
-            admitted=tuple(str(user) for user in admitted), expired_admissions=int(expired)
+            admitted=tuple(str(user) for user in admitted),
+            expired_admissions=int(expired),
+            abandoned=int(abandoned),
         )
 
     async def snapshot(self, settings: EventSettings, now_ms: int) -> QueueSnapshot:
-        head, waiting, active, sold_out, state, *gaps = await self._scripts.run(
+        head, waiting, active, sold_out, state, abandoned, *gaps = await self._scripts.run(
             "snapshot", settings.event_id, now_ms
         )
         return QueueSnapshot(
@@ -61,6 +75,7 @@ class RedisQueueStore:
             sold_out=bool(sold_out),
             taken_at=now_ms,
             state=EventState(state),
+            abandoned=int(abandoned),
         )
 
 

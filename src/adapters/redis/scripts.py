@@ -30,6 +30,7 @@ ScriptName = Literal[
     "change_event",
     "enter",
     "status",
+    "keep_present",
     "leave",
     "admit",
     "snapshot",
@@ -49,10 +50,11 @@ _HOLD_KEYS: tuple[KeyName, ...] = ("stock", "reservations", "holds", "held", "ou
 SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
     "add_event": ("settings", "stock", "bucket", "outbox"),
     "change_event": ("settings", "stock", "outbox"),
-    "enter": ("stock", "seq", "places", "waiting", "active"),
-    "status": ("stock", "places", "waiting", "active"),
-    "leave": ("stock", "places", "waiting", "gaps", "active"),
-    "admit": ("stock", "places", "waiting", "active", "bucket"),
+    "enter": ("stock", "seq", "places", "waiting", "active", "seen"),
+    "status": ("stock", "places", "waiting", "active", "seen"),
+    "keep_present": ("stock", "waiting", "seen"),
+    "leave": ("stock", "places", "waiting", "gaps", "active", "seen"),
+    "admit": ("stock", "places", "waiting", "active", "bucket", "seen"),
     "snapshot": ("stock", "seq", "waiting", "gaps", "active"),
     "reserve": (
         "stock",

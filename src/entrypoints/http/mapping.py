@@ -28,6 +28,7 @@ QUEUE_STATUS: dict[QueueStatus, schemas.QueueStatusName] = {
     QueueStatus.EXPIRED: "EXPIRED",
     QueueStatus.SOLD_OUT: "SOLD_OUT",
     QueueStatus.CLOSED: "CLOSED",
+    QueueStatus.ABANDONED: "ABANDONED",
 }
 EVENT_STATE: dict[EventState, schemas.EventStateName] = {
     EventState.OPEN: "OPEN",
@@ -54,6 +55,7 @@ def event_settings(body: schemas.NewEvent, event_id: str, now_ms: int) -> EventS
         max_active_users=body.max_active_users,
         admission_ttl_seconds=body.admission_ttl_seconds,
         hold_ttl_seconds=body.hold_ttl_seconds,
+        presence_timeout_seconds=body.presence_timeout_seconds,
     )
 
 
@@ -99,6 +101,7 @@ def event(settings: EventSettings) -> schemas.Event:
         max_active_users=settings.max_active_users,
         admission_ttl_seconds=settings.admission_ttl_seconds,
         hold_ttl_seconds=settings.hold_ttl_seconds,
+        presence_timeout_seconds=settings.presence_timeout_seconds,
         state=EVENT_STATE[settings.state],
     )
 
@@ -112,6 +115,7 @@ def event_with_stats(settings: EventSettings, stats: EventStats) -> schemas.Even
             active_users=stats.active_users,
             pending_seats=stats.pending_seats,
             confirmed_seats=stats.confirmed_seats,
+            abandoned_users=stats.abandoned_users,
         ),
     )
 

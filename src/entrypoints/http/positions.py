@@ -4,13 +4,17 @@ The store is asked for one ``QueueSnapshot`` per event per interval, however man
 open; each stream works out its own position from it (``QueueSnapshot.position_of``). Only the
 streams whose position changed are woken, in chunks that give the event loop back in between,
 so that a crowd of streams never stalls the other requests.
+
+An open stream is its buyer being there: each ticker also tells the store, a third of the
+event's presence timeout apart, which of its buyers are streaming (``KeepPresent``), so that
+none of them is skipped as absent when their turn comes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -21,6 +25,15 @@ from ticketing_core.settings import EventState
 log = logging.getLogger(__name__)
 
 FetchSnapshot = Callable[[str], Awaitable[QueueSnapshot]]
+KeepPresent = Callable[[str, Sequence[str]], Awaitable[int]]
+"""Marks the streaming users of an event present; answers its presence timeout in seconds
+(0: presence is off). ``TicketingService.keep_present``."""
+
+PRESENCE_CHECK_SECONDS = 30.0
+"""With presence off, how often a ticker asks again (an operator may turn it on)."""
+PRESENCE_SHARE = 3
+"""Streaming users are marked present this many times per presence timeout: one refresh
+lost to a store that is down for a moment still leaves them present."""
 
 WAKE_CHUNK = 256
 """Streams looked at (and woken) between two pauses of the fan-out."""
@@ -36,6 +49,7 @@ class Watcher:
     """One open stream's window on the shared snapshots of its event."""
 
     seq: int
+    user_id: str
     shown_position: int
     """The position the stream last sent; the ticker wakes the stream when it differs."""
     shown_state: EventState = EventState.OPEN
@@ -71,15 +85,21 @@ class Watcher:
 
 
 class _EventTicker:
-    def __init__(self, event_id: str, fetch: FetchSnapshot, interval: float) -> None:
+    def __init__(
+        self, event_id: str, fetch: FetchSnapshot, keep_present: KeepPresent, interval: float
+    ) -> None:
         self.event_id = event_id
         self.watchers: set[Watcher] = set()
         self._fetch = fetch
+        self._keep_present = keep_present
         self._interval = interval
+        self._present_until = 0.0
+        """When (loop time) the streaming users should next be marked present."""
 
     async def run(self, on_idle: Callable[[], None]) -> None:
         failing = False
         while self.watchers:
+            await self._mark_present()
             try:
                 snapshot = await self._fetch(self.event_id)
             except EventNotFound:
@@ -98,6 +118,19 @@ class _EventTicker:
         # No await between the emptiness check and this call: no stream can slip in between.
         on_idle()
 
+    async def _mark_present(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now < self._present_until:
+            return
+        users = [watcher.user_id for watcher in self.watchers]
+        try:
+            timeout = await self._keep_present(self.event_id, users)
+        except Exception:  # the snapshot below meets the same store and says what failed
+            self._present_until = now + self._interval
+            return
+        share = timeout / PRESENCE_SHARE if timeout else PRESENCE_CHECK_SECONDS
+        self._present_until = now + max(share, self._interval)
+
     async def _fan_out(self, snapshot: QueueSnapshot) -> None:
         watchers = list(self.watchers)
         for start in range(0, len(watchers), WAKE_CHUNK):
@@ -113,19 +146,25 @@ class _EventTicker:
 class PositionHub:
     """The tickers of one instance, one per event that has open streams."""
 
-    def __init__(self, fetch: FetchSnapshot, interval: float) -> None:
+    def __init__(self, fetch: FetchSnapshot, keep_present: KeepPresent, interval: float) -> None:
         self._fetch = fetch
+        self._keep_present = keep_present
         self._interval = interval
         self._tickers: dict[str, _EventTicker] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     @contextmanager
     def watch(
-        self, event_id: str, seq: int, position: int, state: EventState = EventState.OPEN
+        self,
+        event_id: str,
+        user_id: str,
+        seq: int,
+        position: int,
+        state: EventState = EventState.OPEN,
     ) -> Iterator[Watcher]:
-        """Follows the waiting user holding ``seq``, who was last shown ``position`` of a sale
-        in ``state``."""
-        watcher = Watcher(seq=seq, shown_position=position, shown_state=state)
+        """Follows the waiting ``user_id`` holding ``seq``, who was last shown ``position`` of
+        a sale in ``state``, and keeps them present while the stream is open."""
+        watcher = Watcher(seq=seq, user_id=user_id, shown_position=position, shown_state=state)
         ticker = self._tickers.get(event_id)
         if ticker is None:
             ticker = self._start(event_id)
@@ -153,7 +192,7 @@ class PositionHub:
         self._tasks.clear()
 
     def _start(self, event_id: str) -> _EventTicker:
-        ticker = _EventTicker(event_id, self._fetch, self._interval)
+        ticker = _EventTicker(event_id, self._fetch, self._keep_present, self._interval)
         self._tickers[event_id] = ticker
 
         def forget() -> None:

@@ -42,7 +42,7 @@ async def queue_messages(
         state = EventState.PAUSED if view.paused else EventState.OPEN
         if view.paused:
             yield _message("paused", {})
-        with hub.watch(view.event_id, view.seq, view.position, state) as watcher:
+        with hub.watch(view.event_id, view.user_id, view.seq, view.position, state) as watcher:
             positions = _positions(watcher, settings, view.estimated_wait_seconds, keepalive)
             async for message in positions:
                 yield message
@@ -110,6 +110,8 @@ def _outcome(view: QueueView | None) -> ServerSentEventMessage:
         return _message("sold_out", {})
     if view.status is QueueStatus.CLOSED:
         return _message("closed", {})
+    if view.status is QueueStatus.ABANDONED:
+        return _message("abandoned", {})
     # ADMITTED, or COMPLETED when the user already bought during their admission.
     expires = view.admission_expires_at
     return _message(

@@ -33,7 +33,9 @@ Opening = Annotated[
         extra_json_schema={"extra": {"pattern": OPENING_PATTERN}},
     ),
 ]
-QueueStatusName = Literal["WAITING", "ADMITTED", "COMPLETED", "EXPIRED", "SOLD_OUT", "CLOSED"]
+QueueStatusName = Literal[
+    "WAITING", "ADMITTED", "COMPLETED", "EXPIRED", "SOLD_OUT", "CLOSED", "ABANDONED"
+]
 EventStateName = Literal["OPEN", "PAUSED", "CLOSED"]
 ReservationStatusName = Literal["PENDING", "CONFIRMED", "CANCELLED", "EXPIRED"]
 
@@ -52,6 +54,16 @@ class NewEvent(Wire, kw_only=True):
     max_active_users: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 5_000
     admission_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] = 300
     hold_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] = 600
+    presence_timeout_seconds: Annotated[
+        int,
+        msgspec.Meta(
+            ge=0,
+            le=86_400,
+            description="A waiting buyer keeps the place while seen (an open stream, a status "
+            "read) within this long; one absent when their turn comes is skipped "
+            "(`ABANDONED`). 0: off",
+        ),
+    ] = 300
 
 
 class EventChanges(Wire, kw_only=True):
@@ -65,6 +77,7 @@ class EventChanges(Wire, kw_only=True):
     max_active_users: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
     admission_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] | None = None
     hold_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] | None = None
+    presence_timeout_seconds: Annotated[int, msgspec.Meta(ge=0, le=86_400)] | None = None
 
 
 FIXED_EVENT_FIELDS = ("eventId", "totalSeats", "maxPerUser", "opensAt", "state")
@@ -91,6 +104,7 @@ class Event(Wire, kw_only=True):
     max_active_users: int
     admission_ttl_seconds: int
     hold_ttl_seconds: int
+    presence_timeout_seconds: int
     state: EventStateName
 
 
@@ -118,6 +132,8 @@ class EventStats(Wire, kw_only=True):
     active_users: int
     pending_seats: int
     confirmed_seats: int
+    abandoned_users: int
+    """Waiting buyers skipped because they were absent when their turn came."""
 
 
 class EventWithStats(Event, kw_only=True):

@@ -170,6 +170,22 @@ class _SaleMachineBase(RuleBasedStateMachine):
     def time_passes(self, step: int) -> None:
         self.clock.advance(step)
 
+    @rule(
+        step=clock_steps(),
+        streaming=st.lists(st.sampled_from(USER_POOL), unique=True),
+        limit=st.sampled_from([1, 2, 2_000]),
+    )
+    def time_passes_with_only_the_streaming_buyers_there(
+        self, step: int, streaming: list[str], limit: int
+    ) -> None:
+        """Time passes, buyers whose streams are open stay present, the others say nothing;
+        then the drivers tick: whoever was absent too long at their turn is skipped."""
+        self.clock.advance(step)
+        now = self.clock.now_ms()
+        self.run(self.hot.queue.keep_present(self.settings, streaming, now))
+        self.sale.keep_present(streaming, now)
+        self.tick(limit)
+
     @rule(limit=st.sampled_from([1, 2, 2_000]))
     def tick(self, limit: int) -> None:
         """What the background drivers do: expire due holds, then admit (in steps of
@@ -319,6 +335,7 @@ class _SaleMachineBase(RuleBasedStateMachine):
         # Lowering the cap ends no admission: what holds is the largest cap there has been.
         assert snapshot.active <= self.largest_cap, "admission cap broken"
         assert snapshot.state is self.settings.state
+        assert snapshot.abandoned == self.sale.abandoned
         assert snapshot.sold_out == self.sale.sold_out
         for position, user in enumerate(self.sale.waiting, start=1):
             if not snapshot.sold_out:

@@ -41,6 +41,7 @@ class ModelPlace:
     seq: int
     status: QueueStatus
     admission_expires_at: int = 0
+    last_seen: int = 0
 
 
 class SaleModel:
@@ -57,6 +58,7 @@ class SaleModel:
         self.answers: dict[tuple[str, str], tuple[Reservation, int]] = {}
         self.emitted: list[Message] = []
         self.admission_log: list[tuple[int, str, int]] = []  # (time, user, seq)
+        self.abandoned = 0
 
     # derived quantities ---------------------------------------------------------------
 
@@ -154,9 +156,12 @@ class SaleModel:
         return place
 
     def view(self, user_id: str, now_ms: int) -> QueueView:
+        """Reading one's place (or entering) is a sign of presence."""
         place = self._place(user_id, now_ms)
         if place is None:
             raise NotInQueue()
+        if place.status is QueueStatus.WAITING:
+            place.last_seen = now_ms
         status, position = place.status, 0
         if status is QueueStatus.WAITING:
             if self.closed:
@@ -190,11 +195,21 @@ class SaleModel:
         if self.sold_out:
             raise SoldOut()
         place = self._place(user_id, now_ms)
-        if place is None or place.status in (QueueStatus.COMPLETED, QueueStatus.EXPIRED):
+        if place is None or place.status in (
+            QueueStatus.COMPLETED,
+            QueueStatus.EXPIRED,
+            QueueStatus.ABANDONED,
+        ):
             self.places[user_id] = ModelPlace(self.next_seq, QueueStatus.WAITING)
             self.next_seq += 1
             self.waiting.append(user_id)
         return self.view(user_id, now_ms)
+
+    def keep_present(self, user_ids: list[str], now_ms: int) -> None:
+        for user_id in user_ids:
+            place = self.places.get(user_id)
+            if place is not None and place.status is QueueStatus.WAITING:
+                place.last_seen = now_ms
 
     def leave(self, user_id: str, now_ms: int) -> bool:
         place = self._place(user_id, now_ms)
@@ -226,14 +241,23 @@ class SaleModel:
         self.bucket_milli = min(rate * 1000, self.bucket_milli)
         holding = sum(1 for p in self.places.values() if p.status is QueueStatus.ADMITTED)
         admitted: list[str] = []
+        skipped = 0
+        timeout = self.settings.presence_timeout_seconds * 1000
         while (
             self.waiting
             and self.bucket_milli >= 1000
             and holding + len(admitted) < self.settings.max_active_users
             and len(admitted) < limit
+            and skipped < limit
         ):
             user_id = self.waiting.pop(0)
             place = self.places[user_id]
+            if timeout and now_ms - place.last_seen > timeout:
+                # Absent when their turn came: skipped, and the turn goes to the next.
+                place.status = QueueStatus.ABANDONED
+                skipped += 1
+                self.abandoned += 1
+                continue
             place.status = QueueStatus.ADMITTED
             place.admission_expires_at = now_ms + self.settings.admission_ttl_ms
             self.bucket_milli -= 1000

@@ -33,6 +33,7 @@ def small_sale_settings(event_id: str, now_ms: int) -> st.SearchStrategy[EventSe
         max_active_users=st.integers(1, 5),
         admission_ttl_seconds=st.integers(1, 12),
         hold_ttl_seconds=st.integers(1, 12),
+        presence_timeout_seconds=st.sampled_from([0, 1, 2, 5]),
     )
 
 
@@ -54,6 +55,7 @@ def sale_changes() -> st.SearchStrategy[SaleChange]:
             "max_active_users": st.integers(1, 5),
             "admission_ttl_seconds": st.integers(1, 12),
             "hold_ttl_seconds": st.integers(1, 12),
+            "presence_timeout_seconds": st.sampled_from([0, 1, 5]),
             "name": st.just("renamed sale"),
         },
     )

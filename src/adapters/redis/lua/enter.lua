@@ -1,6 +1,7 @@
 -- A user enters the waiting room (SaleState.enter): idempotent while they wait or are
--- admitted; otherwise a new place at the back, numbered by the event's sequence.
--- KEYS: stock, seq, places, waiting, active
+-- admitted; otherwise a new place at the back, numbered by the event's sequence. A waiting
+-- user is seen (present) now.
+-- KEYS: stock, seq, places, waiting, active, seen
 -- ARGV: user, now (ms)
 -- Returns the view (lib.lua). Refuses: event_not_found, sale_closed, sold_out.
 local user, now = ARGV[1], tonumber(ARGV[2])
@@ -16,5 +17,8 @@ if not place or (place.status ~= 'WAITING' and place.status ~= 'ADMITTED') then
   place = { seq = redis.call('INCR', K.seq), status = 'WAITING', expires = 0 }
   write_place(user, place)
   redis.call('ZADD', K.waiting, place.seq, user)
+end
+if place.status == 'WAITING' then
+  see(user, now)
 end
 return view(user, place, now)

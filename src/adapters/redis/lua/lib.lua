@@ -66,6 +66,17 @@ local function current_place(user, now)
   return place
 end
 
+-- Presence: K.seen holds when each waiting user was last seen. One without an entry (who
+-- entered before presence was recorded) counts as present.
+local function see(user, now)
+  redis.call('HSET', K.seen, user, int(now))
+end
+
+local function absent(user, now, timeout)
+  local seen = redis.call('HGET', K.seen, user)
+  return timeout > 0 and seen ~= false and now - tonumber(seen) > timeout
+end
+
 -- Admissions not yet expired at `now` (K.active is scored by admission expiry).
 local function active_count(now)
   return redis.call('ZCOUNT', K.active, '(' .. int(now), '+inf')

@@ -141,7 +141,8 @@ class EventsController(Controller):
         "/{event_id:str}",
         summary="Change a running sale's settings",
         description="Any of `name`, `admissionRatePerSecond`, `maxActiveUsers`, "
-        "`admissionTtlSeconds`, `holdTtlSeconds` (at least one). New values apply to "
+        "`admissionTtlSeconds`, `holdTtlSeconds`, `presenceTimeoutSeconds` (none: no "
+        "change). New values apply to "
         "admissions and holds made after the change; every instance applies them at its next "
         "tick.",
         security=ADMIN,

@@ -187,6 +187,10 @@ function route(ticket, after) {
     case "CLOSED":
       finish("The organiser closed this sale: no more seats are sold in it.");
       break;
+    case "ABANDONED":
+      finish("Your turn came while this page was closed or offline, so it went to the next "
+        + "buyer. Enter the queue again to get a new place, at the back of the line.");
+      break;
   }
 }
 
@@ -271,7 +275,7 @@ function follow() {
   source.addEventListener("position", (message) => showPosition(JSON.parse(message.data)));
   // The stream ends after its outcome. Close it at once (or EventSource would reconnect to a
   // stream with nothing more to say) and let the status tell the whole story.
-  for (const outcome of ["admitted", "sold_out", "closed", "expired"]) {
+  for (const outcome of ["admitted", "sold_out", "closed", "expired", "abandoned"]) {
     source.addEventListener(outcome, () => {
       quiet();
       refresh();
