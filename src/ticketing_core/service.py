@@ -202,15 +202,23 @@ class TicketingService:
         except EventNotFound:
             self._forget(event_id)
             raise
-        step = await self._queue.admit(settings, now, ADMISSIONS_PER_CALL)
-        admitted, ended = list(step.admitted), step.expired_admissions
-        while len(step.admitted) == ADMISSIONS_PER_CALL or step.expired_admissions == (
-            ADMISSIONS_PER_CALL
-        ):
+        admitted: list[str] = []
+        ended = abandoned = 0
+        while True:
             step = await self._queue.admit(settings, now, ADMISSIONS_PER_CALL)
             admitted.extend(step.admitted)
             ended += step.expired_admissions
-        admissions = AdmissionReport(admitted=tuple(admitted), expired_admissions=ended)
+            abandoned += step.abandoned
+            # A step that reached its limit in any of its three parts may have left work due.
+            if ADMISSIONS_PER_CALL not in (
+                len(step.admitted),
+                step.expired_admissions,
+                step.abandoned,
+            ):
+                break
+        admissions = AdmissionReport(
+            admitted=tuple(admitted), expired_admissions=ended, abandoned=abandoned
+        )
         return TickReport(admissions=admissions, expired_holds=tuple(expired))
 
     # -- reservations -----------------------------------------------------------------

@@ -180,3 +180,90 @@ def two_hold_and_the_third_finds_it_sold_out(
     expect(operator.page.locator("#remaining")).to_have_text("0 / 2")
     expect(operator.page.locator("#pending")).to_have_text("2")
     operator.shot("4-all-held")
+
+
+def test_the_operator_pauses_resumes_and_closes_a_sale_as_buyers_see_it(
+    browser: Browser, server: str, screenshots: Path
+) -> None:
+    operator = Person(browser, server, "controls-operator", DESKTOP, screenshots)
+    admin = operator.page
+    log_in_after_a_wrong_key(operator)
+    create_a_slow_sale_of_three_seats(operator)
+
+    admin.get_by_role("button", name="Pause admissions").click()
+    expect(admin.locator("#state")).to_have_text("paused: nobody is admitted")
+    ann, bob, cy = (
+        Person(browser, server, name, PHONE, screenshots) for name in ("ann", "bob", "cy")
+    )
+    for buyer in (ann, bob):
+        join_while_paused(buyer)
+    ann.shot("controls-1-paused")
+    operator.shot("controls-1-paused")
+
+    admin.get_by_role("button", name="Resume admissions").click()
+    expect(ann.page.get_by_text("It is your turn.")).to_be_visible()
+    expect(bob.page.get_by_text("It is your turn.")).to_be_visible()  # a second later, at 1/s
+
+    admin.get_by_role("button", name="Pause admissions").click()
+    join_while_paused(cy)
+    admin.once("dialog", lambda dialog: dialog.accept())
+    admin.get_by_role("button", name="Close the sale…").click()
+    expect(admin.locator("#state")).to_have_text("closed for good")
+    expect(admin.get_by_role("button", name="Close the sale…")).to_be_disabled()
+    operator.shot("controls-2-closed")
+    expect(cy.page.locator("#done-text")).to_have_text(
+        "The organiser closed this sale: no more seats are sold in it."
+    )
+    cy.shot("controls-2-closed")
+    ann.page.get_by_role("button", name="Reserve").click()
+    expect(ann.notice).to_contain_text("The organiser closed this sale")
+    expect(ann.page.locator("#done-text")).to_contain_text("The organiser closed this sale")
+    ann.shot("controls-2-closed")
+    ticks = admin.locator("#chart text").count() - 3  # the time axis has three labels
+    assert ticks >= 3, "the value axis shows more than 0 and its top"
+
+    for person in (operator, ann, bob, cy):
+        assert person.problems == [], (person.name, person.problems)
+
+
+def log_in_after_a_wrong_key(operator: Person) -> None:
+    """A wrong key is said at once, before any form; the right one opens the console."""
+    admin = operator.page
+    admin.goto("/admin")
+    admin.get_by_label("Key").fill("not-the-key")
+    admin.get_by_role("button", name="Use this key").click()
+    expect(admin.locator("#key-refused")).to_be_visible()
+    expect(admin.locator("#console")).to_be_hidden()
+    admin.get_by_label("Key").fill(ADMIN_KEY)
+    admin.get_by_role("button", name="Use this key").click()
+    expect(operator.notice).to_contain_text("Key accepted.")
+
+
+def create_a_slow_sale_of_three_seats(operator: Person) -> None:
+    """Opening now, admitting one buyer a second; its tiles fit the desktop width."""
+    admin = operator.page
+    required = admin.locator('#create-form [name="totalSeats"]')
+    assert not required.evaluate("input => input.matches(':user-invalid')"), "red before typing"
+    fields = {"name": "Controls Sale", "totalSeats": "3", "eventId": "controls"}
+    for field, value in {**fields, "admissionRatePerSecond": "1"}.items():
+        admin.locator(f'#create-form [name="{field}"]').fill(value)
+    admin.get_by_role("button", name="Create the sale").click()
+    expect(admin.locator("#state")).to_have_text("open")
+    tile = admin.locator("#remaining")
+    expect(tile).to_have_text("3 / 3")
+    height, font = tile.evaluate(
+        "e => [e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).fontSize)]"
+    )
+    assert height < 2 * font, "the seats tile holds its value on one line at 1280 px"
+
+
+def join_while_paused(buyer: Person) -> None:
+    """A name with a space is refused in place; the buyer's own name gets in line, paused."""
+    page = buyer.page
+    page.goto("/")
+    page.get_by_label("Your name or e-mail").fill(f"{buyer.name} smith")
+    page.get_by_role("button", name="Join the queue for Controls Sale").click()
+    expect(page.locator("#waiting")).to_be_hidden()
+    page.get_by_label("Your name or e-mail").fill(buyer.name)
+    page.get_by_role("button", name="Join the queue for Controls Sale").click()
+    expect(page.locator("#wait")).to_have_text("paused by the organiser: you keep your place")

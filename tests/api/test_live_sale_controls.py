@@ -259,3 +259,11 @@ async def test_the_record_of_changes_is_for_operators_and_names_a_real_sale(
         )
         assert_problem(refused, 400, "validation_error")
     assert (await sale.event(show))["state"] == "OPEN", "a refused change changes nothing"
+
+
+async def test_an_operator_can_check_a_key_before_using_it(sale: Sale) -> None:
+    who = await sale.client.get("/api/v1/operator", headers={**ADMIN, "X-Operator": "Ada"})
+    assert who.status_code == 200, who.text
+    assert who.json()["actor"].startswith("Ada (key ")
+    wrong = {"Authorization": "Bearer not-the-key"}
+    assert_problem(await sale.client.get("/api/v1/operator", headers=wrong), 401, "unauthorized")

@@ -32,6 +32,7 @@ SPEC_ROUTES = {
     ("post", "/api/v1/events/{event_id}/close"),
     ("post", "/api/v1/events/{event_id}/seats"),
     ("get", "/api/v1/events/{event_id}/changes"),
+    ("get", "/api/v1/operator"),
     ("post", "/api/v1/queue/enter"),
     ("get", "/api/v1/queue/status"),
     ("get", "/api/v1/queue/stream"),

@@ -12,6 +12,7 @@ from ticketing_entrypoints.http.controllers import (
     EventsController,
     HealthController,
     MetricsController,
+    OperatorController,
     QueueController,
     TicketsController,
 )
@@ -44,6 +45,7 @@ def build_app(
     app = Litestar(
         route_handlers=[
             EventsController,
+            OperatorController,
             QueueController,
             TicketsController,
             HealthController,

@@ -126,6 +126,12 @@ class EventChange(Wire, kw_only=True):
     total_seats: int
 
 
+class Operator(Wire, kw_only=True):
+    actor: str
+    """As the record of changes names the caller: the `X-Operator` name if given, and the
+    admin key's id."""
+
+
 class EventStats(Wire, kw_only=True):
     remaining_seats: int
     waiting_users: int

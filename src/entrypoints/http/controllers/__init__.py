@@ -3,6 +3,7 @@
 from ticketing_entrypoints.http.controllers.events import EventsController
 from ticketing_entrypoints.http.controllers.health import HealthController
 from ticketing_entrypoints.http.controllers.metrics import MetricsController
+from ticketing_entrypoints.http.controllers.operator import OperatorController
 from ticketing_entrypoints.http.controllers.queue import QueueController
 from ticketing_entrypoints.http.controllers.tickets import TicketsController
 
@@ -10,6 +11,7 @@ __all__ = [
     "EventsController",
     "HealthController",
     "MetricsController",
+    "OperatorController",
     "QueueController",
     "TicketsController",
 ]

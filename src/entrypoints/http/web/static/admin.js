@@ -1,4 +1,5 @@
-// The operator's page: create a sale with every setting, and watch one sale live.
+// The operator's page: create a sale with every setting, watch one sale live and run it
+// (pause, resume, rate and cap, seats, close).
 
 import {
   $, call, clearNotice, duration, loadSession, localTime, notify, saveSession, showScreen,
@@ -14,11 +15,17 @@ const SERIES = [
   ["admitted", (stats) => stats.activeUsers],
   ["waiting", (stats) => stats.waitingUsers],
 ];
+const STATE_TEXT = {
+  OPEN: ["open", ""],
+  PAUSED: ["paused: nobody is admitted", "paused"],
+  CLOSED: ["closed for good", "gone"],
+};
 
 const session = loadSession(SESSION_KEY, { adminKey: null, watched: null });
 let watching = null; // the sale being polled
 let samples = []; // {at, stats} of that sale within the chart's window, oldest first
 let pollTimer = null;
+let shown = null; // the sale as last read, for the controls
 
 function save() {
   saveSession(SESSION_KEY, session);
@@ -48,12 +55,7 @@ async function create() {
   if (body.opensAt) body.opensAt = new Date(body.opensAt).toISOString();
   const answer = await call("POST", "/api/v1/events", { adminKey: session.adminKey, body });
   if (!answer.ok) {
-    if (answer.problem.code === "unauthorized") {
-      session.adminKey = null;
-      save();
-      showLogin();
-      notify("bad", "The admin key was refused: enter it again.", answer.problem.detail);
-    } else {
+    if (!keyRefused(answer.problem)) {
       notify("bad", `Not created: ${answer.problem.title}.`, answer.problem.detail);
     }
     return;
@@ -64,6 +66,80 @@ async function create() {
   session.watched = sale.eventId;
   save();
   await loadList();
+}
+
+// A key that worked at login may be changed on the server since: back to the login, saying so.
+function keyRefused(problem) {
+  if (problem.code !== "unauthorized") return false;
+  session.adminKey = null;
+  save();
+  showLogin();
+  $("key-refused").hidden = false;
+  return true;
+}
+
+// The key is checked before the console opens: a wrong one is said at once, not after a form.
+async function logIn(key) {
+  $("key-refused").hidden = true;
+  const answer = await call("GET", "/api/v1/operator", { adminKey: key });
+  if (answer.ok) {
+    session.adminKey = key;
+    save();
+    notify("good", "Key accepted.", `Your changes are recorded as ${answer.data.actor}.`);
+    showConsole();
+  } else if (answer.problem.code === "unauthorized") {
+    $("key-refused").hidden = false;
+  } else {
+    notify("warn", "The key could not be checked.", answer.problem.detail);
+  }
+}
+
+// ---------------------------------------------------------------- running a sale
+
+async function operate(action, body, done) {
+  const path = `/api/v1/events/${encodeURIComponent(watching)}${action ? `/${action}` : ""}`;
+  const method = action ? "POST" : "PATCH";
+  const answer = await call(method, path, { adminKey: session.adminKey, body });
+  if (answer.ok) {
+    notify("good", done(answer.data));
+    show(answer.data);
+  } else if (!keyRefused(answer.problem)) {
+    notify("bad", `Not changed: ${answer.problem.title}.`, answer.problem.detail);
+  }
+}
+
+function applySettings() {
+  const body = {};
+  for (const [id, name] of [["new-rate", "admissionRatePerSecond"], ["new-cap", "maxActiveUsers"]]) {
+    const value = $(id).value.trim();
+    if (value !== "" && Number(value) !== shown[name]) body[name] = Number(value);
+  }
+  if (Object.keys(body).length === 0) {
+    notify("info", "Nothing to change: the values are those of the sale.");
+    return Promise.resolve();
+  }
+  return operate(null, body, (sale) => `Now admitting up to ${sale.admissionRatePerSecond}/s, `
+    + `at most ${sale.maxActiveUsers} at once.`);
+}
+
+function changeSeats() {
+  const delta = Number($("seat-delta").value.trim());
+  if (!Number.isInteger(delta) || delta === 0) {
+    notify("info", "Say how many seats to add (or, below 0, to withdraw).");
+    return Promise.resolve();
+  }
+  return operate("seats", { delta }, (sale) => {
+    $("seat-delta").value = "";
+    const what = delta > 0 ? `${delta} seats added` : `${-delta} unsold seats withdrawn`;
+    return `${what}: ${sale.totalSeats} in all, ${sale.stats.remainingSeats} on sale.`;
+  });
+}
+
+function closeSale() {
+  const sure = confirm(`Close “${shown.name}” for good? Nobody can enter or reserve any more; `
+    + "pending holds can still be confirmed. This cannot be undone.");
+  if (!sure) return Promise.resolve();
+  return operate("close", undefined, () => "The sale is closed.");
 }
 
 // ---------------------------------------------------------------- watching a sale
@@ -89,6 +165,7 @@ function watch(eventId) {
   clearTimeout(pollTimer);
   watching = eventId;
   samples = [];
+  shown = null;
   session.watched = eventId;
   save();
   $("board").hidden = eventId === null;
@@ -116,6 +193,22 @@ async function poll(eventId) {
 
 function show(sale) {
   const { stats } = sale;
+  const first = shown === null || shown.eventId !== sale.eventId;
+  shown = sale;
+  if (first) {
+    $("new-rate").value = sale.admissionRatePerSecond;
+    $("new-cap").value = sale.maxActiveUsers;
+  }
+  const [stateText, tone] = STATE_TEXT[sale.state];
+  $("state").textContent = stateText;
+  $("state").className = `badge ${tone}`;
+  const closed = sale.state === "CLOSED";
+  $("pause").hidden = sale.state !== "OPEN";
+  $("resume").hidden = sale.state !== "PAUSED";
+  for (const id of ["close", "apply", "change-seats", "new-rate", "new-cap", "seat-delta"]) {
+    $(id).disabled = closed;
+  }
+  $("abandoned").textContent = stats.abandonedUsers;
   $("remaining").textContent = `${stats.remainingSeats} / ${sale.totalSeats}`;
   $("waiting").textContent = stats.waitingUsers;
   $("admitted").textContent = stats.activeUsers;
@@ -145,21 +238,28 @@ function svg(name, attributes, text) {
   return node;
 }
 
-// The smallest 1, 2 or 5 times a power of ten at or above n: round numbers on the axis.
-function roundUp(n) {
-  const power = 10 ** Math.floor(Math.log10(n));
-  return [1, 2, 5, 10].map((step) => step * power).find((top) => top >= n);
+// The smallest 1, 2 or 5 times a power of ten at or above n, and at least 1: a round step.
+function roundStep(n) {
+  const power = 10 ** Math.floor(Math.log10(Math.max(1, n)));
+  return [1, 2, 5, 10].map((step) => step * power).find((step) => step >= n);
+}
+
+// About four round, whole steps from 0 to the first step at or above the largest value.
+function axis(largest) {
+  const step = roundStep(Math.max(1, largest) / 4);
+  const top = step * Math.max(1, Math.ceil(largest / step));
+  return { top, ticks: Array.from({ length: top / step + 1 }, (_, i) => i * step) };
 }
 
 function drawChart() {
   const now = Date.now();
   const span = Math.max(MIN_SPAN_MS, now - samples[0].at);
   const values = samples.flatMap(({ stats }) => SERIES.map(([, pick]) => pick(stats)));
-  const top = roundUp(Math.max(1, ...values));
+  const { top, ticks } = axis(Math.max(...values));
   const x = (at) => LEFT + (1 - (now - at) / span) * (WIDTH - LEFT - RIGHT);
   const y = (value) => TOP + (1 - value / top) * (HEIGHT - TOP - BOTTOM);
   const nodes = [];
-  for (const value of [0, top / 2, top].filter(Number.isInteger)) {
+  for (const value of ticks) {
     const level = y(value);
     nodes.push(svg("line", { class: "grid", x1: LEFT, x2: WIDTH - RIGHT, y1: level, y2: level }));
     nodes.push(svg("text", { x: LEFT - 6, y: level + 4, "text-anchor": "end" }, value));
@@ -182,10 +282,7 @@ function drawChart() {
 
 $("key-form").addEventListener("submit", (submitted) => {
   submitted.preventDefault();
-  session.adminKey = $("admin-key").value.trim();
-  save();
-  notify("info", "Key kept for this tab.", "The server checks it when you create a sale.");
-  showConsole();
+  logIn($("admin-key").value.trim());
 });
 $("forget-key").addEventListener("click", () => {
   session.adminKey = null;
@@ -203,6 +300,22 @@ $("create-form").addEventListener("submit", async (submitted) => {
   }
 });
 $("watched").addEventListener("change", () => watch($("watched").value));
+for (const [id, work] of [
+  ["pause", () => operate("pause", undefined, () => "Paused: nobody is admitted; buyers keep their places.")],
+  ["resume", () => operate("resume", undefined, () => "Resumed: admissions go on in order.")],
+  ["apply", applySettings],
+  ["change-seats", changeSeats],
+  ["close", closeSale],
+]) {
+  $(id).addEventListener("click", async () => {
+    $(id).disabled = true;
+    try {
+      await work();
+    } finally {
+      $(id).disabled = shown?.state === "CLOSED";
+    }
+  });
+}
 $("reload-list").addEventListener("click", loadList);
 if (session.adminKey) showConsole();
 else showLogin();

@@ -42,9 +42,13 @@ export async function call(method, path, { body, token, adminKey, idempotencyKey
 
 export const $ = (id) => document.getElementById(id);
 
-// Shows exactly one of the page's screens (sections with class "screen").
+// Shows exactly one of the page's screens (sections with class "screen"). A notice lives for
+// the screen it was given on and the next (what led there); after that it is old news.
 export function showScreen(id) {
   for (const screen of document.querySelectorAll(".screen")) screen.hidden = screen.id !== id;
+  const box = $("notice");
+  box.dataset.screens = String(Number(box.dataset.screens ?? 0) + 1);
+  if (Number(box.dataset.screens) > 1) box.hidden = true;
   window.scrollTo(0, 0);
 }
 
@@ -54,6 +58,7 @@ export function notify(kind, title, detail = "") {
   box.className = `notice ${kind}`;
   $("notice-title").textContent = title;
   $("notice-detail").textContent = detail;
+  box.dataset.screens = "0";
   box.hidden = false;
 }
 

@@ -17,6 +17,7 @@ const state = loadSession(SESSION_KEY, {
   token: null,
   holdId: null,
   reserve: null, // {key, quantity} of a reserve whose answer has not arrived yet
+  confirmed: 0, // seats this buyer confirmed in this sale, from this tab
 });
 let event = null; // settings of the chosen sale (name, maxPerUser, rates)
 let stream = null; // the EventSource while waiting in line
@@ -122,6 +123,10 @@ function eventCard(sale) {
 
 async function joinSale(eventId) {
   const input = $("user-id");
+  input.setCustomValidity(input.validity.patternMismatch
+    ? "No spaces or other signs: letters, digits and _ . : @ - only (like ann.smith or "
+      + "ann@example.com)."
+    : "");
   if (!input.reportValidity()) return;
   state.userId = input.value.trim();
   save();
@@ -140,7 +145,9 @@ async function enter(eventId) {
     explain(answer.problem);
     return;
   }
-  Object.assign(state, { eventId, token: answer.data.token, holdId: null, reserve: null });
+  Object.assign(state, {
+    eventId, token: answer.data.token, holdId: null, reserve: null, confirmed: 0,
+  });
   save();
   if (await loadEvent()) route(answer.data);
 }
@@ -164,7 +171,7 @@ async function loadEvent() {
 
 // The status answer decides the screen, whatever led here (entering, the stream's outcome,
 // a refusal, a reload); `after` names the buyer's last step when it was a confirm or cancel.
-function route(ticket, after) {
+async function route(ticket, after) {
   quiet();
   switch (ticket.status) {
     case "WAITING":
@@ -172,7 +179,7 @@ function route(ticket, after) {
       follow();
       break;
     case "ADMITTED":
-      showShop(ticket.admissionExpiresAt);
+      await showShop(ticket.admissionExpiresAt);
       break;
     case "COMPLETED":
       completed(after);
@@ -181,8 +188,8 @@ function route(ticket, after) {
       finish("Your turn ran out. Enter the queue again to get a new place in line.");
       break;
     case "SOLD_OUT":
-      finish("Sold out: every seat is sold. Seats come back if a buyer cancels or a hold runs "
-        + "out, so you can try again.", "Try again");
+      // The server says SOLD_OUT only when no hold is pending either: no seat can come back.
+      finish("Sold out: every seat is sold, and none is held that could come back.", null);
       break;
     case "CLOSED":
       finish("The organiser closed this sale: no more seats are sold in it.");
@@ -197,7 +204,7 @@ function route(ticket, after) {
 async function refresh(after) {
   const answer = await call("GET", "/api/v1/queue/status", { token: state.token });
   if (answer.ok) {
-    route(answer.data, after);
+    await route(answer.data, after);
   } else if (answer.problem.code === "network") {
     explain(answer.problem);
     setTimeout(refresh, RETRY_MS);
@@ -234,8 +241,10 @@ function showWaiting(ticket) {
   showPosition(ticket);
   const opensIn = secondsUntil(event.opensAt);
   $("wait-basis").textContent = `Buyers are let in at up to ${event.admissionRatePerSecond} `
-    + "per second, in the order they came"
-    + (opensIn > 0 ? `, from ${localTime(event.opensAt)}.` : ".");
+    + `per second, in the order they came, with at most ${event.maxActiveUsers} buying at `
+    + `once (a turn lasts up to ${duration(event.admissionTtlSeconds)}): when that many are `
+    + "in, the next waits for a turn to end"
+    + (opensIn > 0 ? `. The sale opens ${localTime(event.opensAt)}.` : ".");
 }
 
 // The estimate is the server's as of its message; until the next one (at least every 15 s)
@@ -324,16 +333,22 @@ async function leave() {
 
 // ---------------------------------------------------------------- reserving
 
-function showShop(admissionExpiresAt) {
+async function showShop(admissionExpiresAt) {
+  await loadEvent(); // the seats left, as of now
   const select = $("quantity");
   const chosen = select.value;
-  const counts = Array.from({ length: event.maxPerUser }, (_, i) => i + 1);
+  const mine = state.confirmed ?? 0;
+  const room = Math.max(1, event.maxPerUser - mine);
+  const counts = Array.from({ length: room }, (_, i) => i + 1);
   const options = counts.map((n) => new Option(seats(n), n));
   select.replaceChildren(...options);
-  if (chosen && Number(chosen) <= event.maxPerUser) select.value = chosen;
+  if (chosen && Number(chosen) <= room) select.value = chosen;
   const limit = event.maxPerUser === 1 ? "One seat per buyer. "
+    : mine ? `You have ${seats(mine)} of the ${event.maxPerUser} a buyer may have: up to `
+      + `${seats(room)} more, all or nothing. `
     : `1 to ${event.maxPerUser} per buyer, all or nothing. `;
-  $("quantity-hint").textContent = `${limit}A hold keeps them for `
+  const left = `${seats(event.stats.remainingSeats)} left on sale. `;
+  $("quantity-hint").textContent = `${limit}${left}A hold keeps them for `
     + `${duration(event.holdTtlSeconds)} until you confirm.`;
   $("reserve").textContent = "Reserve";
   showScreen("shop");
@@ -376,8 +391,20 @@ async function reserve(quantity) {
     showHold(answer.data);
     return;
   }
-  explain(answer.problem);
+  if (answer.problem.code === "sale_closed") {
+    // An admission outlives the close, but nothing can be bought with it any more.
+    quiet();
+    explain(answer.problem);
+    finish(PLAIN.sale_closed, null);
+    return;
+  }
   await refresh();
+  if (answer.problem.code === "sold_out" && event.stats.pendingSeats === 0) {
+    // Every seat is confirmed: none can come back, so there is nothing to try again.
+    notify("bad", "Sold out: every seat is sold.", answer.problem.detail);
+    return;
+  }
+  explain(answer.problem);
   // Still admitted, and seats may come back: the same button is the way to try again.
   const retry = ["sold_out", "insufficient_seats"].includes(answer.problem.code);
   if (retry && !$("shop").hidden) $("reserve").textContent = "Try again";
@@ -423,6 +450,8 @@ async function settle(action) {
   save();
   if (answer.ok && action === "confirm") {
     const n = answer.data.quantity;
+    state.confirmed = (state.confirmed ?? 0) + n;
+    save();
     notify("good", `Confirmed: ${seats(n)} ${n === 1 ? "is" : "are"} yours.`,
       `Reservation ${answer.data.reservationId}`);
   } else if (answer.ok) {
@@ -459,6 +488,7 @@ async function resume() {
 }
 
 $("user-id").value = state.userId;
+$("user-id").addEventListener("input", () => $("user-id").setCustomValidity(""));
 $("identity").addEventListener("submit", (submitted) => submitted.preventDefault());
 $("leave").addEventListener("click", () => withBusy($("leave"), leave));
 $("reserve-form").addEventListener("submit", (submitted) => {

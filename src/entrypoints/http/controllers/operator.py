@@ -1,0 +1,26 @@
+"""``/api/v1/operator``: who the admin key makes the caller, as the record of changes will
+name them. The operator page checks a key with it before anything else."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+
+from ticketing_entrypoints.http import schemas
+from ticketing_entrypoints.http.dependencies import AdminAccess
+from ticketing_entrypoints.http.openapi import ADMIN, problems
+
+
+class OperatorController(Controller):
+    path = "/api/v1/operator"
+    tags = ("events",)
+
+    @get(
+        summary="Who the admin key (and X-Operator) make the caller",
+        description="Answers 200 for the server's admin key, 401 for any other: a way to check "
+        "a key before using it.",
+        security=ADMIN,
+        responses=problems({401: "`unauthorized`: the admin key is missing or wrong"}),
+    )
+    async def who_am_i(self, admin: NamedDependency[AdminAccess]) -> schemas.Operator:
+        return schemas.Operator(actor=admin.actor)
