@@ -21,6 +21,7 @@ from ticketing_adapters.memory import memory_record
 from ticketing_adapters.memory.bus import MemoryEventBus
 from ticketing_adapters.redis import open_redis_hot_state
 from ticketing_adapters.redis.client import RedisClient
+from ticketing_adapters.redis.hot_state import RedisHotState
 from ticketing_adapters.redis.keys import EVENTS_KEY, KEY_NAMES, event_key
 from ticketing_core.clock import ManualClock, to_datetime
 from ticketing_core.service import TicketingService
@@ -59,13 +60,19 @@ async def _measure(redis_url: str) -> list[Result]:
             ):
                 results.append(await _variant(service, clock, hot.client, name, presence, away))
             results.append(await _presence_refresh(service, clock, hot.client))
+            results.append(await _draw(service, clock, hot))
     finally:
         await hot.close()
     return results
 
 
 async def _sale(
-    service: TicketingService, clock: ManualClock, presence: int, opens_in_ms: int
+    service: TicketingService,
+    clock: ManualClock,
+    presence: int,
+    opens_in_ms: int,
+    *,
+    draw_seed: str | None = None,
 ) -> str:
     event_id = f"tick-{uuid.uuid4().hex[:8]}"
     await service.create_event(
@@ -74,12 +81,39 @@ async def _sale(
             name="tick bench",
             total_seats=WAITING,
             opens_at=to_datetime(clock.now_ms() + opens_in_ms),
-            admission_rate_per_second=RATE,
+            admission_rate_per_second=1 if draw_seed else RATE,
             max_active_users=WAITING,
             presence_timeout_seconds=presence,
+            draw_at_opening=draw_seed is not None,
+            draw_seed=draw_seed,
         )
     )
     return event_id
+
+
+async def _draw(service: TicketingService, clock: ManualClock, hot: RedisHotState) -> Result:
+    """The opening of a drawn pre-queue of 100,000: the admission steps that draw it, each
+    one script call (what a request queued behind it waits at most), and their sum."""
+    event_id = await _sale(service, clock, 0, opens_in_ms=60_000, draw_seed="5eed" * 16)
+    await _enter(service, event_id, [f"early-{n}" for n in range(WAITING)])
+    clock.advance(60_000)
+    settings = await service.event(event_id)
+    durations, drawing = [], True
+    while drawing:
+        started = time.perf_counter()
+        report = await hot.queue.admit(settings, clock.now_ms())
+        durations.append((time.perf_counter() - started) * 1000)
+        drawing = report.drawing
+    await _forget(hot.client, event_id)
+    cuts = statistics.quantiles(durations, n=100)
+    return Result(
+        scenario=f"draw at the opening, {WAITING // 1000}k entrants, per step",
+        tool="in process",
+        p50_ms=round(cuts[49], 2),
+        p95_ms=round(cuts[94], 2),
+        p99_ms=round(cuts[98], 2),
+        details={"steps": len(durations), "total_ms": round(sum(durations), 1)},
+    )
 
 
 async def _enter(service: TicketingService, event_id: str, users: list[str]) -> None:

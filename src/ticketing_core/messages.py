@@ -22,6 +22,7 @@ class MessageType(StrEnum):
     CANCELLED = "reservation.cancelled"
     EXPIRED = "reservation.expired"
     EVENT_CHANGED = "event.changed"
+    QUEUE_DRAWN = "queue.drawn"
 
 
 MESSAGE_TYPE_FOR_STATUS: dict[ReservationStatus, MessageType] = {
@@ -203,15 +204,115 @@ class EventChangeMessage:
         return message
 
 
-Message = ReservationMessage | EventChangeMessage
+@dataclass(frozen=True, slots=True)
+class DrawMessage:
+    """One part of the drawn order of a sale's pre-queue (``ticketing_core.draw``): the
+    entrants at positions ``first_position`` .. ``first_position + len(users) - 1`` of the
+    draw, ``part`` of ``parts`` (``DRAW_PART`` entrants each). Its id derives from the event
+    and the part: a sale is drawn once."""
+
+    message_id: str
+    event_id: str
+    part: int
+    parts: int
+    first_position: int
+    users: tuple[str, ...]
+    occurred_at: int
+    schema_version: int = SCHEMA_VERSION
+    type: MessageType = MessageType.QUEUE_DRAWN
+
+    @classmethod
+    def of(
+        cls,
+        event_id: str,
+        part: int,
+        parts: int,
+        first_position: int,
+        users: tuple[str, ...],
+        occurred_at: int,
+    ) -> DrawMessage:
+        name = f"{event_id}/draw/{part}"
+        return cls(
+            message_id=str(uuid.uuid5(_MESSAGE_NAMESPACE, name)),
+            event_id=event_id,
+            part=part,
+            parts=parts,
+            first_position=first_position,
+            users=users,
+            occurred_at=occurred_at,
+        )
+
+    @property
+    def key(self) -> str:
+        return self.event_id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "messageId": self.message_id,
+            "type": self.type.value,
+            "schemaVersion": self.schema_version,
+            "eventId": self.event_id,
+            "part": self.part,
+            "parts": self.parts,
+            "firstPosition": self.first_position,
+            "users": list(self.users),
+            "occurredAt": self.occurred_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DrawMessage:
+        """Reads a message written by ``to_dict``; raises ``ValueError`` on anything else."""
+        try:
+            if data["schemaVersion"] != SCHEMA_VERSION:
+                raise ValueError(f"unsupported schema version {data['schemaVersion']!r}")
+            users = data["users"]
+            if not isinstance(users, list):
+                raise ValueError(f"expected a list of users, got {users!r}")
+            message = cls(
+                message_id=_text(data["messageId"]),
+                event_id=_text(data["eventId"]),
+                part=_count(data["part"]),
+                parts=_count(data["parts"]),
+                first_position=_count(data["firstPosition"]),
+                users=tuple(_text(user) for user in users),
+                occurred_at=_count(data["occurredAt"]),
+            )
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"malformed draw message: {error!r}") from error
+        if not 1 <= message.part <= message.parts or message.first_position < 1:
+            raise ValueError("part or position out of range")
+        return message
+
+
+Message = ReservationMessage | EventChangeMessage | DrawMessage
 """Everything the stores record in their outbox and the bus carries."""
 
 
 def message_from_dict(data: dict[str, Any]) -> Message:
-    """Reads either message by its ``type``; raises ``ValueError`` on anything else."""
+    """Reads any message by its ``type``; raises ``ValueError`` on anything else."""
     if data.get("type") == MessageType.EVENT_CHANGED:
         return EventChangeMessage.from_dict(data)
+    if data.get("type") == MessageType.QUEUE_DRAWN:
+        return DrawMessage.from_dict(data)
     return ReservationMessage.from_dict(data)
+
+
+def draw_messages(
+    event_id: str, order: list[str], occurred_at: int, part_size: int
+) -> list[DrawMessage]:
+    """The drawn ``order`` as the parts that record it."""
+    parts = max(1, -(-len(order) // part_size))
+    return [
+        DrawMessage.of(
+            event_id,
+            part + 1,
+            parts,
+            part * part_size + 1,
+            tuple(order[part * part_size : (part + 1) * part_size]),
+            occurred_at,
+        )
+        for part in range(parts)
+    ]
 
 
 def _text(value: Any) -> str:

@@ -66,6 +66,9 @@ class QueueView:
     estimated_wait_seconds: int | None
     admission_expires_at: int | None = None
     paused: bool = False
+    draw_pending: bool = False
+    """The sale's pre-queue is drawn at the opening and has not been yet: a waiting user has
+    no position (0) and no estimate until then."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,8 @@ class QueueSnapshot:
     state: EventState = EventState.OPEN
     abandoned: int = 0
     """Users skipped so far because they were absent when their turn came."""
+    draw_pending: bool = False
+    """The pre-queue is still to be drawn: positions of the order of entry mean nothing yet."""
 
     def position_of(self, seq: int) -> int:
         """Exact position of the waiting user holding ``seq``; 0 if they no longer wait."""
@@ -152,6 +157,9 @@ class AdmissionReport:
     expired_admissions: int
     abandoned: int = 0
     """Users skipped at the head because they were absent."""
+    drawing: bool = False
+    """The step did part of the opening's draw and admitted nobody: call again (stores that
+    draw in one step never say so)."""
 
 
 def estimated_wait_seconds(

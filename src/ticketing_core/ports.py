@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ticketing_core.changes import SaleChange
-from ticketing_core.messages import EventChangeMessage, Message
+from ticketing_core.messages import DrawMessage, EventChangeMessage, Message
 from ticketing_core.model import (
     AdmissionReport,
     QueueSnapshot,
@@ -93,7 +93,9 @@ class QueueStore(Protocol):
         ``max_active_users`` hold an admission and within the global token bucket of
         ``admission_rate_per_second``; nobody before ``opens_at``, nobody when sold out or
         not ``OPEN``. A user at the head not seen within ``presence_timeout_seconds`` is
-        skipped (``ABANDONED``, at most ``limit`` of them) rather than admitted."""
+        skipped (``ABANDONED``, at most ``limit`` of them) rather than admitted. At the
+        opening of a sale with ``draw_at_opening`` the step first draws the pre-queue; a store
+        may do that over several steps, each answering ``drawing`` and admitting nobody."""
         ...
 
     async def snapshot(self, settings: EventSettings, now_ms: int) -> QueueSnapshot: ...
@@ -190,6 +192,10 @@ class ReservationRepository(Protocol):
 
     async def changes_of(self, event_id: str) -> list[EventChangeMessage]:
         """The operator's changes of the event recorded so far, oldest (version 1) first."""
+        ...
+
+    async def draw_of(self, event_id: str) -> list[DrawMessage]:
+        """The recorded parts of the event's drawn pre-queue, by part; [] if none yet."""
         ...
 
     async def get(self, reservation_id: str) -> Reservation | None: ...

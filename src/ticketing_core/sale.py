@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sortedcontainers import SortedDict, SortedList
 
 from ticketing_core.changes import ChangeKind, SaleChange
+from ticketing_core.draw import DRAW_PART, drawn_order
 from ticketing_core.errors import (
     HoldExpired,
     InsufficientSeats,
@@ -25,7 +26,12 @@ from ticketing_core.errors import (
     SaleClosed,
     SoldOut,
 )
-from ticketing_core.messages import EventChangeMessage, Message, ReservationMessage
+from ticketing_core.messages import (
+    EventChangeMessage,
+    Message,
+    ReservationMessage,
+    draw_messages,
+)
 from ticketing_core.model import (
     AdmissionReport,
     QueueSnapshot,
@@ -74,6 +80,8 @@ class SaleState:
         self._holds: SortedList[tuple[int, str]] = SortedList()  # (expiry, id) of PENDING
         self._held_by_user: dict[str, int] = {}
         self._abandoned = 0
+        self._last_preopen_seq = 0
+        self._drawn = False
 
     # -- waiting room -------------------------------------------------------------------
 
@@ -109,6 +117,8 @@ class SaleState:
             self._next_seq += 1
             self._places[user_id] = place
             self._waiting[place.seq] = user_id
+            if now_ms < self.settings.opens_at_ms:
+                self._last_preopen_seq = place.seq
         place.last_seen = now_ms
         return self._view(user_id, place, now_ms)
 
@@ -141,6 +151,8 @@ class SaleState:
     def admit(self, now_ms: int, limit: int = ADMISSIONS_PER_CALL) -> AdmissionReport:
         """Ends at most ``limit`` due admissions, then admits at most ``limit`` users."""
         expired = self._end_due_admissions(now_ms, limit)
+        if now_ms >= self.settings.opens_at_ms and self.draw_pending:
+            self._draw(now_ms)
         if (
             now_ms < self.settings.opens_at_ms
             or self.sold_out
@@ -174,6 +186,30 @@ class SaleState:
             admitted=tuple(admitted), expired_admissions=expired, abandoned=abandoned
         )
 
+    @property
+    def draw_pending(self) -> bool:
+        return self.settings.draw_at_opening and not self._drawn
+
+    def _draw(self, now_ms: int) -> None:
+        """Everyone still waiting who entered before the opening, in the drawn order
+        (``ticketing_core.draw``), renumbered into the sequence numbers just below the first
+        entry after the opening: the order of the line is then the order of the numbers, as
+        everywhere else. Gaps among the old numbers mean nothing any more."""
+        assert self.settings.draw_seed is not None
+        entrants = list(self._waiting.irange(maximum=self._last_preopen_seq))
+        order = drawn_order(self.settings.draw_seed, (self._waiting[seq] for seq in entrants))
+        for seq in entrants:
+            del self._waiting[seq]
+        first = self._last_preopen_seq - len(order) + 1
+        for offset, user_id in enumerate(order):
+            self._places[user_id].seq = first + offset
+            self._waiting[first + offset] = user_id
+        while self._gaps and self._gaps[0] <= self._last_preopen_seq:
+            self._gaps.pop(0)
+        self._drawn = True
+        for message in draw_messages(self.settings.event_id, order, now_ms, DRAW_PART):
+            self._emit(message)
+
     def _absent(self, place: _Place, now_ms: int) -> bool:
         timeout = self.settings.presence_timeout_ms
         return timeout > 0 and now_ms - place.last_seen > timeout
@@ -192,6 +228,7 @@ class SaleState:
             taken_at=now_ms,
             state=self.settings.state,
             abandoned=self._abandoned,
+            draw_pending=self.draw_pending,
         )
 
     def waiting_count(self) -> int:
@@ -222,16 +259,23 @@ class SaleState:
     def _view(self, user_id: str, place: _Place, now_ms: int) -> QueueView:
         status = place.status
         position = 0
+        drawing = False
         if status is QueueStatus.WAITING:
             if self.closed:
                 status = QueueStatus.CLOSED
             elif self.sold_out:
                 status = QueueStatus.SOLD_OUT
+            elif self.draw_pending:
+                drawing = True
             else:
                 position = self._waiting.index(place.seq) + 1
         paused = self.settings.state is EventState.PAUSED
-        wait = estimated_wait_seconds(
-            position, self.settings, self._active_count(now_ms), now_ms, paused=paused
+        wait = (
+            None
+            if drawing
+            else estimated_wait_seconds(
+                position, self.settings, self._active_count(now_ms), now_ms, paused=paused
+            )
         )
         return QueueView(
             event_id=self.settings.event_id,
@@ -244,6 +288,7 @@ class SaleState:
                 place.admission_expires_at if status is QueueStatus.ADMITTED else None
             ),
             paused=paused,
+            draw_pending=drawing,
         )
 
     # -- inventory and holds ------------------------------------------------------------

@@ -209,8 +209,9 @@ class TicketingService:
             admitted.extend(step.admitted)
             ended += step.expired_admissions
             abandoned += step.abandoned
-            # A step that reached its limit in any of its three parts may have left work due.
-            if ADMISSIONS_PER_CALL not in (
+            # A step that reached its limit in any of its three parts, or drew only part of
+            # the pre-queue, may have left work due.
+            if not step.drawing and ADMISSIONS_PER_CALL not in (
                 len(step.admitted),
                 step.expired_admissions,
                 step.abandoned,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ticketing_core.clock import to_epoch_ms
 
@@ -46,6 +46,9 @@ class IdSyntax:
 
 EVENT_ID = IdSyntax(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 USER_ID = IdSyntax(r"[A-Za-z0-9_.:@-]{1,128}")
+
+DRAW_SEED = IdSyntax(r"[0-9a-f]{64}")
+"""256 random bits as lowercase hex: a drawn pre-queue's seed (``ticketing_core.draw``)."""
 
 EventId = Annotated[str, AfterValidator(EVENT_ID.check)]
 UserId = Annotated[str, AfterValidator(USER_ID.check)]
@@ -102,8 +105,20 @@ class EventSettings(BaseModel):
     presence_timeout_seconds: Annotated[int, Field(ge=0, le=86_400)] = 300
     """A waiting buyer keeps the place while seen (an open stream, a status read, entering
     again) within this long; one absent when their turn comes is skipped. 0: off."""
+    draw_at_opening: bool = False
+    """Everyone who enters before ``opens_at`` is put in a random order at the opening
+    (``ticketing_core.draw``); who enters after joins behind them in order of entry."""
+    draw_seed: Annotated[str, AfterValidator(DRAW_SEED.check)] | None = None
+    """The draw's secret seed (required with ``draw_at_opening``); published at the opening,
+    its SHA-256 when the sale is created."""
     state: EventState = EventState.OPEN
     version: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="after")
+    def _a_draw_has_its_seed(self) -> EventSettings:
+        if self.draw_at_opening and self.draw_seed is None:
+            raise ValueError("draw_seed: required with draw_at_opening")
+        return self
 
     @field_validator("opens_at")
     @classmethod

@@ -43,6 +43,7 @@ async def test_an_admin_creates_an_event_with_the_spec_defaults(
         "admissionTtlSeconds": 300,
         "holdTtlSeconds": 600,
         "presenceTimeoutSeconds": 300,
+        "drawAtOpening": False,
         "state": "OPEN",
     }
     assert parse_moment(event["opensAt"]) == to_datetime(clock.now_ms())
@@ -67,7 +68,12 @@ async def test_an_event_keeps_the_id_and_settings_it_was_given(client: Client) -
 
     assert response.status_code == 201
     event = response.json()
-    assert event == {**settings, "opensAt": "2030-06-01T16:00:00Z", "state": "OPEN"}
+    assert event == {
+        **settings,
+        "opensAt": "2030-06-01T16:00:00Z",
+        "drawAtOpening": False,
+        "state": "OPEN",
+    }
     assert parse_moment(event["opensAt"]) == datetime(2030, 6, 1, 16, tzinfo=UTC)
 
 

@@ -10,8 +10,9 @@ import ticketing_core
 
 CORE = Path(ticketing_core.__file__).parent
 PURE = {
-    "__future__", "bisect", "collections", "dataclasses", "datetime", "enum", "itertools",
-    "math", "re", "time", "typing", "uuid", "pydantic", "sortedcontainers", "ticketing_core",
+    "__future__", "bisect", "collections", "dataclasses", "datetime", "enum", "hashlib",
+    "itertools", "math", "re", "time", "typing", "uuid", "pydantic", "sortedcontainers",
+    "ticketing_core",
 }  # fmt: skip
 HARNESS_ONLY = {"hypothesis", "asyncio"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ticketing_core.errors import EventHasReservations
-from ticketing_core.messages import EventChangeMessage, Message
+from ticketing_core.messages import DrawMessage, EventChangeMessage, Message
 from ticketing_core.model import Reservation
 from ticketing_core.settings import EventSettings
 
@@ -15,6 +15,7 @@ class MemoryReservationRepository:
         self.events: dict[str, EventSettings] = {}
         self.reservations: dict[str, Reservation] = {}
         self.changes: dict[str, dict[int, EventChangeMessage]] = {}  # event -> version -> it
+        self.draws: dict[str, dict[int, DrawMessage]] = {}  # event -> part -> it
 
     async def save_event(self, settings: EventSettings) -> None:
         self.events.setdefault(settings.event_id, settings)
@@ -23,12 +24,16 @@ class MemoryReservationRepository:
         if any(r.event_id == event_id for r in self.reservations.values()):
             raise EventHasReservations(f"reservations of event {event_id} are recorded")
         self.changes.pop(event_id, None)
+        self.draws.pop(event_id, None)
         return self.events.pop(event_id, None) is not None
 
     async def apply(self, messages: Sequence[Message]) -> None:
         for message in messages:
             if isinstance(message, EventChangeMessage):
                 self._record_change(message)
+                continue
+            if isinstance(message, DrawMessage):
+                self.draws.setdefault(message.event_id, {}).setdefault(message.part, message)
                 continue
             incoming = message.reservation
             known = self.reservations.get(incoming.reservation_id)
@@ -38,6 +43,10 @@ class MemoryReservationRepository:
     async def changes_of(self, event_id: str) -> list[EventChangeMessage]:
         recorded = self.changes.get(event_id, {})
         return [recorded[version] for version in sorted(recorded)]
+
+    async def draw_of(self, event_id: str) -> list[DrawMessage]:
+        recorded = self.draws.get(event_id, {})
+        return [recorded[part] for part in sorted(recorded)]
 
     def _record_change(self, change: EventChangeMessage) -> None:
         self.changes.setdefault(change.event_id, {}).setdefault(change.version, change)

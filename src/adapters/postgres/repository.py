@@ -11,8 +11,9 @@ from psycopg import sql
 from ticketing_adapters.postgres.pool import Pool
 from ticketing_adapters.postgres.precedence import collapse, moves_condition
 from ticketing_core.changes import ChangeKind
+from ticketing_core.draw import commitment
 from ticketing_core.errors import EventHasReservations
-from ticketing_core.messages import EventChangeMessage, Message, ReservationMessage
+from ticketing_core.messages import DrawMessage, EventChangeMessage, Message, ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 from ticketing_core.settings import EventSettings
 
@@ -58,8 +59,8 @@ _SAVE_EVENT: Final = """
 INSERT INTO events (
     event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
     max_active_users, admission_ttl_seconds, hold_ttl_seconds, presence_timeout_seconds,
-    state, version
-) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    state, version, draw_at_opening, draw_seed, draw_commitment
+) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (event_id) DO NOTHING
 """
 
@@ -94,6 +95,17 @@ FROM jsonb_to_record(%s::jsonb) AS s(
 WHERE e.event_id = %s AND e.version < s.version
 """
 
+_RECORD_DRAW: Final = """
+INSERT INTO draws (event_id, part, parts, first_position, users, occurred_at, message_id)
+VALUES (%s, %s, %s, %s, %s, to_timestamp(%s / 1000.0), %s)
+ON CONFLICT (event_id, part) DO NOTHING
+"""
+
+_DRAW_OF: Final = f"""
+SELECT part, parts, first_position, users, {_epoch_ms("occurred_at")}
+FROM draws WHERE event_id = %s ORDER BY part
+"""
+
 _CHANGES_OF: Final = f"""
 SELECT kind, detail, actor, {_epoch_ms("occurred_at")}, settings
 FROM event_changes WHERE event_id = %s ORDER BY version
@@ -111,7 +123,7 @@ RETURNING e.event_id
 _EVENT: Final = """
 SELECT event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
        max_active_users, admission_ttl_seconds, hold_ttl_seconds, presence_timeout_seconds,
-       state, version
+       state, version, draw_at_opening, draw_seed
 FROM events WHERE event_id = %s
 """
 
@@ -145,6 +157,9 @@ class PostgresReservationRepository:
                     settings.presence_timeout_seconds,
                     settings.state.value,
                     settings.version,
+                    settings.draw_at_opening,
+                    settings.draw_seed,
+                    commitment(settings.draw_seed) if settings.draw_seed else None,
                 ),
             )
 
@@ -172,6 +187,7 @@ class PostgresReservationRepository:
             "event_id", "name", "total_seats", "max_per_user", "opens_at",
             "admission_rate_per_second", "max_active_users", "admission_ttl_seconds",
             "hold_ttl_seconds", "presence_timeout_seconds", "state", "version",
+            "draw_at_opening", "draw_seed",
         )  # fmt: skip
         return EventSettings.model_validate(dict(zip(fields, row, strict=True)))
 
@@ -182,9 +198,25 @@ class PostgresReservationRepository:
             key=lambda m: (m.event_id, m.version),
         )
         winners = collapse(m for m in messages if isinstance(m, ReservationMessage))
+        draws = sorted(
+            (m for m in messages if isinstance(m, DrawMessage)), key=lambda m: (m.event_id, m.part)
+        )
         async with self._pool.connection() as connection:
             if winners:
                 await connection.execute(_UPSERT, _reservation_columns(winners))
+            for draw in draws:  # once per sale, a part per thousand entrants: no batching
+                await connection.execute(
+                    _RECORD_DRAW,
+                    (
+                        draw.event_id,
+                        draw.part,
+                        draw.parts,
+                        draw.first_position,
+                        list(draw.users),
+                        draw.occurred_at,
+                        draw.message_id,
+                    ),
+                )
             if changes:
                 await connection.execute(_RECORD_CHANGES, _change_columns(changes))
                 newest = {change.event_id: change for change in changes}  # sorted: last wins
@@ -193,6 +225,24 @@ class PostgresReservationRepository:
                         _FOLLOW_NEWEST_CHANGE,
                         (change.settings.model_dump_json(), change.event_id),
                     )
+
+    async def draw_of(self, event_id: str) -> list[DrawMessage]:
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(_DRAW_OF, (event_id,))
+            rows = await cursor.fetchall()
+        return [
+            DrawMessage.of(event_id, _int(part), _int(parts), _int(first), tuple(users), _int(at))
+            for part, parts, first, users, at in rows
+        ]
+
+    async def published_commitment(self, event_id: str) -> str | None:
+        """The draw's commitment as recorded when the sale was created (None: no draw)."""
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(
+                "SELECT draw_commitment FROM events WHERE event_id = %s", (event_id,)
+            )
+            row = await cursor.fetchone()
+        return None if row is None or row[0] is None else str(row[0])
 
     async def changes_of(self, event_id: str) -> list[EventChangeMessage]:
         async with self._pool.connection() as connection:

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from ticketing_core.changes import ChangeKind
-from ticketing_core.messages import EventChangeMessage, Message, ReservationMessage
+from ticketing_core.messages import DrawMessage, EventChangeMessage, Message, ReservationMessage
 from ticketing_core.model import Reservation, ReservationStatus
 from ticketing_core.settings import EventSettings
 
@@ -62,12 +62,23 @@ def outbox_message(event_id: str, reservation_id: object, record: object) -> Mes
     entry without a reservation id is an operator's change, recorded as JSON by
     ``change_event.lua``."""
     if reservation_id == "":
-        return change_message(text(record))
+        return recorded_message(event_id, text(record))
     return ReservationMessage.of(reservation(event_id, text(reservation_id), text(record)))
 
 
-def change_message(recorded: str) -> EventChangeMessage:
+def recorded_message(event_id: str, recorded: str) -> EventChangeMessage | DrawMessage:
+    """An operator's change (``change_event.lua``) or a part of a draw (``admit.lua``)."""
     data = json.loads(recorded)
+    if data.get("type") == "queue.drawn":
+        return DrawMessage.of(
+            event_id,
+            data["part"],
+            data["parts"],
+            data["firstPosition"],
+            # cjson writes an empty Lua table as an object: a draw of nobody.
+            tuple(data["users"] or ()),
+            int(data["occurredAt"]),  # written as text: cjson would round it
+        )
     return EventChangeMessage.of(
         ChangeKind(data["kind"]),
         tuple(data["detail"].items()),

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ticketing_adapters.redis.scripts import Scripts
+from ticketing_core.draw import DRAW_PART
 from ticketing_core.model import (
     AdmissionReport,
     QueueSnapshot,
@@ -21,11 +22,16 @@ PRESENCE_PER_CALL = 500
 
 
 class RedisQueueStore:
-    def __init__(self, scripts: Scripts) -> None:
+    def __init__(self, scripts: Scripts, draw_part: int = DRAW_PART) -> None:
+        """``draw_part``: entrants of a drawn pre-queue keyed, then placed, per admission
+        step (and per recorded part of the draw)."""
         self._scripts = scripts
+        self._draw_part = draw_part
 
     async def enter(self, settings: EventSettings, user_id: str, now_ms: int) -> QueueView:
-        reply = await self._scripts.run("enter", settings.event_id, user_id, now_ms)
+        reply = await self._scripts.run(
+            "enter", settings.event_id, user_id, now_ms, settings.opens_at_ms
+        )
         return _view(settings, user_id, reply, now_ms)
 
     async def status(self, settings: EventSettings, user_id: str, now_ms: int) -> QueueView:
@@ -45,7 +51,7 @@ class RedisQueueStore:
     async def admit(
         self, settings: EventSettings, now_ms: int, limit: int = ADMISSIONS_PER_CALL
     ) -> AdmissionReport:
-        expired, abandoned, *admitted = await self._scripts.run(
+        expired, abandoned, drawing, *admitted = await self._scripts.run(
             "admit",
             settings.event_id,
             now_ms,
@@ -55,17 +61,19 @@ class RedisQueueStore:
             settings.admission_ttl_ms,
             limit,
             settings.presence_timeout_ms,
+            settings.draw_seed or "",
+            self._draw_part,
         )
         return AdmissionReport(
             admitted=tuple(str(user) for user in admitted),
             expired_admissions=int(expired),
             abandoned=int(abandoned),
+            drawing=bool(drawing),
         )
 
     async def snapshot(self, settings: EventSettings, now_ms: int) -> QueueSnapshot:
-        head, waiting, active, sold_out, state, abandoned, *gaps = await self._scripts.run(
-            "snapshot", settings.event_id, now_ms
-        )
+        reply = await self._scripts.run("snapshot", settings.event_id, now_ms)
+        head, waiting, active, sold_out, state, abandoned, drawing, *gaps = reply
         return QueueSnapshot(
             event_id=settings.event_id,
             head_seq=int(head),
@@ -76,11 +84,12 @@ class RedisQueueStore:
             taken_at=now_ms,
             state=EventState(state),
             abandoned=int(abandoned),
+            draw_pending=bool(drawing),
         )
 
 
 def _view(settings: EventSettings, user_id: str, reply: list[Any], now_ms: int) -> QueueView:
-    seq, status_name, position, admission_expires_at, active, paused = reply
+    seq, status_name, position, admission_expires_at, active, paused, drawing = reply
     status = QueueStatus(status_name)
     return QueueView(
         event_id=settings.event_id,
@@ -88,11 +97,14 @@ def _view(settings: EventSettings, user_id: str, reply: list[Any], now_ms: int) 
         seq=int(seq),
         status=status,
         position=int(position),
-        estimated_wait_seconds=estimated_wait_seconds(
+        estimated_wait_seconds=None
+        if drawing
+        else estimated_wait_seconds(
             int(position), settings, int(active), now_ms, paused=bool(paused)
         ),
         admission_expires_at=(
             int(admission_expires_at) if status is QueueStatus.ADMITTED else None
         ),
         paused=bool(paused),
+        draw_pending=bool(drawing),
     )

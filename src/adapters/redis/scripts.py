@@ -54,7 +54,17 @@ SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
     "status": ("stock", "places", "waiting", "active", "seen"),
     "keep_present": ("stock", "waiting", "seen"),
     "leave": ("stock", "places", "waiting", "gaps", "active", "seen"),
-    "admit": ("stock", "places", "waiting", "active", "bucket", "seen"),
+    "admit": (
+        "stock",
+        "places",
+        "waiting",
+        "active",
+        "bucket",
+        "seen",
+        "gaps",
+        "outbox",
+        "drawing",
+    ),
     "snapshot": ("stock", "seq", "waiting", "gaps", "active"),
     "reserve": (
         "stock",

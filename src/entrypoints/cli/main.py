@@ -9,7 +9,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from ticketing_entrypoints.cli import Command, archive, migrate, reconcile, serve, worker
+from ticketing_entrypoints.cli import (
+    Command,
+    archive,
+    migrate,
+    reconcile,
+    serve,
+    verify_draw,
+    worker,
+)
 from ticketing_entrypoints.settings import settings_help
 
 COMMANDS: tuple[Command, ...] = (
@@ -17,6 +25,7 @@ COMMANDS: tuple[Command, ...] = (
     migrate.COMMAND,
     worker.COMMAND,
     reconcile.COMMAND,
+    verify_draw.COMMAND,
     archive.COMMAND,
 )
 

@@ -6,10 +6,13 @@ aware UTC datetime with a ``Z``).
 
 from __future__ import annotations
 
+import secrets
+
 import msgspec
 
 from ticketing_core.changes import ChangeKind
 from ticketing_core.clock import to_datetime
+from ticketing_core.draw import commitment
 from ticketing_core.messages import EventChangeMessage
 from ticketing_core.model import (
     EventStats,
@@ -56,6 +59,8 @@ def event_settings(body: schemas.NewEvent, event_id: str, now_ms: int) -> EventS
         admission_ttl_seconds=body.admission_ttl_seconds,
         hold_ttl_seconds=body.hold_ttl_seconds,
         presence_timeout_seconds=body.presence_timeout_seconds,
+        draw_at_opening=body.draw_at_opening,
+        draw_seed=secrets.token_hex(32) if body.draw_at_opening else None,
     )
 
 
@@ -90,7 +95,10 @@ def event_change(change: EventChangeMessage) -> schemas.EventChange:
     )
 
 
-def event(settings: EventSettings) -> schemas.Event:
+def event(settings: EventSettings, now_ms: int) -> schemas.Event:
+    """The seed of a drawn pre-queue stays secret until the opening: from then on nothing can
+    enter before it, so knowing it no longer lets anyone choose their place."""
+    drawn = settings.draw_seed is not None
     return schemas.Event(
         event_id=settings.event_id,
         name=settings.name,
@@ -102,13 +110,18 @@ def event(settings: EventSettings) -> schemas.Event:
         admission_ttl_seconds=settings.admission_ttl_seconds,
         hold_ttl_seconds=settings.hold_ttl_seconds,
         presence_timeout_seconds=settings.presence_timeout_seconds,
+        draw_at_opening=settings.draw_at_opening,
         state=EVENT_STATE[settings.state],
+        draw_commitment=commitment(settings.draw_seed) if settings.draw_seed else None,
+        draw_seed=settings.draw_seed if drawn and now_ms >= settings.opens_at_ms else None,
     )
 
 
-def event_with_stats(settings: EventSettings, stats: EventStats) -> schemas.EventWithStats:
+def event_with_stats(
+    settings: EventSettings, stats: EventStats, now_ms: int
+) -> schemas.EventWithStats:
     return schemas.EventWithStats(
-        **msgspec.structs.asdict(event(settings)),
+        **msgspec.structs.asdict(event(settings, now_ms)),
         stats=schemas.EventStats(
             remaining_seats=stats.remaining_seats,
             waiting_users=stats.waiting_users,
@@ -129,6 +142,7 @@ def queue_ticket(view: QueueView, token: str) -> schemas.QueueTicket:
         estimated_wait_seconds=view.estimated_wait_seconds,
         paused=view.paused,
         admission_expires_at=to_datetime(expires) if expires is not None else None,
+        draw_pending=view.draw_pending,
     )
 
 

@@ -54,6 +54,9 @@ class Watcher:
     """The position the stream last sent; the ticker wakes the stream when it differs."""
     shown_state: EventState = EventState.OPEN
     """The sale's state the stream last told (paused or not); a change wakes it too."""
+    awaiting_draw: bool = False
+    """Waiting for a drawn pre-queue's opening: only the draw (or the end of the sale's
+    line) concerns it, since its number changes with the draw."""
     latest: QueueSnapshot | None = None
     closed: bool = False
     event_gone: bool = False
@@ -71,6 +74,12 @@ class Watcher:
         return self.latest
 
     def concerned_by(self, snapshot: QueueSnapshot) -> bool:
+        if self.awaiting_draw:
+            return (
+                not snapshot.draw_pending
+                or snapshot.sold_out
+                or snapshot.state is (EventState.CLOSED)
+            )
         position = snapshot.position_of(self.seq)
         return (
             position != self.shown_position
@@ -161,10 +170,19 @@ class PositionHub:
         seq: int,
         position: int,
         state: EventState = EventState.OPEN,
+        *,
+        awaiting_draw: bool = False,
     ) -> Iterator[Watcher]:
         """Follows the waiting ``user_id`` holding ``seq``, who was last shown ``position`` of
-        a sale in ``state``, and keeps them present while the stream is open."""
-        watcher = Watcher(seq=seq, user_id=user_id, shown_position=position, shown_state=state)
+        a sale in ``state`` (or who waits for the draw), and keeps them present while the
+        stream is open."""
+        watcher = Watcher(
+            seq=seq,
+            user_id=user_id,
+            shown_position=position,
+            shown_state=state,
+            awaiting_draw=awaiting_draw,
+        )
         ticker = self._tickers.get(event_id)
         if ticker is None:
             ticker = self._start(event_id)

@@ -38,16 +38,26 @@ async def queue_messages(
     settings = await service.event(first.event_id)
     view: QueueView | None = first
     while view is not None and view.status is QueueStatus.WAITING:
-        yield _message("position", _position(view.position, view.estimated_wait_seconds))
         state = EventState.PAUSED if view.paused else EventState.OPEN
-        if view.paused:
-            yield _message("paused", {})
-        with hub.watch(view.event_id, view.user_id, view.seq, view.position, state) as watcher:
-            positions = _positions(watcher, settings, view.estimated_wait_seconds, keepalive)
-            async for message in positions:
-                yield message
-            if watcher.closed:
-                return
+        if view.draw_pending:
+            yield _message("draw_pending", {})
+            with hub.watch(
+                view.event_id, view.user_id, view.seq, 0, state, awaiting_draw=True
+            ) as watcher:
+                async for message in _until_drawn(watcher, keepalive):
+                    yield message
+                if watcher.closed:
+                    return
+        else:
+            yield _message("position", _position(view.position, view.estimated_wait_seconds))
+            if view.paused:
+                yield _message("paused", {})
+            with hub.watch(view.event_id, view.user_id, view.seq, view.position, state) as watcher:
+                positions = _positions(watcher, settings, view.estimated_wait_seconds, keepalive)
+                async for message in positions:
+                    yield message
+                if watcher.closed:
+                    return
         try:
             view = await _status(service, view)
         except Exception as error:  # whatever the store raised: end, and retry
@@ -57,6 +67,16 @@ async def queue_messages(
             yield ServerSentEventMessage(comment="unavailable", retry=RETRY_MS)
             return
     yield _outcome(view)
+
+
+async def _until_drawn(watcher: Watcher, keepalive: float) -> AsyncIterator[ServerSentEventMessage]:
+    """Keep-alives until the shared snapshots say the pre-queue was drawn (or the line is
+    over): the user's place is then read afresh, with its number after the draw."""
+    while not (watcher.closed or watcher.event_gone):
+        if await watcher.next_snapshot(keepalive) is not None:
+            return
+        if not (watcher.closed or watcher.event_gone):
+            yield _message("draw_pending", {}, "keep-alive")
 
 
 async def _positions(

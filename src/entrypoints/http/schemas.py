@@ -64,6 +64,15 @@ class NewEvent(Wire, kw_only=True):
             "(`ABANDONED`). 0: off",
         ),
     ] = 300
+    draw_at_opening: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Everyone who enters before `opensAt` is put in a random order at the "
+            "opening (who comes after joins behind, in order of entry). The event publishes "
+            "`drawCommitment` (SHA-256 of the secret seed) now and `drawSeed` at the opening: "
+            "anyone can then recompute the order (`ticketing verify-draw`)"
+        ),
+    ] = False
 
 
 class EventChanges(Wire, kw_only=True):
@@ -77,10 +86,17 @@ class EventChanges(Wire, kw_only=True):
     max_active_users: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
     admission_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] | None = None
     hold_ttl_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] | None = None
-    presence_timeout_seconds: Annotated[int, msgspec.Meta(ge=0, le=86_400)] | None = None
+    # Litestar drops a falsy bound (ge=0) of an optional field from the document: restated.
+    presence_timeout_seconds: (
+        Annotated[int, msgspec.Meta(ge=0, le=86_400, extra_json_schema={"extra": {"minimum": 0}})]
+        | None
+    ) = None
 
 
-FIXED_EVENT_FIELDS = ("eventId", "totalSeats", "maxPerUser", "opensAt", "state")
+FIXED_EVENT_FIELDS = (
+    "eventId", "totalSeats", "maxPerUser", "opensAt", "state", "drawAtOpening", "drawSeed",
+    "drawCommitment",
+)  # fmt: skip
 
 
 class SeatChange(Wire, kw_only=True):
@@ -94,7 +110,7 @@ class SeatChange(Wire, kw_only=True):
     ]
 
 
-class Event(Wire, kw_only=True):
+class Event(Wire, kw_only=True, omit_defaults=True):
     event_id: str
     name: str
     total_seats: int
@@ -105,7 +121,12 @@ class Event(Wire, kw_only=True):
     admission_ttl_seconds: int
     hold_ttl_seconds: int
     presence_timeout_seconds: int
+    draw_at_opening: bool
     state: EventStateName
+    draw_commitment: str | None = None
+    """With `drawAtOpening`: SHA-256 (hex) of the draw's seed, published from the start."""
+    draw_seed: str | None = None
+    """With `drawAtOpening`, from `opensAt` on: the seed itself (64 hex digits)."""
 
 
 ChangeKindName = Literal["settings", "pause", "resume", "close", "seats"]
@@ -160,6 +181,9 @@ class QueueTicket(Wire, kw_only=True, omit_defaults=True):
     paused: bool
     admission_expires_at: datetime | None = None
     """Only while ADMITTED."""
+    draw_pending: bool = False
+    """True (else absent) while waiting for a drawn pre-queue's opening: the order is decided
+    then, so there is no position (0) and no estimate yet."""
 
 
 class ReserveRequest(Wire):

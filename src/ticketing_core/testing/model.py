@@ -7,6 +7,7 @@ rules: a bug has to be written twice, the same way, to slip through.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from ticketing_core.changes import ChangeKind, SaleChange
@@ -23,7 +24,7 @@ from ticketing_core.errors import (
     SaleClosed,
     SoldOut,
 )
-from ticketing_core.messages import EventChangeMessage, Message, ReservationMessage
+from ticketing_core.messages import DrawMessage, EventChangeMessage, Message, ReservationMessage
 from ticketing_core.model import (
     QueueStatus,
     QueueView,
@@ -59,6 +60,8 @@ class SaleModel:
         self.emitted: list[Message] = []
         self.admission_log: list[tuple[int, str, int]] = []  # (time, user, seq)
         self.abandoned = 0
+        self.last_preopen_seq = 0
+        self.drawn = False
 
     # derived quantities ---------------------------------------------------------------
 
@@ -162,12 +165,14 @@ class SaleModel:
             raise NotInQueue()
         if place.status is QueueStatus.WAITING:
             place.last_seen = now_ms
-        status, position = place.status, 0
+        status, position, drawing = place.status, 0, False
         if status is QueueStatus.WAITING:
             if self.closed:
                 status = QueueStatus.CLOSED
             elif self.sold_out:
                 status = QueueStatus.SOLD_OUT
+            elif self.draw_pending:
+                drawing = True  # no position until the draw: it is not the order of entry
             else:
                 position = self.waiting.index(user_id) + 1
         return QueueView(
@@ -178,7 +183,7 @@ class SaleModel:
             position=position,
             estimated_wait_seconds=(
                 None
-                if self.paused and position > 0
+                if (self.paused and position > 0) or drawing
                 else estimated_wait_seconds(
                     position, self.settings, self.active(now_ms), now_ms, paused=False
                 )
@@ -187,6 +192,7 @@ class SaleModel:
                 place.admission_expires_at if status is QueueStatus.ADMITTED else None
             ),
             paused=self.paused,
+            draw_pending=drawing,
         )
 
     def enter(self, user_id: str, now_ms: int) -> QueueView:
@@ -201,9 +207,35 @@ class SaleModel:
             QueueStatus.ABANDONED,
         ):
             self.places[user_id] = ModelPlace(self.next_seq, QueueStatus.WAITING)
+            if now_ms < self.settings.opens_at_ms:
+                self.last_preopen_seq = self.next_seq
             self.next_seq += 1
             self.waiting.append(user_id)
         return self.view(user_id, now_ms)
+
+    @property
+    def draw_pending(self) -> bool:
+        return self.settings.draw_at_opening and not self.drawn
+
+    def draw(self, now_ms: int) -> None:
+        """Those waiting who entered before the opening, sorted by SHA-1 of seed:user, take
+        the numbers just below the first entry after it; the rest keep theirs, behind."""
+        seed = self.settings.draw_seed or ""
+        cut = self.last_preopen_seq
+        entrants = [u for u in self.waiting if self.places[u].seq <= cut]
+        order = sorted(
+            entrants,
+            key=lambda u: (
+                hashlib.sha1(f"{seed}:{u}".encode(), usedforsecurity=False).hexdigest(),
+                u,
+            ),
+        )
+        for offset, user in enumerate(order):
+            self.places[user].seq = cut - len(order) + 1 + offset
+        self.waiting = order + [u for u in self.waiting if self.places[u].seq > cut]
+        self.left_seqs = {seq for seq in self.left_seqs if seq > cut}
+        self.drawn = True
+        self.emitted.append(DrawMessage.of(self.settings.event_id, 1, 1, 1, tuple(order), now_ms))
 
     def keep_present(self, user_ids: list[str], now_ms: int) -> None:
         for user_id in user_ids:
@@ -229,6 +261,8 @@ class SaleModel:
         )[:limit]
         for _, user in due:
             self.places[user].status = QueueStatus.EXPIRED
+        if now_ms >= self.settings.opens_at_ms and self.draw_pending:
+            self.draw(now_ms)
         if now_ms < self.settings.opens_at_ms or self.sold_out or self.settings.state != "OPEN":
             return [], len(due)
         rate = self.settings.admission_rate_per_second

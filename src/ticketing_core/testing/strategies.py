@@ -34,6 +34,8 @@ def small_sale_settings(event_id: str, now_ms: int) -> st.SearchStrategy[EventSe
         admission_ttl_seconds=st.integers(1, 12),
         hold_ttl_seconds=st.integers(1, 12),
         presence_timeout_seconds=st.sampled_from([0, 1, 2, 5]),
+        draw_at_opening=st.booleans(),
+        draw_seed=st.just("5eed" * 16),
     )
 
 

@@ -8,8 +8,13 @@ if redis.call('EXISTS', K.settings) == 1 then
   return refuse('event_exists', 'an event with this id already exists')
 end
 redis.call('SET', K.settings, settings_json)
+local settings = cjson.decode(settings_json)
 redis.call('HSET', K.stock, 'remaining', total_seats, 'pending', 0, 'confirmed', 0,
-  'state', cjson.decode(settings_json).state or 'OPEN')
+  'state', settings.state or 'OPEN')
+-- A pre-queue to draw at the opening (admit.lua draws it): `draw` goes pending -> done.
+if settings.draw_at_opening then
+  redis.call('HSET', K.stock, 'draw', 'pending')
+end
 -- The admission bucket starts full at the opening: a burst of one second's admissions.
 redis.call('HSET', K.bucket, 'tokens', int(rate * 1000), 'at', opens_at)
 -- The relays read the outbox through this group; `0` so it sees every entry ever written.

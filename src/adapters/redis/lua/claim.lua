@@ -5,8 +5,9 @@
 -- KEYS: outbox
 -- ARGV: group, consumer, limit, idle (ms)
 -- Returns {entry id, reservation id, record, ...}, in no particular order, where an
--- operator's change (change_event.lua) has '' for the reservation id and its JSON for the
--- record; {} when the stream has no such group (no such event).
+-- operator's change (change_event.lua) or a part of a draw (admit.lua) has '' for the
+-- reservation id and its JSON for the record; {} when the stream has no such group (no such
+-- event).
 local group, consumer, limit, idle = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local taken, seen, count = {}, {}, 0
 
@@ -23,7 +24,7 @@ local function take(entries)
       end
       taken[#taken + 1] = id
       taken[#taken + 1] = values['id'] or ''
-      taken[#taken + 1] = values['reservation'] or values['change']
+      taken[#taken + 1] = values['reservation'] or values['change'] or values['draw']
     end
   end
 end

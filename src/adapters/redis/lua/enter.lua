@@ -2,9 +2,9 @@
 -- admitted; otherwise a new place at the back, numbered by the event's sequence. A waiting
 -- user is seen (present) now.
 -- KEYS: stock, seq, places, waiting, active, seen
--- ARGV: user, now (ms)
+-- ARGV: user, now (ms), opens_at (ms)
 -- Returns the view (lib.lua). Refuses: event_not_found, sale_closed, sold_out.
-local user, now = ARGV[1], tonumber(ARGV[2])
+local user, now, opens_at = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 
 if sale_state() == 'CLOSED' then
   return refuse('sale_closed', 'the sale is closed')
@@ -17,6 +17,10 @@ if not place or (place.status ~= 'WAITING' and place.status ~= 'ADMITTED') then
   place = { seq = redis.call('INCR', K.seq), status = 'WAITING', expires = 0 }
   write_place(user, place)
   redis.call('ZADD', K.waiting, place.seq, user)
+  if now < opens_at then
+    -- The last entry before the opening: the draw takes the waiting up to it.
+    redis.call('HSET', K.stock, 'last_preopen_seq', place.seq)
+  end
 end
 if place.status == 'WAITING' then
   see(user, now)

@@ -37,6 +37,13 @@ local function sale_state()
   return redis.call('HGET', K.stock, 'state') or 'OPEN'
 end
 
+-- Whether the sale's pre-queue is still to be drawn, or being drawn (admit.lua): `draw` is
+-- absent for a sale without one, `done` once drawn.
+local function draw_pending()
+  local phase = redis.call('HGET', K.stock, 'draw')
+  return phase ~= false and phase ~= 'done'
+end
+
 -- places in the queue -----------------------------------------------------------------------
 -- K.places maps user -> "seq|STATUS|admission_expires_at" (the expiry is 0 while waiting).
 
@@ -83,22 +90,26 @@ local function active_count(now)
 end
 
 -- What the user sees of their place: {seq, status, position, admission_expires_at or 0,
--- active admissions, paused (0/1)}. The adapter derives the estimated wait from the last two.
+-- active admissions, paused (0/1), draw pending (0/1)}. The adapter derives the estimated
+-- wait from the active admissions and the two flags.
 local function view(user, place, now)
-  local status, position, expires = place.status, 0, 0
+  local status, position, expires, drawing = place.status, 0, 0, 0
   local state = sale_state()
   if status == 'WAITING' then
     if state == 'CLOSED' then
       status = 'CLOSED'
     elseif sold_out() then
       status = 'SOLD_OUT'
+    elseif draw_pending() then
+      drawing = 1
     else
       position = redis.call('ZRANK', K.waiting, user) + 1
     end
   elseif status == 'ADMITTED' then
     expires = place.expires
   end
-  return { place.seq, status, position, expires, active_count(now), state == 'PAUSED' and 1 or 0 }
+  return { place.seq, status, position, expires, active_count(now), state == 'PAUSED' and 1 or 0,
+    drawing }
 end
 
 -- reservations ------------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 -- again (the head only moves forward), so they are trimmed here.
 -- KEYS: stock, seq, waiting, gaps, active
 -- ARGV: now (ms)
--- Returns {head, waiting, active, sold out (0/1), state, users abandoned, gap...}. Refuses:
--- event_not_found.
+-- Returns {head, waiting, active, sold out (0/1), state, users abandoned, draw pending (0/1),
+-- gap...}. Refuses: event_not_found.
 local now = tonumber(ARGV[1])
 
 local first = redis.call('ZRANGE', K.waiting, 0, 0, 'WITHSCORES')
@@ -22,6 +22,7 @@ local reply = {
   sold_out() and 1 or 0,
   sale_state(),
   tonumber(redis.call('HGET', K.stock, 'abandoned') or '0'),
+  draw_pending() and 1 or 0,
 }
 for _, gap in ipairs(redis.call('ZRANGE', K.gaps, 0, -1)) do
   reply[#reply + 1] = tonumber(gap)

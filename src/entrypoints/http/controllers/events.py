@@ -68,7 +68,8 @@ class EventsController(Controller):
             settings = mapping.event_settings(body, event_id, ticketing.service.clock.now_ms())
         except pydantic.ValidationError as error:
             raise InvalidInput(_first_reason(error)) from None
-        return mapping.event(await ticketing.service.create_event(settings))
+        created = await ticketing.service.create_event(settings)
+        return mapping.event(created, ticketing.service.clock.now_ms())
 
     @get(
         summary="The events with live stats, a page at a time",
@@ -320,7 +321,7 @@ async def _changed(
         loggable(admin.actor),
         settings.version,
     )
-    return mapping.event_with_stats(settings, await service.stats(event_id))
+    return mapping.event_with_stats(settings, await service.stats(event_id), service.clock.now_ms())
 
 
 async def _listed(service: TicketingService, event_id: str) -> schemas.EventWithStats | None:
@@ -333,7 +334,7 @@ async def _listed(service: TicketingService, event_id: str) -> schemas.EventWith
 
 async def _with_stats(service: TicketingService, event_id: str) -> schemas.EventWithStats:
     settings = await service.event(event_id)
-    return mapping.event_with_stats(settings, await service.stats(event_id))
+    return mapping.event_with_stats(settings, await service.stats(event_id), service.clock.now_ms())
 
 
 def _first_reason(error: pydantic.ValidationError) -> str:

@@ -239,8 +239,12 @@ function finish(text, again = "Enter the queue again") {
 function showWaiting(ticket) {
   showScreen("waiting");
   showPosition(ticket);
+}
+
+// How the estimate is made: the rate, and the cap on buyers admitted at once.
+function waitBasis() {
   const opensIn = secondsUntil(event.opensAt);
-  $("wait-basis").textContent = `Buyers are let in at up to ${event.admissionRatePerSecond} `
+  return `Buyers are let in at up to ${event.admissionRatePerSecond} `
     + `per second, in the order they came, with at most ${event.maxActiveUsers} buying at `
     + `once (a turn lasts up to ${duration(event.admissionTtlSeconds)}): when that many are `
     + "in, the next waits for a turn to end"
@@ -249,9 +253,14 @@ function showWaiting(ticket) {
 
 // The estimate is the server's as of its message; until the next one (at least every 15 s)
 // it counts down with the clock, so the page never shows time that has already passed.
-function showPosition({ position, estimatedWaitSeconds }) {
-  $("position").textContent = position;
+function showPosition({ position, estimatedWaitSeconds, drawPending = false }) {
   clearInterval(countdownTimer);
+  if (drawPending) {
+    showDrawPending();
+    return;
+  }
+  $("wait-basis").textContent = waitBasis();
+  $("position").textContent = position;
   if (estimatedWaitSeconds === null) {
     // Paused by the organiser: nobody is let in, and nobody can say for how long.
     $("wait").textContent = "paused by the organiser: you keep your place";
@@ -265,6 +274,16 @@ function showPosition({ position, estimatedWaitSeconds }) {
   clearInterval(countdownTimer);
   tick();
   countdownTimer = setInterval(tick, 1_000);
+}
+
+// A drawn pre-queue: until the opening there is no place to show, only how it will be decided.
+function showDrawPending() {
+  $("position").textContent = "?";
+  $("wait").textContent = "decided at the opening";
+  $("wait-basis").textContent = "Everyone who joins before the sale opens is put in a random "
+    + `order when it opens (${localTime(event.opensAt)}), by a draw anyone can check: the `
+    + "sale published the fingerprint of its secret seed when it was created, and publishes "
+    + "the seed at the opening. Keep this page open; your place shows here then.";
 }
 
 function showLink(live, text) {
@@ -282,6 +301,7 @@ function follow() {
     showLink(true, "Live: your place updates as the line moves.");
   });
   source.addEventListener("position", (message) => showPosition(JSON.parse(message.data)));
+  source.addEventListener("draw_pending", showDrawPending);
   // The stream ends after its outcome. Close it at once (or EventSource would reconnect to a
   // stream with nothing more to say) and let the status tell the whole story.
   for (const outcome of ["admitted", "sold_out", "closed", "expired", "abandoned"]) {
