@@ -105,14 +105,23 @@ async def _draw(service: TicketingService, clock: ManualClock, hot: RedisHotStat
         durations.append((time.perf_counter() - started) * 1000)
         drawing = report.drawing
     await _forget(hot.client, event_id)
-    cuts = statistics.quantiles(durations, n=100)
+    return _timed(
+        f"draw at the opening, {WAITING // 1000}k entrants, per step",
+        durations,
+        steps=len(durations),
+        total_ms=round(sum(durations), 1),
+    )
+
+
+def _timed(scenario: str, durations_ms: list[float], **details: object) -> Result:
+    cuts = statistics.quantiles(durations_ms, n=100)
     return Result(
-        scenario=f"draw at the opening, {WAITING // 1000}k entrants, per step",
+        scenario=scenario,
         tool="in process",
         p50_ms=round(cuts[49], 2),
         p95_ms=round(cuts[94], 2),
         p99_ms=round(cuts[98], 2),
-        details={"steps": len(durations), "total_ms": round(sum(durations), 1)},
+        details=details,
     )
 
 
@@ -147,19 +156,13 @@ async def _variant(
         skipped += report.admissions.abandoned
         clock.advance(TICK_MS)
     await _forget(client, event_id)
-    cuts = statistics.quantiles(durations, n=100)
-    return Result(
-        scenario=f"tick, {WAITING // 1000}k waiting, {name}",
-        tool="in process",
-        p50_ms=round(cuts[49], 2),
-        p95_ms=round(cuts[94], 2),
-        p99_ms=round(cuts[98], 2),
-        details={
-            "ticks": TICKS,
-            "admitted": admitted,
-            "skipped": skipped,
-            "us_per_admission": round(sum(durations) * 1000 / admitted, 1),
-        },
+    return _timed(
+        f"tick, {WAITING // 1000}k waiting, {name}",
+        durations,
+        ticks=TICKS,
+        admitted=admitted,
+        skipped=skipped,
+        us_per_admission=round(sum(durations) * 1000 / admitted, 1),
     )
 
 
@@ -175,15 +178,7 @@ async def _presence_refresh(
         await service.keep_present(event_id, users)
         durations.append((time.perf_counter() - started) * 1000)
     await _forget(client, event_id)
-    cuts = statistics.quantiles(durations, n=100)
-    return Result(
-        scenario=f"presence refresh, {STREAMING // 1000}k streams",
-        tool="in process",
-        p50_ms=round(cuts[49], 2),
-        p95_ms=round(cuts[94], 2),
-        p99_ms=round(cuts[98], 2),
-        details={"refreshes": len(durations)},
-    )
+    return _timed(f"presence refresh, {STREAMING // 1000}k streams", durations, refreshes=10)
 
 
 async def _forget(client: RedisClient, event_id: str) -> None:
