@@ -4,9 +4,10 @@ opening, and the commitment that proves the seed was fixed before anyone entered
 The order of the entrants is ``sorted(entrants, key=lambda user: (draw_key(seed, user),
 user))``: each user's key is the SHA-1 of ``seed + ":" + userId`` (UTF-8), in lowercase hex.
 SHA-1 because it is what Redis's scripts can compute (``redis.sha1hex``), so the draw runs in
-the same atomic step as the opening; its weakness to chosen collisions does not matter here:
-the seed stays secret until the entries before the opening are closed, and its SHA-256
-(``commitment``) is published when the sale is created, so it cannot be chosen afterwards.
+the store, in the admission steps of the opening, where the entrants are fixed; its weakness
+to chosen collisions does not matter here: the seed stays secret until the draw is done, and
+its SHA-256 (``commitment``) is published when the sale is created, so it cannot be chosen
+afterwards.
 Anyone with the seed and the set of entrants recomputes the order (``ticketing verify-draw``).
 """
 

@@ -114,8 +114,8 @@ class ReservationMessage:
 @dataclass(frozen=True, slots=True)
 class EventChangeMessage:
     """One operator's change of a sale, as it took effect: its kind and what was asked,
-    who asked, when, and the whole settings after it (so that the durable record can follow
-    the sale, newest ``version`` winning, however the messages arrive).
+    who asked, when, and the settings after it but a draw's seed (so that the durable record
+    can follow the sale, newest ``version`` winning, however the messages arrive).
 
     Its id is derived from the event and the version the change made: each version is made
     once, so a message published twice keeps its id.
@@ -148,7 +148,8 @@ class EventChangeMessage:
             detail=detail,
             actor=actor,
             occurred_at=occurred_at,
-            settings=settings,
+            # A drawn pre-queue's seed stays secret until the opening: never in a message.
+            settings=settings.model_copy(update={"draw_seed": None}),
         )
 
     @property

@@ -132,6 +132,8 @@ class EventStats:
     pending_seats: int
     confirmed_seats: int
     abandoned_users: int = 0
+    draw_pending: bool = False
+    """The sale's pre-queue is still to be drawn (its seed stays secret until it is)."""
 
 
 @dataclass(frozen=True, slots=True)

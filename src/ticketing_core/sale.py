@@ -82,6 +82,7 @@ class SaleState:
         self._abandoned = 0
         self._last_preopen_seq = 0
         self._drawn = False
+        self._presence_since = 0
 
     # -- waiting room -------------------------------------------------------------------
 
@@ -102,6 +103,8 @@ class SaleState:
             return changed
         if change.kind is ChangeKind.SEATS:
             self.remaining += change.seats
+        if any(name == "presence_timeout_seconds" for name, _ in change.settings):
+            self._presence_since = now_ms  # a new timeout counts from now: skips nobody at once
         self.settings = changed
         self._emit(EventChangeMessage.of(change.kind, change.detail, actor, now_ms, changed))
         return changed
@@ -117,7 +120,7 @@ class SaleState:
             self._next_seq += 1
             self._places[user_id] = place
             self._waiting[place.seq] = user_id
-            if now_ms < self.settings.opens_at_ms:
+            if now_ms < self.settings.opens_at_ms and not self._drawn:
                 self._last_preopen_seq = place.seq
         place.last_seen = now_ms
         return self._view(user_id, place, now_ms)
@@ -212,7 +215,7 @@ class SaleState:
 
     def _absent(self, place: _Place, now_ms: int) -> bool:
         timeout = self.settings.presence_timeout_ms
-        return timeout > 0 and now_ms - place.last_seen > timeout
+        return timeout > 0 and now_ms - max(place.last_seen, self._presence_since) > timeout
 
     def snapshot(self, now_ms: int) -> QueueSnapshot:
         head = self._waiting.peekitem(0)[0] if self._waiting else self._next_seq

@@ -70,6 +70,9 @@ class TicketingService:
     # -- events -----------------------------------------------------------------------
 
     async def create_event(self, settings: EventSettings) -> EventSettings:
+        """Raises ``InvalidInput`` for a sale that draws its pre-queue without a seed."""
+        if settings.draw_at_opening and settings.draw_seed is None:
+            raise InvalidInput("draw_seed: required with draw_at_opening")
         await self._catalog.add(settings, self._clock.now_ms())
         self._settings[settings.event_id] = settings
         self._on_change(settings.event_id)
@@ -134,6 +137,7 @@ class TicketingService:
             pending_seats=stock.pending_seats,
             confirmed_seats=stock.confirmed_seats,
             abandoned_users=queue.abandoned,
+            draw_pending=queue.draw_pending,
         )
 
     # -- waiting room -----------------------------------------------------------------
@@ -205,7 +209,8 @@ class TicketingService:
         admitted: list[str] = []
         ended = abandoned = 0
         while True:
-            step = await self._queue.admit(settings, now, ADMISSIONS_PER_CALL)
+            # Read afresh each step: a long draw must not stamp the admissions after it late.
+            step = await self._queue.admit(settings, self._clock.now_ms(), ADMISSIONS_PER_CALL)
             admitted.extend(step.admitted)
             ended += step.expired_admissions
             abandoned += step.abandoned

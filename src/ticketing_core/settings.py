@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from ticketing_core.clock import to_epoch_ms
 
@@ -109,16 +109,11 @@ class EventSettings(BaseModel):
     """Everyone who enters before ``opens_at`` is put in a random order at the opening
     (``ticketing_core.draw``); who enters after joins behind them in order of entry."""
     draw_seed: Annotated[str, AfterValidator(DRAW_SEED.check)] | None = None
-    """The draw's secret seed (required with ``draw_at_opening``); published at the opening,
-    its SHA-256 when the sale is created."""
+    """The draw's secret seed (a sale is created with one when it draws: ``create_event``
+    refuses it otherwise); published once drawn, its SHA-256 when the sale is created. The
+    settings in messages go without it (``EventChangeMessage``)."""
     state: EventState = EventState.OPEN
     version: Annotated[int, Field(ge=0)] = 0
-
-    @model_validator(mode="after")
-    def _a_draw_has_its_seed(self) -> EventSettings:
-        if self.draw_at_opening and self.draw_seed is None:
-            raise ValueError("draw_seed: required with draw_at_opening")
-        return self
 
     @field_validator("opens_at")
     @classmethod

@@ -59,7 +59,7 @@ async def test_presence_off_keeps_every_place_and_an_operator_can_turn_it_on(
         eventId=show, totalSeats=10, admissionRatePerSecond=1, presenceTimeoutSeconds=0
     )
     assert created["presenceTimeoutSeconds"] == 0
-    ann, bob = [(await sale.enter(show, user))["token"] for user in ("ann", "bob")]
+    ann, bob, cy = [(await sale.enter(show, user))["token"] for user in ("ann", "bob", "cy")]
     sale.clock.advance(3_600_000)
     await sale.tick(show)
     assert (await sale.status(ann))["status"] == "ADMITTED", "an hour unseen, still there"
@@ -68,6 +68,9 @@ async def test_presence_off_keeps_every_place_and_an_operator_can_turn_it_on(
         f"/api/v1/events/{show}", json={"presenceTimeoutSeconds": 60}, headers=ADMIN
     )
     assert changed.json()["presenceTimeoutSeconds"] == 60
+    sale.clock.advance(1_000)
+    await sale.tick(show)
+    assert (await sale.status(bob))["status"] == "ADMITTED", "a new timeout counts from now"
     sale.clock.advance(61_000)
     await sale.tick(show)
-    assert (await sale.status(bob))["status"] == "ABANDONED"
+    assert (await sale.status(cy))["status"] == "ABANDONED", "unseen for longer than it"

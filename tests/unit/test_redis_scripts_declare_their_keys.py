@@ -30,5 +30,5 @@ def test_a_built_script_names_its_keys_in_the_order_the_adapter_passes_them() ->
     first_line = script_source("leave").splitlines()[0]
     assert first_line == (
         "local K = {stock = KEYS[1], places = KEYS[2], waiting = KEYS[3], gaps = KEYS[4], "
-        "active = KEYS[5], seen = KEYS[6]}"
+        "active = KEYS[5], seen = KEYS[6], drawing = KEYS[7]}"
     )

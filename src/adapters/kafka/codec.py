@@ -1,5 +1,6 @@
 """Messages on the wire: JSON values of ``ReservationMessage.to_dict`` (keyed by reservation
-id) and ``EventChangeMessage.to_dict`` (keyed by event id), on one topic, with the type and
+id), ``EventChangeMessage.to_dict`` and ``DrawMessage.to_dict`` (keyed by event id), on one
+topic, with the type and
 schema version repeated in headers so that routers and dead-letter tooling need not parse the
 value."""
 

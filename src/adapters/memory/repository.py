@@ -52,7 +52,9 @@ class MemoryReservationRepository:
         self.changes.setdefault(change.event_id, {}).setdefault(change.version, change)
         known = self.events.get(change.event_id)
         if known is None or known.version < change.version:
-            self.events[change.event_id] = change.settings
+            # A change's settings go without a draw's seed: the recorded one stays.
+            seed = known.draw_seed if known else None
+            self.events[change.event_id] = change.settings.model_copy(update={"draw_seed": seed})
 
     async def get(self, reservation_id: str) -> Reservation | None:
         return self.reservations.get(reservation_id)

@@ -59,8 +59,8 @@ def reservations(event_id: str, reply: list[Any]) -> list[Reservation]:
 def outbox_message(event_id: str, reservation_id: object, record: object) -> Message:
     """An outbox entry carries the reservation as it became; the message follows from it (its
     id is derived from the reservation and the change, so it is the same on every read). An
-    entry without a reservation id is an operator's change, recorded as JSON by
-    ``change_event.lua``."""
+    entry without a reservation id is an operator's change (``change_event.lua``) or a part
+    of a draw (``admit.lua``), recorded as JSON."""
     if reservation_id == "":
         return recorded_message(event_id, text(record))
     return ReservationMessage.of(reservation(event_id, text(reservation_id), text(record)))

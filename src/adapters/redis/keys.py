@@ -24,7 +24,7 @@ KeyName = Literal[
     "holds",  # sorted set: id of each PENDING reservation scored by its expiry
     "held",  # hash: user -> seats in their PENDING and CONFIRMED reservations
     "answers",  # hash: (user, idempotency key) -> id of the reservation that key made
-    "outbox",  # stream: one entry per reservation change, read by the relays' group
+    "outbox",  # stream: reservation changes, operators' changes, draw parts; the relays' group
     "drawing",  # sorted set, while a pre-queue is drawn: "<sha1 key><user>", all score 0
 ]
 KEY_NAMES: tuple[KeyName, ...] = get_args(KeyName)

@@ -46,7 +46,10 @@ class RedisQueueStore:
             await self._scripts.run("keep_present", settings.event_id, now_ms, *chunk)
 
     async def leave(self, settings: EventSettings, user_id: str, now_ms: int) -> bool:
-        return bool(await self._scripts.run("leave", settings.event_id, user_id, now_ms))
+        left = await self._scripts.run(
+            "leave", settings.event_id, user_id, now_ms, settings.draw_seed or ""
+        )
+        return bool(left)
 
     async def admit(
         self, settings: EventSettings, now_ms: int, limit: int = ADMISSIONS_PER_CALL

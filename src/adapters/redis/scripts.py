@@ -53,7 +53,7 @@ SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
     "enter": ("stock", "seq", "places", "waiting", "active", "seen"),
     "status": ("stock", "places", "waiting", "active", "seen"),
     "keep_present": ("stock", "waiting", "seen"),
-    "leave": ("stock", "places", "waiting", "gaps", "active", "seen"),
+    "leave": ("stock", "places", "waiting", "gaps", "active", "seen", "drawing"),
     "admit": (
         "stock",
         "places",

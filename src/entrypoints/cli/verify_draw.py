@@ -41,7 +41,10 @@ def run(arguments: argparse.Namespace) -> int:
     for problem in verdict.problems:
         print(f"  mismatch: {problem}")
     if not verdict.problems:
-        print("  the recorded order is the one the seed gives, and the seed is the committed one")
+        print(
+            "  the recorded order is the one the seed gives, and the seed matches the "
+            "commitment recorded when the sale was created"
+        )
     return DIFFERS if verdict.problems else MATCHES
 
 

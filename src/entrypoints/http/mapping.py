@@ -95,10 +95,9 @@ def event_change(change: EventChangeMessage) -> schemas.EventChange:
     )
 
 
-def event(settings: EventSettings, now_ms: int) -> schemas.Event:
-    """The seed of a drawn pre-queue stays secret until the opening: from then on nothing can
-    enter before it, so knowing it no longer lets anyone choose their place."""
-    drawn = settings.draw_seed is not None
+def event(settings: EventSettings, *, seed_published: bool = False) -> schemas.Event:
+    """The seed of a drawn pre-queue stays secret until the draw is done: knowing it before
+    would let an entrant pick a user id that sorts first."""
     return schemas.Event(
         event_id=settings.event_id,
         name=settings.name,
@@ -113,15 +112,16 @@ def event(settings: EventSettings, now_ms: int) -> schemas.Event:
         draw_at_opening=settings.draw_at_opening,
         state=EVENT_STATE[settings.state],
         draw_commitment=commitment(settings.draw_seed) if settings.draw_seed else None,
-        draw_seed=settings.draw_seed if drawn and now_ms >= settings.opens_at_ms else None,
+        draw_seed=settings.draw_seed if seed_published else None,
     )
 
 
 def event_with_stats(
     settings: EventSettings, stats: EventStats, now_ms: int
 ) -> schemas.EventWithStats:
+    drawn = settings.draw_at_opening and now_ms >= settings.opens_at_ms and not stats.draw_pending
     return schemas.EventWithStats(
-        **msgspec.structs.asdict(event(settings, now_ms)),
+        **msgspec.structs.asdict(event(settings, seed_published=drawn)),
         stats=schemas.EventStats(
             remaining_seats=stats.remaining_seats,
             waiting_users=stats.waiting_users,

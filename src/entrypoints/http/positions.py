@@ -29,11 +29,13 @@ KeepPresent = Callable[[str, Sequence[str]], Awaitable[int]]
 """Marks the streaming users of an event present; answers its presence timeout in seconds
 (0: presence is off). ``TicketingService.keep_present``."""
 
-PRESENCE_CHECK_SECONDS = 30.0
-"""With presence off, how often a ticker asks again (an operator may turn it on)."""
 PRESENCE_SHARE = 3
 """Streaming users are marked present this many times per presence timeout: one refresh
 lost to a store that is down for a moment still leaves them present."""
+PRESENCE_REFRESH_MAX_SECONDS = 5.0
+"""And at least this often, with presence off too: an operator may turn it on or lower it at
+any time, and a new timeout counts from the change (a ticker's refresh must come within it).
+10,000 streams cost 20 calls of 30-50 ms of Redis in all per refresh (docs/benchmarks.md)."""
 
 WAKE_CHUNK = 256
 """Streams looked at (and woken) between two pauses of the fan-out."""
@@ -137,8 +139,8 @@ class _EventTicker:
         except Exception:  # the snapshot below meets the same store and says what failed
             self._present_until = now + self._interval
             return
-        share = timeout / PRESENCE_SHARE if timeout else PRESENCE_CHECK_SECONDS
-        self._present_until = now + max(share, self._interval)
+        share = timeout / PRESENCE_SHARE if timeout else PRESENCE_REFRESH_MAX_SECONDS
+        self._present_until = now + max(min(share, PRESENCE_REFRESH_MAX_SECONDS), self._interval)
 
     async def _fan_out(self, snapshot: QueueSnapshot) -> None:
         watchers = list(self.watchers)

@@ -1,9 +1,10 @@
 """The messages of one ``/api/v1/queue/stream`` connection (SPEC section 5).
 
-``position`` on connect and whenever it changes, refreshed (with a keep-alive comment) after
-``keepalive`` seconds of silence; ``paused`` when the operator pauses admissions (positions
-then carry no wait estimate) and ``resumed`` when they resume; then one of ``admitted``,
-``sold_out``, ``closed`` or ``expired``, and the stream ends. While the user waits, positions
+``draw_pending`` while a drawn pre-queue waits for its draw; ``position`` on connect and
+whenever it changes, refreshed (with a keep-alive comment) after ``keepalive`` seconds of
+silence; ``paused`` when the operator pauses admissions (positions then carry no wait
+estimate) and ``resumed`` when they resume; then one of ``admitted``, ``sold_out``,
+``closed``, ``abandoned`` or ``expired``, and the stream ends. While the user waits, positions
 come from the hub's shared snapshots; the store is asked about this user again only once the
 snapshots say they no longer wait.
 """

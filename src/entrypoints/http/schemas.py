@@ -69,7 +69,7 @@ class NewEvent(Wire, kw_only=True):
         msgspec.Meta(
             description="Everyone who enters before `opensAt` is put in a random order at the "
             "opening (who comes after joins behind, in order of entry). The event publishes "
-            "`drawCommitment` (SHA-256 of the secret seed) now and `drawSeed` at the opening: "
+            "`drawCommitment` (SHA-256 of the secret seed) now and `drawSeed` once drawn: "
             "anyone can then recompute the order (`ticketing verify-draw`)"
         ),
     ] = False
@@ -126,7 +126,7 @@ class Event(Wire, kw_only=True, omit_defaults=True):
     draw_commitment: str | None = None
     """With `drawAtOpening`: SHA-256 (hex) of the draw's seed, published from the start."""
     draw_seed: str | None = None
-    """With `drawAtOpening`, from `opensAt` on: the seed itself (64 hex digits)."""
+    """With `drawAtOpening`, once drawn (at the opening): the seed itself (64 hex digits)."""
 
 
 ChangeKindName = Literal["settings", "pause", "resume", "close", "seats"]

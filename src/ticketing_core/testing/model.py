@@ -62,6 +62,7 @@ class SaleModel:
         self.abandoned = 0
         self.last_preopen_seq = 0
         self.drawn = False
+        self.presence_since = 0
 
     # derived quantities ---------------------------------------------------------------
 
@@ -144,6 +145,8 @@ class SaleModel:
             self.remaining += change.seats
         else:
             fields.update(change.settings)
+        if "presence_timeout_seconds" in dict(change.settings):
+            self.presence_since = now_ms  # nobody is absent longer than the timeout has been
         fields["version"] = self.settings.version + 1
         self.settings = EventSettings.model_validate({**self.settings.model_dump(), **fields})
         asked = (("delta", change.seats),) if change.kind == ChangeKind.SEATS else change.settings
@@ -207,7 +210,7 @@ class SaleModel:
             QueueStatus.ABANDONED,
         ):
             self.places[user_id] = ModelPlace(self.next_seq, QueueStatus.WAITING)
-            if now_ms < self.settings.opens_at_ms:
+            if now_ms < self.settings.opens_at_ms and not self.drawn:
                 self.last_preopen_seq = self.next_seq
             self.next_seq += 1
             self.waiting.append(user_id)
@@ -286,7 +289,7 @@ class SaleModel:
         ):
             user_id = self.waiting.pop(0)
             place = self.places[user_id]
-            if timeout and now_ms - place.last_seen > timeout:
+            if timeout and now_ms - max(place.last_seen, self.presence_since) > timeout:
                 # Absent when their turn came: skipped, and the turn goes to the next.
                 place.status = QueueStatus.ABANDONED
                 skipped += 1

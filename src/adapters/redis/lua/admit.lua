@@ -27,15 +27,19 @@ local now, opens_at, rate, max_active, ttl, limit, presence, seed, part_size =
 -- K.drawing as "<SHA-1(seed .. ':' .. user)><user>" (one score: the set keeps them in that
 -- byte order), then they are taken from it in order and renumbered into the numbers just
 -- below the first entry after the opening, a part of the recorded order per call. Whoever
--- left meanwhile is passed over, and numbers left unused become gaps. `draw` in the stock
--- hash: pending -> keying -> placing -> done. Answers whether the draw is done.
+-- left meanwhile is passed over (leave.lua takes them out of K.drawing), and numbers left
+-- unused become gaps. `draw` in the stock hash: pending -> keying -> placing -> done, with the
+-- entrants' last number fixed in `draw_last` when it leaves pending. Answers whether the draw
+-- is done.
 local function draw_step()
-  local last = tonumber(redis.call('HGET', K.stock, 'last_preopen_seq') or '0')
   local phase = redis.call('HGET', K.stock, 'draw')
   if phase == 'pending' then
-    redis.call('HSET', K.stock, 'draw', 'keying', 'draw_cursor', 0)
+    -- The entrants are fixed here: from now on enter.lua counts no entry as before the opening.
+    redis.call('HSET', K.stock, 'draw', 'keying', 'draw_cursor', 0, 'draw_last',
+      redis.call('HGET', K.stock, 'last_preopen_seq') or '0')
     phase = 'keying'
   end
+  local last = tonumber(redis.call('HGET', K.stock, 'draw_last'))
   if phase == 'keying' then
     local cursor = tonumber(redis.call('HGET', K.stock, 'draw_cursor'))
     local batch = redis.call('ZRANGEBYSCORE', K.waiting, '(' .. int(cursor), last, 'WITHSCORES',
@@ -49,6 +53,9 @@ local function draw_step()
       return false
     end
     local count = redis.call('ZCARD', K.drawing)
+    -- The old numbers' gaps mean nothing in the new numbering; a buyer placed and then gone
+    -- leaves a gap at the new number (leave.lua), one gone before being placed, none.
+    redis.call('ZREMRANGEBYSCORE', K.gaps, '-inf', last)
     redis.call('HSET', K.stock, 'draw', 'placing', 'draw_next', int(last - count + 1),
       'draw_first', int(last - count + 1), 'draw_part', 0,
       'draw_parts', int(math.max(1, math.ceil(count / part_size))))
@@ -78,7 +85,7 @@ local function draw_step()
   if part < parts then
     return false
   end
-  redis.call('ZREMRANGEBYSCORE', K.gaps, '-inf', last)
+  -- Numbers of entrants who left before being placed: at most one per leaver.
   for unused = next_seq, last do
     redis.call('ZADD', K.gaps, unused, int(unused))
   end
@@ -110,13 +117,14 @@ at = math.max(at, now)
 local room = math.max(0, max_active - redis.call('ZCARD', K.active))
 local count = math.min(math.floor(tokens / 1000), room, redis.call('ZCARD', K.waiting), limit)
 local admitted, skipped, expires = 0, 0, now + ttl
+local presence_since = tonumber(redis.call('HGET', K.stock, 'presence_since') or '0')
 while admitted < count and skipped < limit do
   local head = redis.call('ZPOPMIN', K.waiting)
   if #head == 0 then
     break
   end
   local user, seq = head[1], tonumber(head[2])
-  local gone = absent(user, now, presence)
+  local gone = absent(user, now, presence, presence_since)
   redis.call('HDEL', K.seen, user)
   if gone then
     write_place(user, { seq = seq, status = 'ABANDONED', expires = 0 })

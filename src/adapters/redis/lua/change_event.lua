@@ -29,6 +29,10 @@ if kind == 'settings' then
   for name, value in pairs(fields) do
     settings[name] = value
   end
+  if fields.presence_timeout_seconds ~= nil then
+    -- A new timeout counts from now (admit.lua's `absent`): it skips nobody at once.
+    redis.call('HSET', K.stock, 'presence_since', now)
+  end
 elseif kind == 'seats' then
   local remaining = tonumber(redis.call('HGET', K.stock, 'remaining'))
   if -delta > remaining then
@@ -51,7 +55,9 @@ settings.version = (settings.version or 0) + 1
 local encoded = cjson.encode(settings)
 redis.call('SET', K.settings, encoded)
 -- Concatenated rather than encoded: cjson would round `now` to 14 significant digits.
+-- The record carries the settings without a draw's seed: it stays secret until the opening.
+settings.draw_seed = nil
 redis.call('XADD', K.outbox, '*', 'change', '{"kind":' .. cjson.encode(kind) .. ',"detail":'
   .. asked .. ',"actor":' .. cjson.encode(actor) .. ',"occurredAt":' .. now
-  .. ',"settings":' .. encoded .. '}')
+  .. ',"settings":' .. cjson.encode(settings) .. '}')
 return encoded

@@ -17,8 +17,10 @@ if not place or (place.status ~= 'WAITING' and place.status ~= 'ADMITTED') then
   place = { seq = redis.call('INCR', K.seq), status = 'WAITING', expires = 0 }
   write_place(user, place)
   redis.call('ZADD', K.waiting, place.seq, user)
-  if now < opens_at then
-    -- The last entry before the opening: the draw takes the waiting up to it.
+  local phase = redis.call('HGET', K.stock, 'draw')
+  if now < opens_at and (phase == false or phase == 'pending') then
+    -- The last entry before the opening: a draw takes the waiting up to it. Once a draw has
+    -- begun (by another instance's clock) no entry joins it.
     redis.call('HSET', K.stock, 'last_preopen_seq', place.seq)
   end
 end

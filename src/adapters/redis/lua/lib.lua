@@ -79,9 +79,11 @@ local function see(user, now)
   redis.call('HSET', K.seen, user, int(now))
 end
 
-local function absent(user, now, timeout)
+-- `since`: when the timeout last changed (change_event.lua); nobody is absent for longer
+-- than the timeout in force has been, so a timeout turned on or lowered skips nobody at once.
+local function absent(user, now, timeout, since)
   local seen = redis.call('HGET', K.seen, user)
-  return timeout > 0 and seen ~= false and now - tonumber(seen) > timeout
+  return timeout > 0 and seen ~= false and now - math.max(tonumber(seen), since) > timeout
 end
 
 -- Admissions not yet expired at `now` (K.active is scored by admission expiry).

@@ -10,8 +10,14 @@
 --   rest as (user, seats) pairs. One HSET/ZADD per item: unpack() is bounded to ~8000 values.
 -- Returns n, the reservations written.
 redis.call('SET', K.settings, ARGV[1])
+local settings = cjson.decode(ARGV[1])
 redis.call('HSET', K.stock, 'remaining', ARGV[2], 'pending', ARGV[3], 'confirmed', ARGV[4],
-  'state', cjson.decode(ARGV[1]).state or 'OPEN')
+  'state', settings.state or 'OPEN')
+if settings.draw_at_opening then
+  -- A stock hash rebuilt from nothing: its draw is still to come (a draw of whoever waits,
+  -- nobody after a lost Redis; an earlier one's record in PostgreSQL stays as it was).
+  redis.call('HSETNX', K.stock, 'draw', 'pending')
+end
 redis.call('HSETNX', K.bucket, 'tokens', ARGV[5])
 redis.call('HSETNX', K.bucket, 'at', ARGV[6])
 if redis.call('EXISTS', K.outbox) == 0 then

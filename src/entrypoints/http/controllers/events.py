@@ -68,8 +68,7 @@ class EventsController(Controller):
             settings = mapping.event_settings(body, event_id, ticketing.service.clock.now_ms())
         except pydantic.ValidationError as error:
             raise InvalidInput(_first_reason(error)) from None
-        created = await ticketing.service.create_event(settings)
-        return mapping.event(created, ticketing.service.clock.now_ms())
+        return mapping.event(await ticketing.service.create_event(settings))
 
     @get(
         summary="The events with live stats, a page at a time",

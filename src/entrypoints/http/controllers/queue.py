@@ -18,13 +18,17 @@ from ticketing_entrypoints.http.tokens import QueuePass
 
 EVENT_DELETED = "`event_not_found`: the token's event was deleted (and its place with it)"
 
-STREAM_DESCRIPTION = """Server-Sent Events. `event: position` with data
+STREAM_DESCRIPTION = """Server-Sent Events. For a sale that draws its pre-queue, first
+`event: draw_pending` (data `{}`, repeated with a keep-alive comment at least every 15 s)
+until the opening's draw. Then `event: position` with data
 `{"position", "estimatedWaitSeconds"}` on connect, whenever the position changes, and at
 least every 15 s (with a keep-alive comment); `event: paused` (data `{}`) when the operator
 pauses admissions, after which positions carry `estimatedWaitSeconds: null`, and
 `event: resumed` when admissions resume; then exactly one of `event: admitted` with data
-`{"admissionExpiresAt"}`, `event: sold_out`, `event: closed` (the operator closed the sale) or
-`event: expired`, each with data `{}`, and the stream ends."""
+`{"admissionExpiresAt"}`, `event: sold_out`, `event: closed` (the operator closed the sale),
+`event: abandoned` (the buyer was away when their turn came: no stream and no status read
+within the presence timeout) or `event: expired`, each with data `{}`, and the stream ends.
+An open stream keeps its buyer present."""
 
 
 class QueueController(Controller):
@@ -70,8 +74,9 @@ class QueueController(Controller):
         summary="Follow one's place live until admitted",
         description=STREAM_DESCRIPTION,
         media_type="text/event-stream",
-        response_description="An event stream of `position` (and `paused`, `resumed`), then "
-        "`admitted`, `sold_out`, `closed` or `expired`; every message has a JSON `data` line",
+        response_description="An event stream of `draw_pending`, `position` (and `paused`, "
+        "`resumed`), then `admitted`, `sold_out`, `closed`, `abandoned` or `expired`; every "
+        "message has a JSON `data` line",
         responses=problems({401: BAD_TOKEN, 404: EVENT_DELETED}),
     )
     async def stream(

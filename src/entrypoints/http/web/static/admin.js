@@ -21,11 +21,12 @@ const STATE_TEXT = {
   CLOSED: ["closed for good", "gone"],
 };
 
-const session = loadSession(SESSION_KEY, { adminKey: null, watched: null });
+const session = loadSession(SESSION_KEY, { adminKey: null, operator: "", watched: null });
 let watching = null; // the sale being polled
 let samples = []; // {at, stats} of that sale within the chart's window, oldest first
 let pollTimer = null;
 let shown = null; // the sale as last read, for the controls
+const busy = new Set(); // ids of the controls whose request is under way
 
 function save() {
   saveSession(SESSION_KEY, session);
@@ -79,11 +80,11 @@ function keyRefused(problem) {
 }
 
 // The key is checked before the console opens: a wrong one is said at once, not after a form.
-async function logIn(key) {
+async function logIn(key, operator) {
   $("key-refused").hidden = true;
-  const answer = await call("GET", "/api/v1/operator", { adminKey: key });
+  const answer = await call("GET", "/api/v1/operator", { adminKey: key, operator });
   if (answer.ok) {
-    session.adminKey = key;
+    Object.assign(session, { adminKey: key, operator });
     save();
     notify("good", "Key accepted.", `Your changes are recorded as ${answer.data.actor}.`);
     showConsole();
@@ -97,29 +98,37 @@ async function logIn(key) {
 // ---------------------------------------------------------------- running a sale
 
 async function operate(action, body, done) {
-  const path = `/api/v1/events/${encodeURIComponent(watching)}${action ? `/${action}` : ""}`;
+  const eventId = watching;
+  const path = `/api/v1/events/${encodeURIComponent(eventId)}${action ? `/${action}` : ""}`;
   const method = action ? "POST" : "PATCH";
-  const answer = await call(method, path, { adminKey: session.adminKey, body });
+  const { adminKey, operator } = session;
+  const answer = await call(method, path, { adminKey, operator, body });
   if (answer.ok) {
     notify("good", done(answer.data));
-    show(answer.data);
+    if (eventId === watching) show(answer.data); // not if the operator switched sales
   } else if (!keyRefused(answer.problem)) {
     notify("bad", `Not changed: ${answer.problem.title}.`, answer.problem.detail);
   }
 }
 
+const SETTING_INPUTS = [["new-rate", "admissionRatePerSecond"], ["new-cap", "maxActiveUsers"]];
+
+// Only what the operator edited is sent: a value another operator changed meanwhile stays.
 function applySettings() {
   const body = {};
-  for (const [id, name] of [["new-rate", "admissionRatePerSecond"], ["new-cap", "maxActiveUsers"]]) {
+  for (const [id, name] of SETTING_INPUTS) {
     const value = $(id).value.trim();
-    if (value !== "" && Number(value) !== shown[name]) body[name] = Number(value);
+    if ($(id).dataset.edited && value !== "") body[name] = Number(value);
   }
   if (Object.keys(body).length === 0) {
     notify("info", "Nothing to change: the values are those of the sale.");
     return Promise.resolve();
   }
-  return operate(null, body, (sale) => `Now admitting up to ${sale.admissionRatePerSecond}/s, `
-    + `at most ${sale.maxActiveUsers} at once.`);
+  return operate(null, body, (sale) => {
+    for (const [id] of SETTING_INPUTS) delete $(id).dataset.edited;
+    return `Now admitting up to ${sale.admissionRatePerSecond}/s, `
+      + `at most ${sale.maxActiveUsers} at once.`;
+  });
 }
 
 function changeSeats() {
@@ -193,11 +202,11 @@ async function poll(eventId) {
 
 function show(sale) {
   const { stats } = sale;
-  const first = shown === null || shown.eventId !== sale.eventId;
+  const other = shown === null || shown.eventId !== sale.eventId;
   shown = sale;
-  if (first) {
-    $("new-rate").value = sale.admissionRatePerSecond;
-    $("new-cap").value = sale.maxActiveUsers;
+  for (const [id, name] of SETTING_INPUTS) {
+    if (other) delete $(id).dataset.edited;
+    if (!$(id).dataset.edited) $(id).value = sale[name]; // the sale's value, unless being edited
   }
   const [stateText, tone] = STATE_TEXT[sale.state];
   $("state").textContent = stateText;
@@ -206,7 +215,7 @@ function show(sale) {
   $("pause").hidden = sale.state !== "OPEN";
   $("resume").hidden = sale.state !== "PAUSED";
   for (const id of ["close", "apply", "change-seats", "new-rate", "new-cap", "seat-delta"]) {
-    $(id).disabled = closed;
+    $(id).disabled = closed || busy.has(id);
   }
   $("abandoned").textContent = stats.abandonedUsers;
   $("remaining").textContent = `${stats.remainingSeats} / ${sale.totalSeats}`;
@@ -252,6 +261,7 @@ function axis(largest) {
 }
 
 function drawChart() {
+  if (samples.length === 0) return; // an answer to a change came before the first poll
   const now = Date.now();
   const span = Math.max(MIN_SPAN_MS, now - samples[0].at);
   const values = samples.flatMap(({ stats }) => SERIES.map(([, pick]) => pick(stats)));
@@ -282,8 +292,11 @@ function drawChart() {
 
 $("key-form").addEventListener("submit", (submitted) => {
   submitted.preventDefault();
-  logIn($("admin-key").value.trim());
+  logIn($("admin-key").value.trim(), $("operator-name").value.trim());
 });
+for (const [id] of SETTING_INPUTS) {
+  $(id).addEventListener("input", () => { $(id).dataset.edited = "yes"; });
+}
 $("forget-key").addEventListener("click", () => {
   session.adminKey = null;
   save();
@@ -308,10 +321,13 @@ for (const [id, work] of [
   ["close", closeSale],
 ]) {
   $(id).addEventListener("click", async () => {
+    if (shown === null) return; // the sale's first reading has not come yet
+    busy.add(id);
     $(id).disabled = true;
     try {
       await work();
     } finally {
+      busy.delete(id);
       $(id).disabled = shown?.state === "CLOSED";
     }
   });

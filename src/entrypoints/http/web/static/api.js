@@ -5,11 +5,14 @@ const REQUEST_TIMEOUT_MS = 10_000;
 // Every call answers {ok, status, data} or {ok: false, status, problem}. The problem is the
 // server's RFC 9457 body (its `code` and `detail`); a network failure or an answer that is not
 // a problem is turned into the same shape, so that callers handle one kind of refusal.
-export async function call(method, path, { body, token, adminKey, idempotencyKey } = {}) {
+export async function call(
+  method, path, { body, token, adminKey, operator, idempotencyKey } = {},
+) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers["X-Queue-Token"] = token;
   if (adminKey) headers.Authorization = `Bearer ${adminKey}`;
+  if (operator) headers["X-Operator"] = operator; // who acts, in the record of changes
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
   let response;
   try {

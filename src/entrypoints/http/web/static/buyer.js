@@ -145,9 +145,9 @@ async function enter(eventId) {
     explain(answer.problem);
     return;
   }
-  Object.assign(state, {
-    eventId, token: answer.data.token, holdId: null, reserve: null, confirmed: 0,
-  });
+  // Seats confirmed count against the limit in the same sale, also after entering again.
+  const confirmed = eventId === state.eventId ? state.confirmed ?? 0 : 0;
+  Object.assign(state, { eventId, token: answer.data.token, holdId: null, reserve: null, confirmed });
   save();
   if (await loadEvent()) route(answer.data);
 }
@@ -354,7 +354,7 @@ async function leave() {
 // ---------------------------------------------------------------- reserving
 
 async function showShop(admissionExpiresAt) {
-  await loadEvent(); // the seats left, as of now
+  if (!(await loadEvent())) return; // the seats left, as of now (or the sale is gone)
   const select = $("quantity");
   const chosen = select.value;
   const mine = state.confirmed ?? 0;
