@@ -103,7 +103,7 @@ class SaleState:
             return changed
         if change.kind is ChangeKind.SEATS:
             self.remaining += change.seats
-        if any(name == "presence_timeout_seconds" for name, _ in change.settings):
+        if changed.presence_timeout_seconds != self.settings.presence_timeout_seconds:
             self._presence_since = now_ms  # a new timeout counts from now: skips nobody at once
         self.settings = changed
         self._emit(EventChangeMessage.of(change.kind, change.detail, actor, now_ms, changed))

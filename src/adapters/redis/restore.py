@@ -62,6 +62,7 @@ async def restore_event(
         settings.admission_rate_per_second * 1000,
         settings.opens_at_ms,
         OUTBOX_GROUP,
+        _draw_state(settings, now_ms),
         *records,
         *holds,
         *held,
@@ -69,3 +70,10 @@ async def restore_event(
     # The registry lies outside the event's hash tag: its own command, as the catalog does.
     await client.zadd(EVENTS_KEY, {settings.event_id: now_ms}, nx=True)
     return stock
+
+
+def _draw_state(settings: EventSettings, now_ms: int) -> str:
+    """A drawn pre-queue's state for a rebuilt sale: to come before the opening, made after."""
+    if not settings.draw_at_opening:
+        return ""
+    return "pending" if now_ms < settings.opens_at_ms else "done"

@@ -145,7 +145,8 @@ class SaleModel:
             self.remaining += change.seats
         else:
             fields.update(change.settings)
-        if "presence_timeout_seconds" in dict(change.settings):
+        timeout = dict(change.settings).get("presence_timeout_seconds")
+        if timeout is not None and timeout != self.settings.presence_timeout_seconds:
             self.presence_since = now_ms  # nobody is absent longer than the timeout has been
         fields["version"] = self.settings.version + 1
         self.settings = EventSettings.model_validate({**self.settings.model_dump(), **fields})

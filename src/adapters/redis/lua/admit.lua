@@ -40,6 +40,8 @@ local function draw_step()
     phase = 'keying'
   end
   local last = tonumber(redis.call('HGET', K.stock, 'draw_last'))
+  -- One part size for the whole draw, fixed when placing begins, whatever later callers pass.
+  part_size = tonumber(redis.call('HGET', K.stock, 'draw_part_size') or part_size)
   if phase == 'keying' then
     local cursor = tonumber(redis.call('HGET', K.stock, 'draw_cursor'))
     local batch = redis.call('ZRANGEBYSCORE', K.waiting, '(' .. int(cursor), last, 'WITHSCORES',
@@ -56,7 +58,8 @@ local function draw_step()
     -- The old numbers' gaps mean nothing in the new numbering; a buyer placed and then gone
     -- leaves a gap at the new number (leave.lua), one gone before being placed, none.
     redis.call('ZREMRANGEBYSCORE', K.gaps, '-inf', last)
-    redis.call('HSET', K.stock, 'draw', 'placing', 'draw_next', int(last - count + 1),
+    redis.call('HSET', K.stock, 'draw', 'placing', 'draw_part_size', int(part_size),
+      'draw_next', int(last - count + 1),
       'draw_first', int(last - count + 1), 'draw_part', 0,
       'draw_parts', int(math.max(1, math.ceil(count / part_size))))
     return false

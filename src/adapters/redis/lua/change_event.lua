@@ -26,10 +26,11 @@ if (kind == 'settings' and next(fields) == nil) or (kind == 'seats' and delta ==
   return raw
 end
 if kind == 'settings' then
+  local presence_before = settings.presence_timeout_seconds
   for name, value in pairs(fields) do
     settings[name] = value
   end
-  if fields.presence_timeout_seconds ~= nil then
+  if settings.presence_timeout_seconds ~= presence_before then
     -- A new timeout counts from now (admit.lua's `absent`): it skips nobody at once.
     redis.call('HSET', K.stock, 'presence_since', now)
   end

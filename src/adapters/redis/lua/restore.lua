@@ -6,17 +6,17 @@
 -- merge: run it while nothing reserves on the event. Works on a missing event too.
 -- KEYS: settings, stock, bucket, reservations, holds, held, outbox
 -- ARGV: settings JSON, remaining, pending, confirmed, full bucket (thousandths), opens_at (ms),
---   outbox group, n, then n (id, record) pairs, then m, then m (expiry, id) pairs, then the
+--   outbox group, the draw's state ('' without a draw), n, then n (id, record) pairs, then m, then m (expiry, id) pairs, then the
 --   rest as (user, seats) pairs. One HSET/ZADD per item: unpack() is bounded to ~8000 values.
 -- Returns n, the reservations written.
 redis.call('SET', K.settings, ARGV[1])
 local settings = cjson.decode(ARGV[1])
 redis.call('HSET', K.stock, 'remaining', ARGV[2], 'pending', ARGV[3], 'confirmed', ARGV[4],
   'state', settings.state or 'OPEN')
-if settings.draw_at_opening then
-  -- A stock hash rebuilt from nothing: its draw is still to come (a draw of whoever waits,
-  -- nobody after a lost Redis; an earlier one's record in PostgreSQL stays as it was).
-  redis.call('HSETNX', K.stock, 'draw', 'pending')
+if ARGV[8] ~= '' then
+  -- A stock hash rebuilt from nothing: before the opening its draw is still to come, after
+  -- it the draw was made (its record is in PostgreSQL) and is not made again.
+  redis.call('HSETNX', K.stock, 'draw', ARGV[8])
 end
 redis.call('HSETNX', K.bucket, 'tokens', ARGV[5])
 redis.call('HSETNX', K.bucket, 'at', ARGV[6])
@@ -24,7 +24,7 @@ if redis.call('EXISTS', K.outbox) == 0 then
   redis.call('XGROUP', 'CREATE', K.outbox, ARGV[7], '0', 'MKSTREAM')
 end
 redis.call('DEL', K.reservations, K.holds, K.held)
-local i = 8
+local i = 9
 local n = tonumber(ARGV[i])
 for j = 1, n do
   redis.call('HSET', K.reservations, ARGV[i + 2 * j - 1], ARGV[i + 2 * j])

@@ -294,8 +294,12 @@ $("key-form").addEventListener("submit", (submitted) => {
   submitted.preventDefault();
   logIn($("admin-key").value.trim(), $("operator-name").value.trim());
 });
-for (const [id] of SETTING_INPUTS) {
-  $(id).addEventListener("input", () => { $(id).dataset.edited = "yes"; });
+for (const [id, name] of SETTING_INPUTS) {
+  $(id).addEventListener("input", () => {
+    const value = $(id).value.trim();
+    if (value === "" || Number(value) === shown?.[name]) delete $(id).dataset.edited;
+    else $(id).dataset.edited = "yes";
+  });
 }
 $("forget-key").addEventListener("click", () => {
   session.adminKey = null;

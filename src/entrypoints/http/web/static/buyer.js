@@ -283,7 +283,7 @@ function showDrawPending() {
   $("wait-basis").textContent = "Everyone who joins before the sale opens is put in a random "
     + `order when it opens (${localTime(event.opensAt)}), by a draw anyone can check: the `
     + "sale published the fingerprint of its secret seed when it was created, and publishes "
-    + "the seed at the opening. Keep this page open; your place shows here then.";
+    + "the seed once drawn. Keep this page open; your place shows here then.";
 }
 
 function showLink(live, text) {
@@ -354,7 +354,9 @@ async function leave() {
 // ---------------------------------------------------------------- reserving
 
 async function showShop(admissionExpiresAt) {
-  if (!(await loadEvent())) return; // the seats left, as of now (or the sale is gone)
+  // The seats left, as of now; with the sale gone the page is back at the list, and for a
+  // moment's failure it goes on with what it read before.
+  if (!(await loadEvent()) && state.eventId === null) return;
   const select = $("quantity");
   const chosen = select.value;
   const mine = state.confirmed ?? 0;
