@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 import pytest
 
 from tests.e2e.support import Shop, Stack
 from tests.support.http import queue_token, unique_event_id
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -90,15 +92,20 @@ async def test_half_of_a_crowd_goes_away_and_every_admission_goes_to_a_buyer_who
 
 
 async def sample_admissions(shop: Shop, event_id: str, seconds: float) -> list[tuple[float, int]]:
-    """(time, admitted users) from the first admission on, for ``seconds``: the sale's own
-    count, read a few times a second."""
+    """(time, admitted users) when the opening burst (a full bucket, ``RATE``) is in, and when
+    a further ``seconds`` of admissions at the rate are: the sale's own count, waited for."""
     samples: list[tuple[float, int]] = []
-    deadline = None
-    while deadline is None or time.monotonic() < deadline:
-        active = (await shop.stats(event_id))["activeUsers"]
-        if active and deadline is None:
-            deadline = time.monotonic() + seconds
-        if active:
-            samples.append((time.monotonic(), active))
-        await asyncio.sleep(0.25)  # pacing of the reads, not a wait for a state
-    return samples
+
+    def admitted_at_least(count: int) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            active = (await shop.stats(event_id))["activeUsers"]
+            if active >= count:
+                samples.append((time.monotonic(), active))
+            return active >= count
+
+        return check
+
+    await eventually(admitted_at_least(RATE), within=60, what="the opening burst")
+    target = samples[-1][1] + int(RATE * seconds)
+    await eventually(admitted_at_least(target), within=60 + seconds, what=f"{target} admitted")
+    return [samples[0], samples[-1]]

@@ -33,11 +33,28 @@ MAX_PAGE = 500
 there have been."""
 
 
-_STATE_CHANGE_PROBLEMS: dict[int, str] = {
+_CLOSE_PROBLEMS: dict[int, str] = {
     401: "`unauthorized`: the admin key is missing or wrong",
     404: "`event_not_found`",
+}
+_STATE_CHANGE_PROBLEMS: dict[int, str] = {
+    **_CLOSE_PROBLEMS,
     409: "`sale_closed`: a closed sale changes no more",
 }
+
+
+def _state_change(
+    action: str, summary: str, description: str, refusals: dict[int, str] = _STATE_CHANGE_PROBLEMS
+) -> post:
+    """The route of one of the sale's state changes: ``POST .../{action}``, admin, 200."""
+    return post(
+        f"/{{event_id:str}}/{action}",
+        status_code=200,
+        summary=summary,
+        description=description,
+        security=ADMIN,
+        responses=problems(refusals),
+    )
 
 
 class EventsController(Controller):
@@ -174,15 +191,12 @@ class EventsController(Controller):
         change = SaleChange.of_settings(mapping.setting_changes(body))
         return await _changed(ticketing.service, event_id, change, admin)
 
-    @post(
-        "/{event_id:str}/pause",
-        status_code=200,
-        summary="Pause admissions",
-        description="Nobody is admitted until resumed; waiting buyers keep their places and "
-        "are told; admitted buyers can still reserve, confirm and cancel. Pausing a paused "
-        "sale changes nothing.",
-        security=ADMIN,
-        responses=problems(_STATE_CHANGE_PROBLEMS),
+    @_state_change(
+        "pause",
+        "Pause admissions",
+        "Nobody is admitted until resumed; waiting buyers keep their places and are told; "
+        "admitted buyers can still reserve, confirm and cancel. Pausing a paused sale changes "
+        "nothing.",
     )
     async def pause(
         self,
@@ -193,13 +207,8 @@ class EventsController(Controller):
         change = SaleChange.of_state(ChangeKind.PAUSE)
         return await _changed(ticketing.service, event_id, change, admin)
 
-    @post(
-        "/{event_id:str}/resume",
-        status_code=200,
-        summary="Resume admissions",
-        description="Admissions go on in order of entry, at the sale's rate.",
-        security=ADMIN,
-        responses=problems(_STATE_CHANGE_PROBLEMS),
+    @_state_change(
+        "resume", "Resume admissions", "Admissions go on in order of entry, at the sale's rate."
     )
     async def resume(
         self,
@@ -210,20 +219,13 @@ class EventsController(Controller):
         change = SaleChange.of_state(ChangeKind.RESUME)
         return await _changed(ticketing.service, event_id, change, admin)
 
-    @post(
-        "/{event_id:str}/close",
-        status_code=200,
-        summary="Close the sale, for good",
-        description="No more entries (409 `sale_closed`) and no more reserves; waiting buyers "
-        "see `CLOSED` and their streams end with `closed`; pending holds can still be "
-        "confirmed until they expire. Closing a closed sale changes nothing.",
-        security=ADMIN,
-        responses=problems(
-            {
-                401: "`unauthorized`: the admin key is missing or wrong",
-                404: "`event_not_found`",
-            }
-        ),
+    @_state_change(
+        "close",
+        "Close the sale, for good",
+        "No more entries (409 `sale_closed`) and no more reserves; waiting buyers see `CLOSED` "
+        "and their streams end with `closed`; pending holds can still be confirmed until they "
+        "expire. Closing a closed sale changes nothing.",
+        refusals=_CLOSE_PROBLEMS,
     )
     async def close(
         self,
