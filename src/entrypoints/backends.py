@@ -30,13 +30,16 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ticketing_adapters.memory import MemoryParts, memory_parts, memory_record
+from ticketing_adapters.memory.budgets import MemoryRequestBudgets, MemorySpentChallenges
 from ticketing_adapters.redis import RedisHotState, open_redis_hot_state
 from ticketing_core.ports import (
     EventBus,
     EventCatalog,
     Outbox,
     QueueStore,
+    RequestBudgets,
     ReservationRepository,
+    SpentChallenges,
     StockStore,
 )
 from ticketing_entrypoints.settings import Settings
@@ -56,6 +59,9 @@ class Backends:
     outbox: Outbox
     bus: EventBus
     durable_record: ReservationRepository | None
+    budgets: RequestBudgets
+    """Every client's request budgets (``TICKETING_RATE_LIMITS``), where the hot state is."""
+    spent_challenges: SpentChallenges
     probes: Mapping[str, HealthProbe] = field(default_factory=dict)
 
 
@@ -129,6 +135,8 @@ def redis_backends(
         outbox=hot.outbox,
         bus=bus,
         durable_record=durable_record,
+        budgets=hot.budgets,
+        spent_challenges=hot.spent_challenges,
         probes={"redis": hot.ping, **(probes or {})},
     )
 
@@ -144,6 +152,8 @@ def memory_backends(parts: MemoryParts | None = None) -> Backends:
         outbox=parts.outbox,
         bus=parts.bus,
         durable_record=parts.durable_record,
+        budgets=MemoryRequestBudgets(),
+        spent_challenges=MemorySpentChallenges(),
         probes={"memory": _always_up},
     )
 

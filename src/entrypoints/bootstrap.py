@@ -43,9 +43,14 @@ from ticketing_entrypoints.backends import (
     open_backends,
 )
 from ticketing_entrypoints.http.app import build_app
+from ticketing_entrypoints.http.client_address import ClientAddresses
 from ticketing_entrypoints.http.dependencies import RequestServices
+from ticketing_entrypoints.http.entry_checks import EntryChecks
 from ticketing_entrypoints.http.latency import RequestLatency
+from ticketing_entrypoints.http.limit_metrics import LimitMetrics
+from ticketing_entrypoints.http.limits import RequestLimits
 from ticketing_entrypoints.http.positions import PositionHub
+from ticketing_entrypoints.http.stream_caps import StreamCaps
 from ticketing_entrypoints.http.tokens import QueueTokens
 from ticketing_entrypoints.jobs.batch_writer import BatchWriter
 from ticketing_entrypoints.jobs.drivers import BackgroundDrivers, Job
@@ -97,8 +102,25 @@ class Container(containers.DeclarativeContainer):
     probes = backends.provided.probes
 
     admin_key = providers.Singleton(secrets.admin_key, settings)
-    tokens = providers.Singleton(
-        QueueTokens, secret=providers.Singleton(secrets.token_secret, settings)
+    token_secret = providers.Singleton(secrets.token_secret, settings)
+    tokens = providers.Singleton(QueueTokens, secret=token_secret)
+
+    limit_metrics = providers.Singleton(LimitMetrics, registry=registry)
+    budgets = backends.provided.budgets
+    addresses = providers.Singleton(ClientAddresses, settings.provided.trusted_proxy_networks)
+    entry = providers.Singleton(
+        EntryChecks,
+        secret=token_secret,
+        challenge_lifetime_seconds=settings.provided.challenge_lifetime_seconds,
+        spent=backends.provided.spent_challenges,
+        metrics=limit_metrics,
+        clock=clock,
+    )
+    streams = providers.Singleton(
+        StreamCaps,
+        per_buyer=settings.provided.streams_per_token,
+        per_address=settings.provided.streams_per_address,
+        metrics=limit_metrics,
     )
 
     drivers = providers.Singleton(
@@ -191,9 +213,23 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             settings=container.settings,
             tokens=container.tokens,
             admin_key=container.admin_key,
+            entry=container.entry.async_,
+            streams=container.streams,
+            addresses=container.addresses,
         ),
         running=lambda: api_running(container),
         latency=container.latency() if settings.route_latency_metrics else None,
+        limits=(
+            RequestLimits.of_settings(
+                settings,
+                budgets=container.budgets.async_,
+                addresses=container.addresses(),
+                tokens=container.tokens,
+                metrics=container.limit_metrics(),
+            )
+            if settings.rate_limits
+            else None
+        ),
         unavailable=UNAVAILABLE_DEPENDENCIES,
     )
 

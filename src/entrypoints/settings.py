@@ -8,12 +8,14 @@ that does not parse is reported with the variable that holds it, all of them at 
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ticketing_adapters.kafka import DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_TOPIC, KafkaConfig
+from ticketing_core.budgets import Budget
 
 ENV_PREFIX = "TICKETING_"
 
@@ -21,6 +23,10 @@ Seconds = Annotated[float, Field(gt=0, le=3_600)]
 Port = Annotated[int, Field(ge=0, le=65_535)]
 TopicName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,249}$")]
 """pydantic matches with Rust's regex engine, whose ``$`` is the end of the text (no newline)."""
+BudgetText = Annotated[str, Field(pattern=r"^[0-9]{1,6}(\.[0-9]{1,3})?/[0-9]{1,6}$")]
+"""A request budget as ``rate/burst``: ``5/50`` is 50 requests at once, then 5 a second."""
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingsInvalid(ValueError):
@@ -66,6 +72,36 @@ class Settings(BaseSettings):
     """Per-route latency histograms on ``/metrics`` (a few microseconds a request)."""
     max_body_bytes: Annotated[int, Field(ge=1_024)] = 64 * 1024
 
+    # -- limits against bots (ticketing_entrypoints.http.limits) ----------------------------
+    rate_limits: bool = True
+    """Refuse a client past its request budget with 429 (off: no budget is checked)."""
+    trusted_proxies: str = ""
+    """Comma-separated addresses or networks of the proxies in front of the API: a request
+    from one of them is the client's that its ``X-Forwarded-For`` names (the nearest address
+    that is not itself a trusted proxy). Any other peer is the client itself, whatever its
+    ``X-Forwarded-For`` says."""
+    limit_enter_per_address: BudgetText = "5/50"
+    """Entries and entry challenges. Per address, the budgets leave room for a few dozen
+    buyers behind one NAT; per queue token, several times what the buyer page asks for."""
+    limit_read_per_address: BudgetText = "50/200"
+    limit_read_per_user: BudgetText = "5/20"
+    """Status, event and reservation reads (the buyer page reads a few a minute)."""
+    limit_hold_per_address: BudgetText = "20/100"
+    limit_hold_per_user: BudgetText = "2/10"
+    """Reserve, confirm, cancel and leaving the queue."""
+    limit_stream_per_address: BudgetText = "5/50"
+    limit_stream_per_user: BudgetText = "1/5"
+    """Stream opens (the buyer page opens one, and again after a dropped connection)."""
+    limit_admin_per_address: BudgetText = "50/200"
+    streams_per_token: Annotated[int, Field(ge=1, le=100)] = 2
+    """Open position streams one queue token may hold in one process; opening one more
+    closes the oldest (``event: replaced``)."""
+    streams_per_address: Annotated[int, Field(ge=1, le=20_000)] = 200
+    """Open position streams one client address may hold in one process; more are refused
+    with 429, so that no client can take the open files every buyer needs."""
+    challenge_lifetime_seconds: Annotated[int, Field(ge=10, le=3_600)] = 300
+    """How long an entry challenge (proof of work) may be solved and used."""
+
     # -- drivers: the background jobs of an API process -------------------------------------
     drivers: bool = True
     """Run the admission tick, hold expiry and outbox relay in this process."""
@@ -89,6 +125,30 @@ class Settings(BaseSettings):
     """Where ``ticketing worker`` serves ``/metrics`` (e.g. 9464); 0, the default, serves
     none, so that any number of workers can start on one host without picking ports."""
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        _parse_networks(value)
+        return value
+
+    @field_validator("*")
+    @classmethod
+    def _budget_passes_something(cls, value: Any, info: Any) -> Any:
+        if str(info.field_name).startswith("limit_"):
+            rate, _, burst = str(value).partition("/")
+            if not (float(rate) > 0 and int(burst) >= 1):
+                raise ValueError("a budget needs a rate above 0 and a burst of at least 1")
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return _parse_networks(self.trusted_proxies)
+
+    def budget(self, name: str) -> Budget:
+        """The budget of setting ``limit_<name>`` (``enter_per_address``, say)."""
+        rate, _, burst = str(getattr(self, f"limit_{name}")).partition("/")
+        return Budget(per_second=float(rate), burst=int(burst))
+
     def require(self, *names: str) -> None:
         """Raises ``SettingsInvalid`` naming every one of ``names`` that is not set."""
         missing = [variable(name) for name in names if getattr(self, name) is None]
@@ -109,6 +169,18 @@ class Settings(BaseSettings):
             dead_letter_topic=self.kafka_dead_letter_topic,
             partitions=self.kafka_partitions,
         )
+
+
+def _parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    """Raises ``ValueError`` naming the entry that is no address or network."""
+    networks = []
+    for entry in (part.strip() for part in text.split(",")):
+        if entry:
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                raise ValueError(f"{entry!r} is no IP address or network") from None
+    return tuple(networks)
 
 
 def variable(name: str) -> str:

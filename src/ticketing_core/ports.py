@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from ticketing_core.budgets import Budget
 from ticketing_core.changes import SaleChange
 from ticketing_core.messages import DrawMessage, EventChangeMessage, Message
 from ticketing_core.model import (
@@ -201,3 +202,23 @@ class ReservationRepository(Protocol):
     async def get(self, reservation_id: str) -> Reservation | None: ...
 
     async def reservations_of(self, event_id: str) -> list[Reservation]: ...
+
+
+class RequestBudgets(Protocol):
+    """Buckets of requests (``ticketing_core.budgets``), shared by every instance that shares
+    the store, so that a client's budget holds over all of them."""
+
+    async def spend(self, bucket: str, budget: Budget) -> int:
+        """Takes one request from ``bucket`` (created full on first use): 0 when it passed,
+        else how many microseconds until one would. Buckets are kept only while they are not
+        full again, so that a crowd of one-off clients costs nothing after it left."""
+        ...
+
+
+class SpentChallenges(Protocol):
+    """Which entry challenges (proof of work) were used: each is good for one entry."""
+
+    async def spend(self, event_id: str, challenge_id: str, valid_for_ms: int) -> bool:
+        """Marks the challenge used; ``False`` when it was already. It is remembered for
+        ``valid_for_ms`` (until the challenge expires anyway), then forgotten."""
+        ...

@@ -73,6 +73,9 @@ class EventState(StrEnum):
     CLOSED = "CLOSED"
 
 
+MAX_ENTRY_WORK_BITS = 28
+"""2^28 hashes is minutes on a phone: beyond that no buyer would wait."""
+
 CHANGEABLE_SETTINGS = (
     "name",
     "admission_rate_per_second",
@@ -80,6 +83,7 @@ CHANGEABLE_SETTINGS = (
     "admission_ttl_seconds",
     "hold_ttl_seconds",
     "presence_timeout_seconds",
+    "entry_work_bits",
 )
 """What ``PATCH /api/v1/events/{id}`` may change while the sale runs."""
 
@@ -112,6 +116,11 @@ class EventSettings(BaseModel):
     """The draw's secret seed (a sale is created with one when it draws: ``create_event``
     refuses it otherwise); published once drawn, its SHA-256 when the sale is created. The
     settings in messages go without it (``EventChangeMessage``)."""
+    entry_work_bits: Annotated[int, Field(ge=0, le=MAX_ENTRY_WORK_BITS)] = 0
+    """An entry must bring a solved proof-of-work challenge of this many bits (0: none)."""
+    entry_grant_required: bool = False
+    """An entry must bring a grant the operator's site signed for the user (an identity
+    the operator verified), so that a user is a person rather than a string."""
     state: EventState = EventState.OPEN
     version: Annotated[int, Field(ge=0)] = 0
 

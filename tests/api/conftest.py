@@ -58,6 +58,8 @@ def clock() -> ManualClock:
 @pytest.fixture
 def settings(backend: str, request: pytest.FixtureRequest) -> Settings:
     """Drivers off: tests tick by hand, so that admissions happen exactly when they say.
+    Request budgets off: a test is one client sending a crowd's requests (the tests of the
+    limits turn them on).
 
     The backends are set explicitly, whatever the environment says: Kafka and PostgreSQL
     never, Redis for the ``redis`` runs only.
@@ -74,6 +76,7 @@ def settings(backend: str, request: pytest.FixtureRequest) -> Settings:
         database_url=None,
         drivers=False,
         stream_interval_seconds=0.02,
+        rate_limits=False,
     )
 
 

@@ -348,6 +348,7 @@ ROUTES = routes_of(
             kafka_bootstrap=None,
             database_url=None,
             drivers=False,
+            rate_limits=False,  # every hostile case must reach its handler
         )
     )
 )

@@ -37,8 +37,12 @@ async def backends_with_a_show() -> AsyncIterator[Backends]:
 def app_with_a_show() -> object:
     container = Container()
     container.backends.override(providers.Resource(backends_with_a_show))
+    # Request budgets off: schemathesis is one client, and every case must reach its handler.
     app_settings = Settings(
-        admin_key=ADMIN_KEY, token_secret=TOKEN_SECRET, tick_interval_seconds=0.05
+        admin_key=ADMIN_KEY,
+        token_secret=TOKEN_SECRET,
+        tick_interval_seconds=0.05,
+        rate_limits=False,
     )
     return create_app(app_settings, container)
 

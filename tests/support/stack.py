@@ -27,6 +27,8 @@ def stack_environment(settings: Settings) -> dict[str, str]:
         "TICKETING_KAFKA_DEAD_LETTER_TOPIC": settings.kafka_dead_letter_topic,
         "TICKETING_KAFKA_GROUP": settings.kafka_group,
         "TICKETING_WORKER_BATCH_SIZE": str(settings.worker_batch_size),
+        "TICKETING_RATE_LIMITS": str(settings.rate_limits).lower(),
+        "TICKETING_TRUSTED_PROXIES": settings.trusted_proxies,
     }
 
 

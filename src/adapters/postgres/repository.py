@@ -59,8 +59,9 @@ _SAVE_EVENT: Final = """
 INSERT INTO events (
     event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
     max_active_users, admission_ttl_seconds, hold_ttl_seconds, presence_timeout_seconds,
-    state, version, draw_at_opening, draw_seed, draw_commitment
-) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    state, version, draw_at_opening, draw_seed, draw_commitment, entry_work_bits,
+    entry_grant_required
+) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (event_id) DO NOTHING
 """
 
@@ -86,11 +87,12 @@ SET name = s.name, total_seats = s.total_seats,
     admission_rate_per_second = s.admission_rate_per_second,
     max_active_users = s.max_active_users, admission_ttl_seconds = s.admission_ttl_seconds,
     hold_ttl_seconds = s.hold_ttl_seconds, presence_timeout_seconds = s.presence_timeout_seconds,
+    entry_work_bits = COALESCE(s.entry_work_bits, e.entry_work_bits),
     state = s.state, version = s.version
 FROM jsonb_to_record(%s::jsonb) AS s(
     name text, total_seats integer, admission_rate_per_second integer,
     max_active_users integer, admission_ttl_seconds integer, hold_ttl_seconds integer,
-    presence_timeout_seconds integer, state text, version integer
+    presence_timeout_seconds integer, entry_work_bits integer, state text, version integer
 )
 WHERE e.event_id = %s AND e.version < s.version
 """
@@ -123,7 +125,7 @@ RETURNING e.event_id
 _EVENT: Final = """
 SELECT event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
        max_active_users, admission_ttl_seconds, hold_ttl_seconds, presence_timeout_seconds,
-       state, version, draw_at_opening, draw_seed
+       state, version, draw_at_opening, draw_seed, entry_work_bits, entry_grant_required
 FROM events WHERE event_id = %s
 """
 
@@ -160,6 +162,8 @@ class PostgresReservationRepository:
                     settings.draw_at_opening,
                     settings.draw_seed,
                     commitment(settings.draw_seed) if settings.draw_seed else None,
+                    settings.entry_work_bits,
+                    settings.entry_grant_required,
                 ),
             )
 
@@ -187,7 +191,7 @@ class PostgresReservationRepository:
             "event_id", "name", "total_seats", "max_per_user", "opens_at",
             "admission_rate_per_second", "max_active_users", "admission_ttl_seconds",
             "hold_ttl_seconds", "presence_timeout_seconds", "state", "version",
-            "draw_at_opening", "draw_seed",
+            "draw_at_opening", "draw_seed", "entry_work_bits", "entry_grant_required",
         )  # fmt: skip
         return EventSettings.model_validate(dict(zip(fields, row, strict=True)))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ticketing_adapters.redis.budgets import RedisRequestBudgets, RedisSpentChallenges
 from ticketing_adapters.redis.catalog import RedisEventCatalog
 from ticketing_adapters.redis.client import MAX_CONNECTIONS, WAIT_SECONDS, RedisClient, open_client
 from ticketing_adapters.redis.outbox import RedisOutbox
@@ -23,6 +24,8 @@ class RedisHotState:
     queue: RedisQueueStore
     stock: RedisStockStore
     outbox: RedisOutbox
+    budgets: RedisRequestBudgets
+    spent_challenges: RedisSpentChallenges
     client: RedisClient
     pipelined: PipelinedConnection | None = None
 
@@ -61,6 +64,8 @@ async def open_redis_hot_state(
         queue=RedisQueueStore(scripts),
         stock=RedisStockStore(client, scripts),
         outbox=RedisOutbox(scripts),
+        budgets=RedisRequestBudgets(scripts),
+        spent_challenges=RedisSpentChallenges(client, pipelined),
         client=client,
         pipelined=pipelined,
     )

@@ -43,6 +43,7 @@ ScriptName = Literal[
     "archive",
     "remove_event",
     "restore",
+    "spend_budget",
 ]
 
 _HOLD_KEYS: tuple[KeyName, ...] = ("stock", "reservations", "holds", "held", "outbox")
@@ -85,10 +86,15 @@ SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
     "remove_event": KEY_NAMES,
     "restore": ("settings", "stock", "bucket", "reservations", "holds", "held", "outbox"),
 }
-"""The keys each script is given, in order. Every key it touches is among them."""
+"""The keys each script on an event is given, in order. Every key it touches is among them."""
+
+FREE_SCRIPT_KEYS: dict[ScriptName, tuple[str, ...]] = {
+    "spend_budget": ("bucket",),
+}
+"""Scripts on keys of no event (``run_on``), by the names their Lua gives the keys."""
 
 _WITHOUT_EVENT_GUARD: frozenset[ScriptName] = frozenset(
-    {"add_event", "claim", "acknowledge", "restore"}
+    {"add_event", "claim", "acknowledge", "restore", *FREE_SCRIPT_KEYS}
 )
 
 
@@ -97,7 +103,8 @@ def lua_file(name: str) -> str:
 
 
 def script_source(name: ScriptName) -> str:
-    names = ", ".join(f"{key} = KEYS[{i}]" for i, key in enumerate(SCRIPT_KEYS[name], start=1))
+    keys = SCRIPT_KEYS.get(name) or FREE_SCRIPT_KEYS[name]
+    names = ", ".join(f"{key} = KEYS[{i}]" for i, key in enumerate(keys, start=1))
     parts = [f"local K = {{{names}}}", lua_file("lib")]
     if name not in _WITHOUT_EVENT_GUARD:
         parts.append(lua_file("event_guard"))
@@ -113,7 +120,8 @@ class Scripts:
         self._client = client
         self._pipelined = pipelined
         self._scripts: dict[ScriptName, AsyncScript] = {
-            name: client.register_script(script_source(name)) for name in SCRIPT_KEYS
+            name: client.register_script(script_source(name))
+            for name in (*SCRIPT_KEYS, *FREE_SCRIPT_KEYS)
         }
 
     async def load(self) -> None:
@@ -123,7 +131,12 @@ class Scripts:
 
     async def run(self, name: ScriptName, event_id: str, *args: str | int) -> Any:
         """Runs the script on ``event_id``'s keys; a refusal raises its domain error."""
-        keys = [event_key(event_id, key) for key in SCRIPT_KEYS[name]]
+        return await self.run_on(
+            name, [event_key(event_id, key) for key in SCRIPT_KEYS[name]], *args
+        )
+
+    async def run_on(self, name: ScriptName, keys: list[str], *args: str | int) -> Any:
+        """Runs the script on ``keys`` as given (those of ``FREE_SCRIPT_KEYS``' scripts)."""
         try:
             if self._pipelined is None:
                 return await self._scripts[name](keys=keys, args=args)

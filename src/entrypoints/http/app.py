@@ -19,6 +19,7 @@ from ticketing_entrypoints.http.controllers import (
 from ticketing_entrypoints.http.dependencies import RequestServices, dependencies
 from ticketing_entrypoints.http.head import answer_head_as_get
 from ticketing_entrypoints.http.latency import RequestLatency
+from ticketing_entrypoints.http.limits import RequestLimits
 from ticketing_entrypoints.http.openapi import openapi_config
 from ticketing_entrypoints.http.problems import Dependencies, exception_handlers
 from ticketing_entrypoints.http.web import web_client
@@ -31,11 +32,13 @@ def build_app(
     *,
     running: Callable[[], AbstractAsyncContextManager[None]],
     latency: RequestLatency | None,
+    limits: RequestLimits | None,
     unavailable: Dependencies,
 ) -> Litestar:
     """The API: its handlers take ``services``; ``running`` is what runs while it serves
-    (backends open, background jobs); ``latency`` measures each route, if given; the errors
-    of ``unavailable`` answer 503 naming their dependency."""
+    (backends open, background jobs); ``latency`` measures each route, if given; ``limits``
+    guards each route of a route group, if given; the errors of ``unavailable`` answer 503
+    naming their dependency."""
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -54,6 +57,7 @@ def build_app(
         ],
         dependencies=dependencies(services),
         exception_handlers=exception_handlers(unavailable),
+        guards=[limits.guard] if limits is not None else [],
         # The process's logging is set up once, by whoever runs it (``ticketing_entrypoints.logs``).
         logging_config=None,
         lifespan=[lifespan],

@@ -29,12 +29,14 @@ from ticketing_core.errors import InvalidInput
 from ticketing_core.service import TicketingService
 from ticketing_core.settings import IdSyntax
 from ticketing_entrypoints.backends import HealthProbe
+from ticketing_entrypoints.http.client_address import ClientAddresses
+from ticketing_entrypoints.http.entry_checks import EntryChecks
 from ticketing_entrypoints.http.errors import Unauthorized
 from ticketing_entrypoints.http.positions import PositionHub
-from ticketing_entrypoints.http.tokens import QueuePass, QueueTokens
+from ticketing_entrypoints.http.stream_caps import StreamCaps
+from ticketing_entrypoints.http.tokens import QUEUE_TOKEN_HEADER, QueuePass, QueueTokens
 from ticketing_entrypoints.settings import Settings
 
-QUEUE_TOKEN_HEADER = "X-Queue-Token"
 OPERATOR_HEADER = "X-Operator"
 """Optional, on admin routes: the name of the person acting, kept in the record of changes
 beside the admin key's id (which is what proves who could act)."""
@@ -78,6 +80,9 @@ class RequestServices:
     settings: Callable[[], Settings]
     tokens: Callable[[], QueueTokens]
     admin_key: Callable[[], str]
+    entry: Callable[[], Awaitable[EntryChecks]]
+    streams: Callable[[], StreamCaps]
+    addresses: Callable[[], ClientAddresses]
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,9 @@ class Ticketing:
     positions: PositionHub
     settings: Settings
     admin_key: str
+    entry: EntryChecks
+    streams: StreamCaps
+    addresses: ClientAddresses
 
     @cached_property
     def admin_key_id(self) -> str:
@@ -108,6 +116,9 @@ def dependencies(services: RequestServices) -> dict[str, Provide]:
                     positions=await services.positions(),
                     settings=services.settings(),
                     admin_key=services.admin_key(),
+                    entry=await services.entry(),
+                    streams=services.streams(),
+                    addresses=services.addresses(),
                 )
             )
         return resolved[0]

@@ -60,6 +60,8 @@ def event_settings(body: schemas.NewEvent, event_id: str, now_ms: int) -> EventS
         hold_ttl_seconds=body.hold_ttl_seconds,
         presence_timeout_seconds=body.presence_timeout_seconds,
         draw_at_opening=body.draw_at_opening,
+        entry_work_bits=body.entry_work_bits,
+        entry_grant_required=body.entry_grant_required,
         draw_seed=secrets.token_hex(32) if body.draw_at_opening else None,
     )
 
@@ -110,6 +112,8 @@ def event(settings: EventSettings, *, seed_published: bool = False) -> schemas.E
         hold_ttl_seconds=settings.hold_ttl_seconds,
         presence_timeout_seconds=settings.presence_timeout_seconds,
         draw_at_opening=settings.draw_at_opening,
+        entry_work_bits=settings.entry_work_bits,
+        entry_grant_required=settings.entry_grant_required,
         state=EVENT_STATE[settings.state],
         draw_commitment=commitment(settings.draw_seed) if settings.draw_seed else None,
         draw_seed=settings.draw_seed if seed_published else None,

@@ -38,6 +38,10 @@ BAD_TOKEN = (
     "event, or its place in the queue is gone"
 )
 TOO_LARGE = "`payload_too_large`: the body is over 64 KiB"
+RATE_LIMITED = (
+    "`rate_limited`: the client (its address, or the buyer its queue token names) spent its "
+    "request budget for this kind of request; `Retry-After` says when the next one passes"
+)
 
 SCHEMA_PATH = "/schema"
 
@@ -67,7 +71,8 @@ ASSET_ROUTE = "schema_asset"
 def problems(described: Mapping[int, str]) -> dict[int, ResponseSpec]:
     """Problem responses: each status with the codes this route answers it with.
 
-    400 is always there: any request can be malformed.
+    400 is always there: any request can be malformed; and 429, as every route of API v1 is
+    in a route group with a request budget (``ticketing_entrypoints.http.limits``).
     """
     return {
         status: ResponseSpec(
@@ -76,7 +81,7 @@ def problems(described: Mapping[int, str]) -> dict[int, ResponseSpec]:
             description=description,
             generate_examples=False,
         )
-        for status, description in sorted({400: MALFORMED, **described}.items())
+        for status, description in sorted({400: MALFORMED, 429: RATE_LIMITED, **described}.items())
     }
 
 

@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
 from ticketing_core.errors import DomainError
+from ticketing_entrypoints.http.errors import RateLimited
 from ticketing_entrypoints.http.loggable import loggable
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,12 @@ DOMAIN_STATUS: dict[str, int] = {
     "hold_expired": 409,
     "invalid_state": 409,
     "sale_closed": 409,
+    "work_required": 403,
+    "challenge_refused": 403,
+    "work_insufficient": 403,
+    "grant_refused": 403,
+    "rate_limited": 429,
+    "too_many_streams": 429,
 }
 """HTTP status of each domain (and edge) error code, SPEC section 5."""
 
@@ -116,6 +123,11 @@ def domain_problem(request: Request[Any, Any, Any], error: DomainError) -> Respo
         code=error.code,
         title=error.title,
         detail=error.detail,
+        headers=(
+            {"Retry-After": str(error.retry_after_seconds)}
+            if isinstance(error, RateLimited)
+            else None
+        ),
     )
 
 

@@ -24,6 +24,7 @@ from ticketing_core.model import QueueSnapshot, QueueStatus, QueueView, estimate
 from ticketing_core.service import TicketingService
 from ticketing_core.settings import EventSettings, EventState
 from ticketing_entrypoints.http.positions import PositionHub, Watcher
+from ticketing_entrypoints.http.stream_caps import StreamSlot
 
 log = logging.getLogger(__name__)
 RETRY_MS = 2_000
@@ -35,16 +36,38 @@ async def queue_messages(
     hub: PositionHub,
     first: QueueView,
     keepalive: float,
+    slot: StreamSlot,
+) -> AsyncIterator[ServerSentEventMessage]:
+    """The stream's messages; ``slot`` (its place under the stream caps) is released when
+    it ends, and ends it with ``replaced`` once a newer stream of the buyer took it."""
+    try:
+        async for message in _messages(service, hub, first, keepalive, slot):
+            yield message
+            if slot.replaced:
+                break
+        if slot.replaced:
+            yield _message("replaced", {})
+    finally:
+        slot.release()
+
+
+async def _messages(
+    service: TicketingService,
+    hub: PositionHub,
+    first: QueueView,
+    keepalive: float,
+    slot: StreamSlot,
 ) -> AsyncIterator[ServerSentEventMessage]:
     settings = await service.event(first.event_id)
     view: QueueView | None = first
-    while view is not None and view.status is QueueStatus.WAITING:
+    while view is not None and view.status is QueueStatus.WAITING and not slot.replaced:
         state = EventState.PAUSED if view.paused else EventState.OPEN
         if view.draw_pending:
             yield _message("draw_pending", {})
             with hub.watch(
                 view.event_id, view.user_id, view.seq, 0, state, awaiting_draw=True
             ) as watcher:
+                slot.watcher = watcher
                 async for message in _until_drawn(watcher, keepalive):
                     yield message
                 if watcher.closed:
@@ -54,6 +77,7 @@ async def queue_messages(
             if view.paused:
                 yield _message("paused", {})
             with hub.watch(view.event_id, view.user_id, view.seq, view.position, state) as watcher:
+                slot.watcher = watcher
                 positions = _positions(watcher, settings, view.estimated_wait_seconds, keepalive)
                 async for message in positions:
                     yield message
@@ -67,7 +91,8 @@ async def queue_messages(
             log.warning("stream of %s ends for a retry: %s", first.event_id, type(error).__name__)
             yield ServerSentEventMessage(comment="unavailable", retry=RETRY_MS)
             return
-    yield _outcome(view)
+    if not slot.replaced:
+        yield _outcome(view)
 
 
 async def _until_drawn(watcher: Watcher, keepalive: float) -> AsyncIterator[ServerSentEventMessage]:

@@ -11,7 +11,13 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from ticketing_core.settings import EVENT_ID, OPENING_PATTERN, USER_ID, IdSyntax
+from ticketing_core.settings import (
+    EVENT_ID,
+    MAX_ENTRY_WORK_BITS,
+    OPENING_PATTERN,
+    USER_ID,
+    IdSyntax,
+)
 
 
 def _id(syntax: IdSyntax, example: str) -> msgspec.Meta:
@@ -73,6 +79,24 @@ class NewEvent(Wire, kw_only=True):
             "anyone can then recompute the order (`ticketing verify-draw`)"
         ),
     ] = False
+    entry_work_bits: Annotated[
+        int,
+        msgspec.Meta(
+            ge=0,
+            le=MAX_ENTRY_WORK_BITS,
+            description="Each entry must bring a solved challenge (`POST /api/v1/queue/"
+            "challenge`): a nonce such that SHA-256(challenge || nonce) starts with this many "
+            "zero bits. 0: none. A bit doubles the work (docs/adr/0016)",
+        ),
+    ] = 0
+    entry_grant_required: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Each entry must bring an `entryGrant`: a JWT (HS256) the operator's "
+            "site signs with the sale's grant key (`GET /api/v1/events/{eventId}/"
+            "entry-grant-key`), with claims `sub` (the user id), `evt` (the event id), `exp`"
+        ),
+    ] = False
 
 
 class EventChanges(Wire, kw_only=True):
@@ -91,11 +115,18 @@ class EventChanges(Wire, kw_only=True):
         Annotated[int, msgspec.Meta(ge=0, le=86_400, extra_json_schema={"extra": {"minimum": 0}})]
         | None
     ) = None
+    entry_work_bits: (
+        Annotated[
+            int,
+            msgspec.Meta(ge=0, le=MAX_ENTRY_WORK_BITS, extra_json_schema={"extra": {"minimum": 0}}),
+        ]
+        | None
+    ) = None
 
 
 FIXED_EVENT_FIELDS = (
     "eventId", "totalSeats", "maxPerUser", "opensAt", "state", "drawAtOpening", "drawSeed",
-    "drawCommitment",
+    "drawCommitment", "entryGrantRequired",
 )  # fmt: skip
 
 
@@ -122,6 +153,8 @@ class Event(Wire, kw_only=True, omit_defaults=True):
     hold_ttl_seconds: int
     presence_timeout_seconds: int
     draw_at_opening: bool
+    entry_work_bits: int
+    entry_grant_required: bool
     state: EventStateName
     draw_commitment: str | None = None
     """With `drawAtOpening`: SHA-256 (hex) of the draw's seed, published from the start."""
@@ -167,9 +200,43 @@ class EventWithStats(Event, kw_only=True):
     stats: EventStats
 
 
-class QueueEntry(Wire):
+CHALLENGE = IdSyntax(r"[0-9a-f]{32}\.[0-9]{1,16}\.[A-Za-z0-9_-]{43}")
+NONCE = IdSyntax(r"[A-Za-z0-9_-]{1,64}")
+GRANT = IdSyntax(r"[A-Za-z0-9_-]{1,1000}\.[A-Za-z0-9_-]{1,2000}\.[A-Za-z0-9_-]{1,200}")
+
+
+class QueueEntry(Wire, kw_only=True):
     event_id: EventId
     user_id: UserId
+    challenge: (
+        Annotated[str, _id(CHALLENGE, "0f1e2d3c4b5a69788796a5b4c3d2e1f0.1767225600000.x")] | None
+    ) = None
+    """With a sale's `entryWorkBits`: a challenge of `POST /api/v1/queue/challenge`."""
+    nonce: Annotated[str, _id(NONCE, "48213")] | None = None
+    """With `challenge`: SHA-256(challenge || nonce) starts with `entryWorkBits` zero bits."""
+    entry_grant: Annotated[str, _id(GRANT, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.sig")] | None = (
+        None
+    )
+    """With a sale's `entryGrantRequired`: the operator's signed grant naming the user."""
+
+
+class ChallengeRequest(Wire):
+    event_id: EventId
+
+
+class EntryChallenge(Wire, kw_only=True):
+    challenge: str
+    """Good for one entry to this sale, until `expiresAt`."""
+    work_bits: int
+    """Find a nonce (1 to 64 of `A-Z a-z 0-9 _ -`) such that SHA-256 of the challenge
+    followed by the nonce, as ASCII, starts with this many zero bits; 0: any nonce."""
+    expires_at: datetime
+
+
+class EntryGrantKey(Wire, kw_only=True):
+    key: str
+    """The HS256 key (as its text, used as the bytes of that text) that the operator's site
+    signs this sale's entry grants with."""
 
 
 class QueueTicket(Wire, kw_only=True, omit_defaults=True):

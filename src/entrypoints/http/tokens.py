@@ -24,6 +24,7 @@ import msgspec
 
 from ticketing_entrypoints.http.errors import InvalidToken
 
+QUEUE_TOKEN_HEADER = "X-Queue-Token"
 TOKEN_LIFETIME = timedelta(hours=48)
 _AUDIENCE = "ticketing:queue"
 

@@ -58,6 +58,7 @@ def sale_changes() -> st.SearchStrategy[SaleChange]:
             "admission_ttl_seconds": st.integers(1, 12),
             "hold_ttl_seconds": st.integers(1, 12),
             "presence_timeout_seconds": st.sampled_from([0, 1, 5]),
+            "entry_work_bits": st.sampled_from([0, 8]),
             "name": st.just("renamed sale"),
         },
     )

@@ -22,6 +22,7 @@ from ticketing_core.service import TicketingService
 from ticketing_entrypoints.http import mapping, schemas
 from ticketing_entrypoints.http.bodies import strict_body
 from ticketing_entrypoints.http.dependencies import AdminAccess, Ticketing
+from ticketing_entrypoints.http.limits import RouteGroup, limited
 from ticketing_entrypoints.http.loggable import loggable
 from ticketing_entrypoints.http.openapi import ADMIN, TOO_LARGE, problems
 
@@ -60,6 +61,7 @@ def _state_change(
 class EventsController(Controller):
     path = "/api/v1/events"
     tags = ("events",)
+    opt = limited(RouteGroup.ADMIN)  # but for the two public reads
 
     @post(
         status_code=201,
@@ -93,6 +95,7 @@ class EventsController(Controller):
         "from. Oldest first unless `order=newest`. `X-Total-Count` counts every event; while "
         'more follow, `Link: <...>; rel="next"` names the next page.',
         responses=problems({400: "`validation_error`: a paging parameter is out of range"}),
+        opt=limited(RouteGroup.READ),
         response_headers=[
             ResponseHeader(
                 name="X-Total-Count", description="Events in all pages", documentation_only=True
@@ -148,6 +151,7 @@ class EventsController(Controller):
         "/{event_id:str}",
         summary="An event, with live stats",
         responses=problems({404: "`event_not_found`"}),
+        opt=limited(RouteGroup.READ),
     )
     async def get_event(
         self, event_id: FromPath[str], ticketing: NamedDependency[Ticketing]
@@ -284,6 +288,31 @@ class EventsController(Controller):
         ticketing: NamedDependency[Ticketing],
     ) -> list[schemas.EventChange]:
         return [mapping.event_change(c) for c in await ticketing.service.changes(event_id)]
+
+    @get(
+        "/{event_id:str}/entry-grant-key",
+        summary="The key the operator's site signs this sale's entry grants with",
+        description="For a sale with `entryGrantRequired`: the operator's login signs, for "
+        "each user it verified, a JWT (HS256, this key) with claims `sub` (the user id), `evt` "
+        "(this event id) and `exp` (a Unix time), and hands it to the buyer's page as "
+        "`entryGrant`. The key is derived from the server's token secret and the event id: the "
+        "same on every instance, stored nowhere.",
+        security=ADMIN,
+        responses=problems(
+            {
+                401: "`unauthorized`: the admin key is missing or wrong",
+                404: "`event_not_found`",
+            }
+        ),
+    )
+    async def entry_grant_key(
+        self,
+        admin: NamedDependency[AdminAccess],
+        event_id: FromPath[str],
+        ticketing: NamedDependency[Ticketing],
+    ) -> schemas.EntryGrantKey:
+        await ticketing.service.event(event_id)
+        return schemas.EntryGrantKey(key=ticketing.entry.grant_key(event_id))
 
     @delete(
         "/{event_id:str}",

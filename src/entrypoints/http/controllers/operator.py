@@ -8,12 +8,14 @@ from litestar.di import NamedDependency
 
 from ticketing_entrypoints.http import schemas
 from ticketing_entrypoints.http.dependencies import AdminAccess
+from ticketing_entrypoints.http.limits import RouteGroup, limited
 from ticketing_entrypoints.http.openapi import ADMIN, problems
 
 
 class OperatorController(Controller):
     path = "/api/v1/operator"
     tags = ("events",)
+    opt = limited(RouteGroup.ADMIN)
 
     @get(
         summary="Who the admin key (and X-Operator) make the caller",

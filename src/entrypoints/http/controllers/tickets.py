@@ -11,6 +11,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, SkipValidation
 from ticketing_entrypoints.http import mapping, schemas
 from ticketing_entrypoints.http.bodies import strict_body
 from ticketing_entrypoints.http.dependencies import Ticketing
+from ticketing_entrypoints.http.limits import RouteGroup, limited
 from ticketing_entrypoints.http.openapi import BAD_TOKEN, QUEUE_TOKEN, TOO_LARGE, problems
 from ticketing_entrypoints.http.tokens import QueuePass
 
@@ -30,6 +31,7 @@ class TicketsController(Controller):
     path = "/api/v1/tickets"
     tags = ("tickets",)
     security = QUEUE_TOKEN
+    opt = limited(RouteGroup.HOLD)  # but for reading a reservation
 
     @post(
         "/reserve",
@@ -65,6 +67,7 @@ class TicketsController(Controller):
         "/{reservation_id:str}",
         summary="One of one's reservations",
         responses=problems({401: BAD_TOKEN, 404: NOT_FOUND}),
+        opt=limited(RouteGroup.READ),
     )
     async def get_reservation(
         self,
