@@ -21,12 +21,22 @@ from bench.context import Context, say
 from bench.procs import Processes
 from bench.results import Result, cpu_lines, table, write
 from bench.sale import Sale
-from bench.scenarios import durability, end_to_end, streams, throughput, tick, worker
+from bench.scenarios import durability, end_to_end, limits, streams, throughput, tick, worker
 from bench.stack import open_stack, start_api, start_baseline, start_worker
 from bench.tools import ROOT, vegeta, wrk
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-SCENARIOS = ("throughput", "e2e", "sse", "worker", "scale", "relay", "durability", "tick")
+SCENARIOS = (
+    "throughput",
+    "e2e",
+    "sse",
+    "worker",
+    "scale",
+    "relay",
+    "durability",
+    "tick",
+    "limits",
+)
 
 
 def main() -> None:
@@ -109,6 +119,8 @@ def run(processes: Processes, workdir: Path, seconds: float, chosen: set[str]) -
             results += durability.durability(context)
         if "tick" in chosen:
             results += tick.tick_cost(context)
+        if "limits" in chosen:
+            results += limits.limit_cost(context)
         last = throughput.baseline(context, baseline_server, "after")
         results.append(last)
         _rebase(results, context, first, last)

@@ -53,6 +53,9 @@ class Stack:
         stack): this one's, without any TICKETING_* setting it did not choose."""
         env = {key: value for key, value in os.environ.items() if not key.startswith("TICKETING_")}
         env.update(TICKETING_ADMIN_KEY=ADMIN_KEY, TICKETING_TOKEN_SECRET=TOKEN_SECRET)
+        # One load generator is one address: its crowd would spend any real budget at once.
+        # The scenario ``limits`` measures what the budgets cost with them on.
+        env["TICKETING_RATE_LIMITS"] = "false"
         if deployment in ("redis", "stack"):
             env["TICKETING_REDIS_URL"] = self.redis_url
         if deployment == "stack":

@@ -216,6 +216,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             entry=container.entry.async_,
             streams=container.streams,
             addresses=container.addresses,
+            limit_metrics=container.limit_metrics,
         ),
         running=lambda: api_running(container),
         latency=container.latency() if settings.route_latency_metrics else None,

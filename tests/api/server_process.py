@@ -21,18 +21,22 @@ STOP_SECONDS = 15
 
 
 @contextmanager
-def embedded_server(log_path: Path) -> Iterator[str]:
+def embedded_server(log_path: Path, **settings: str) -> Iterator[str]:
     """Serves the embedded backends whatever the environment sets (``make test`` exports the
-    real stack's settings); yields the base URL once ``/health/live`` answers."""
+    real stack's settings); yields the base URL once ``/health/live`` answers. The limits
+    against bots are a deployment's defaults unless ``settings`` (``TICKETING_*`` variables)
+    say otherwise: a crowd sent by one test process comes from one address."""
     port = free_port()
-    environment = {
-        name: value for name, value in os.environ.items() if not name.startswith("TICKETING_")
-    } | {
-        "TICKETING_ADMIN_KEY": ADMIN_KEY,
-        "TICKETING_TOKEN_SECRET": TOKEN_SECRET,
-        "TICKETING_HOST": LOOPBACK,
-        "TICKETING_PORT": str(port),
-    }
+    environment = (
+        {name: value for name, value in os.environ.items() if not name.startswith("TICKETING_")}
+        | {
+            "TICKETING_ADMIN_KEY": ADMIN_KEY,
+            "TICKETING_TOKEN_SECRET": TOKEN_SECRET,
+            "TICKETING_HOST": LOOPBACK,
+            "TICKETING_PORT": str(port),
+        }
+        | settings
+    )
     with log_path.open("w") as log:
         process = subprocess.Popen(
             ticketing_command("serve"),

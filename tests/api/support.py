@@ -163,11 +163,12 @@ class Stream:
     the whole response once it ends. httpx's ASGI transport hands a response over only once it
     ended, so the body is also read off the app as the app sends it, for tests to wait on."""
 
-    def __init__(self, sale: Sale, token: str) -> None:
+    def __init__(self, sale: Sale, token: str, address: str = "127.0.0.1") -> None:
+        """From the client ``address`` (the test transport's by default)."""
         self._body = bytearray()
-        self.response = asyncio.create_task(self._get(sale.app, token))
+        self.response = asyncio.create_task(self._get(sale.app, token, address))
 
-    async def _get(self, app: Litestar, token: str) -> httpx.Response:
+    async def _get(self, app: Litestar, token: str, address: str) -> httpx.Response:
         async def teed(
             scope: ASGIMessage,
             receive: Callable[[], Awaitable[ASGIMessage]],
@@ -181,7 +182,7 @@ class Stream:
             # Litestar types its ASGI callable precisely, this helper generically: both are ASGI.
             await app(scope, receive, tee)  # type: ignore[arg-type]
 
-        transport = httpx.ASGITransport(app=teed)
+        transport = httpx.ASGITransport(app=teed, client=(address, 123))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             return await client.get("/api/v1/queue/stream", params={"token": token})
 

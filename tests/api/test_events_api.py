@@ -44,6 +44,8 @@ async def test_an_admin_creates_an_event_with_the_spec_defaults(
         "holdTtlSeconds": 600,
         "presenceTimeoutSeconds": 300,
         "drawAtOpening": False,
+        "entryWorkBits": 0,
+        "entryGrantRequired": False,
         "state": "OPEN",
     }
     assert parse_moment(event["opensAt"]) == to_datetime(clock.now_ms())
@@ -72,6 +74,8 @@ async def test_an_event_keeps_the_id_and_settings_it_was_given(client: Client) -
         **settings,
         "opensAt": "2030-06-01T16:00:00Z",
         "drawAtOpening": False,
+        "entryWorkBits": 0,
+        "entryGrantRequired": False,
         "state": "OPEN",
     }
     assert parse_moment(event["opensAt"]) == datetime(2030, 6, 1, 16, tzinfo=UTC)

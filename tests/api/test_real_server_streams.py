@@ -39,7 +39,8 @@ def open_files_limit() -> None:
 
 @pytest.fixture
 def server(tmp_path: Path, open_files_limit: None) -> Iterator[str]:
-    with embedded_server(tmp_path / "server.log") as base:
+    one_address_crowd = {"TICKETING_RATE_LIMITS": "false", "TICKETING_STREAMS_PER_ADDRESS": "20000"}
+    with embedded_server(tmp_path / "server.log", **one_address_crowd) as base:
         yield base
 
 

@@ -21,10 +21,12 @@ from ticketing_entrypoints.settings import Settings
 @pytest.fixture
 def process_settings(schema_url: str, kafka_config: KafkaConfig, run_id: str) -> Settings:
     """What this test's processes read from their environment (the schema not yet migrated:
-    ``ticketing migrate`` does that). Request budgets off: a test's crowd comes from one
-    address (the stack test of bots against people turns them on)."""
+    ``ticketing migrate`` does that). Request budgets off and room for a crowd's streams: a
+    test's crowd comes from one address (the stack test of bots against people turns the
+    budgets on)."""
     return Settings(
         rate_limits=False,
+        streams_per_address=20_000,
         database_url=schema_url,
         kafka_bootstrap=kafka_config.bootstrap_servers,
         kafka_topic=kafka_config.topic,

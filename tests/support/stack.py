@@ -11,7 +11,7 @@ from typing import IO
 import pytest
 
 from tests.support.services import CONTAINERS, MODE_VARIABLE, services_mode
-from ticketing_entrypoints.settings import Settings
+from ticketing_entrypoints.settings import Settings, variable
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "scripts" / "services.sh"
@@ -29,6 +29,12 @@ def stack_environment(settings: Settings) -> dict[str, str]:
         "TICKETING_WORKER_BATCH_SIZE": str(settings.worker_batch_size),
         "TICKETING_RATE_LIMITS": str(settings.rate_limits).lower(),
         "TICKETING_TRUSTED_PROXIES": settings.trusted_proxies,
+        "TICKETING_STREAMS_PER_ADDRESS": str(settings.streams_per_address),
+        **{
+            variable(name): str(getattr(settings, name))
+            for name in Settings.model_fields
+            if name.startswith("limit_")
+        },
     }
 
 

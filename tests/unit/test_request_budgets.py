@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 import pytest
 
@@ -53,7 +54,8 @@ def test_a_budget_refuses_a_rate_or_burst_that_lets_nothing_through() -> None:
         Budget(per_second=1, burst=0)
 
 
-def scope(peer: str, *forwarded: str) -> dict[str, object]:
+def scope(peer: str, *forwarded: str) -> Any:
+    """The parts of an ASGI HTTP scope that ``ClientAddresses`` reads."""
     headers = [(b"x-forwarded-for", value.encode()) for value in forwarded]
     return {"type": "http", "client": (peer, 40000), "headers": headers}
 
@@ -78,4 +80,5 @@ def test_what_is_no_address_stops_at_the_hop_that_wrote_it() -> None:
     assert PROXIES.of(scope("10.0.0.1", "198.51.100.1, garbage")) == "10.0.0.1"
     assert PROXIES.of(scope("10.0.0.1", "garbage, 10.0.0.2")) == "10.0.0.2"
     assert PROXIES.of(scope("10.0.0.1")) == "10.0.0.1", "no header: the proxy itself"
-    assert PROXIES.of({"type": "http", "headers": []}) == "unknown"
+    no_client: Any = {"type": "http", "headers": []}
+    assert PROXIES.of(no_client) == "unknown"

@@ -32,6 +32,7 @@ from ticketing_entrypoints.backends import HealthProbe
 from ticketing_entrypoints.http.client_address import ClientAddresses
 from ticketing_entrypoints.http.entry_checks import EntryChecks
 from ticketing_entrypoints.http.errors import Unauthorized
+from ticketing_entrypoints.http.limit_metrics import LimitMetrics
 from ticketing_entrypoints.http.positions import PositionHub
 from ticketing_entrypoints.http.stream_caps import StreamCaps
 from ticketing_entrypoints.http.tokens import QUEUE_TOKEN_HEADER, QueuePass, QueueTokens
@@ -83,6 +84,7 @@ class RequestServices:
     entry: Callable[[], Awaitable[EntryChecks]]
     streams: Callable[[], StreamCaps]
     addresses: Callable[[], ClientAddresses]
+    limit_metrics: Callable[[], LimitMetrics]
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class Ticketing:
     entry: EntryChecks
     streams: StreamCaps
     addresses: ClientAddresses
+    limit_metrics: LimitMetrics
 
     @cached_property
     def admin_key_id(self) -> str:
@@ -119,6 +122,7 @@ def dependencies(services: RequestServices) -> dict[str, Provide]:
                     entry=await services.entry(),
                     streams=services.streams(),
                     addresses=services.addresses(),
+                    limit_metrics=services.limit_metrics(),
                 )
             )
         return resolved[0]

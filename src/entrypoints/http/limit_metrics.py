@@ -31,3 +31,19 @@ class LimitMetrics:
             "Position streams closed because their token opened one more than allowed",
             registry=registry,
         )
+
+    def refused_by_group(self) -> dict[str, int]:
+        """Requests refused so far by this process, by route group."""
+        counts: dict[str, int] = {}
+        for metric in self.refused.collect():
+            for sample in metric.samples:
+                if sample.name.endswith("_total"):
+                    group = sample.labels["group"]
+                    counts[group] = counts.get(group, 0) + int(sample.value)
+        return counts
+
+    @staticmethod
+    def count(counter: Counter) -> int:
+        return int(
+            sum(s.value for m in counter.collect() for s in m.samples if s.name.endswith("_total"))
+        )

@@ -186,6 +186,16 @@ class Operator(Wire, kw_only=True):
     admin key's id."""
 
 
+class Refusals(Wire, kw_only=True):
+    """What the limits against bots did in the API process that answers, since it started."""
+
+    refused_by_group: dict[str, int]
+    """Requests refused with 429, by route group (enter, read, hold, stream, admin)."""
+    challenges_issued: int
+    challenges_solved: int
+    streams_replaced: int
+
+
 class EventStats(Wire, kw_only=True):
     remaining_seats: int
     waiting_users: int

@@ -7,7 +7,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 
 from ticketing_entrypoints.http import schemas
-from ticketing_entrypoints.http.dependencies import AdminAccess
+from ticketing_entrypoints.http.dependencies import AdminAccess, Ticketing
 from ticketing_entrypoints.http.limits import RouteGroup, limited
 from ticketing_entrypoints.http.openapi import ADMIN, problems
 
@@ -26,3 +26,23 @@ class OperatorController(Controller):
     )
     async def who_am_i(self, admin: NamedDependency[AdminAccess]) -> schemas.Operator:
         return schemas.Operator(actor=admin.actor)
+
+    @get(
+        "/refusals",
+        summary="What the limits against bots refused, in the instance that answers",
+        description="Counts since this API process started (each instance counts its own; "
+        "`/metrics` has the same counters for a scraper to sum). The operator page shows the "
+        "rate of refusals from two readings.",
+        security=ADMIN,
+        responses=problems({401: "`unauthorized`: the admin key is missing or wrong"}),
+    )
+    async def refusals(
+        self, admin: NamedDependency[AdminAccess], ticketing: NamedDependency[Ticketing]
+    ) -> schemas.Refusals:
+        metrics = ticketing.limit_metrics
+        return schemas.Refusals(
+            refused_by_group=metrics.refused_by_group(),
+            challenges_issued=metrics.count(metrics.challenges_issued),
+            challenges_solved=metrics.count(metrics.challenges_solved),
+            streams_replaced=metrics.count(metrics.streams_replaced),
+        )

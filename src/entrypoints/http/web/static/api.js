@@ -40,6 +40,9 @@ export async function call(
     title: response.statusText || "Refused",
     detail: `the server answered ${response.status}`,
   };
+  // How long to wait before asking again, when the server says (429, 503).
+  const retryAfter = Number(response.headers.get("Retry-After"));
+  if (retryAfter > 0) problem.retryAfterSeconds = retryAfter;
   return { ok: false, status: response.status, problem };
 }
 

@@ -39,11 +39,66 @@ const PLAIN = {
   event_not_found: "This sale does not exist (any more).",
   validation_error: "That was not accepted.",
   network: "No connection to the server.",
+  rate_limited: "Too many requests from here in a short time.",
+  too_many_streams: "Too many pages follow a queue from this connection: close some.",
+  work_required: "This sale asks for a moment of work first: try again.",
+  work_insufficient: "The work did not check out: try again.",
+  challenge_refused: "The work ran out of time or was used already: try again.",
+  grant_refused: "This sale is only for signed-in customers of the organiser: open it from "
+    + "the organiser's site.",
 };
 
 function explain(problem) {
   const kind = problem.code === "sold_out" || problem.code === "network" ? "warn" : "bad";
-  notify(kind, PLAIN[problem.code] ?? problem.title, problem.detail);
+  const wait = problem.retryAfterSeconds
+    ? ` Wait ${problem.retryAfterSeconds} s before trying again.`
+    : "";
+  notify(kind, (PLAIN[problem.code] ?? problem.title) + wait, problem.detail);
+}
+
+// The organiser's site may send its signed-in customers here with `?grant=...` (an entry
+// grant naming them) and `?user=...`.
+const linked = new URLSearchParams(window.location.search);
+
+// The proof of work a sale with `entryWorkBits` asks of an entry: a challenge, solved in a
+// Web Worker (the page stays responsive) with its progress shown. Answers the fields to send
+// with the entry, or null when it could not get a challenge (the notice says why).
+async function proveWork(eventId) {
+  const issued = await call("POST", "/api/v1/queue/challenge", { body: { eventId } });
+  if (!issued.ok) {
+    explain(issued.problem);
+    return null;
+  }
+  const { challenge, workBits } = issued.data;
+  if (!workBits) return { challenge, nonce: "0" };
+  showScreen("working");
+  const expected = 2 ** workBits;
+  const bar = $("work-progress");
+  bar.value = 0;
+  $("work-status").textContent = "Working…";
+  const worker = new Worker("/static/work.js");
+  try {
+    const nonce = await new Promise((resolve, reject) => {
+      worker.onerror = () => reject(new Error("the work stopped"));
+      worker.onmessage = ({ data }) => {
+        if (data.nonce !== undefined) {
+          resolve(data.nonce);
+          return;
+        }
+        // Tries are random: the expected count is a guide, so the bar never claims done.
+        const share = Math.min(0.95, data.tried / expected);
+        bar.value = Math.round(share * 100);
+        $("work-status").textContent = `${Math.round(share * 100)}% of the expected work`;
+      };
+      worker.postMessage({ challenge, bits: workBits });
+    });
+    return { challenge, nonce };
+  } catch {
+    notify("bad", "This browser could not do the sale's work.", "try again, or another browser");
+    return null;
+  } finally {
+    worker.terminate();
+  }
 }
 
 function save() {
@@ -138,10 +193,20 @@ async function joinSale(eventId) {
 // waits or is admitted, and starts a new place at the back for one whose turn ended.
 async function enter(eventId) {
   clearNotice();
-  const answer = await call("POST", "/api/v1/queue/enter", {
-    body: { eventId, userId: state.userId },
-  });
+  const body = { eventId, userId: state.userId };
+  if (linked.get("grant")) body.entryGrant = linked.get("grant");
+  const sale = await call("GET", `/api/v1/events/${encodeURIComponent(eventId)}`);
+  if (sale.ok && sale.data.entryWorkBits > 0) {
+    const proof = await proveWork(eventId);
+    if (proof === null) {
+      showPick();
+      return;
+    }
+    Object.assign(body, proof);
+  }
+  const answer = await call("POST", "/api/v1/queue/enter", { body });
   if (!answer.ok) {
+    if (sale.ok && sale.data.entryWorkBits > 0) showPick();
     explain(answer.problem);
     return;
   }
@@ -509,7 +574,7 @@ async function resume() {
   }
 }
 
-$("user-id").value = state.userId;
+$("user-id").value = linked.get("user") ?? state.userId;
 $("user-id").addEventListener("input", () => $("user-id").setCustomValidity(""));
 $("identity").addEventListener("submit", (submitted) => submitted.preventDefault());
 $("leave").addEventListener("click", () => withBusy($("leave"), leave));
