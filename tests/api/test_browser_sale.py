@@ -13,6 +13,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import (
     Browser,
@@ -22,7 +23,7 @@ from playwright.sync_api import (
     expect,
 )
 
-from tests.support.http import ADMIN_KEY
+from tests.support.http import ADMIN, ADMIN_KEY
 
 pytestmark = pytest.mark.browser
 
@@ -267,3 +268,32 @@ def join_while_paused(buyer: Person) -> None:
     page.get_by_label("Your name or e-mail").fill(buyer.name)
     page.get_by_role("button", name="Join the queue for Controls Sale").click()
     expect(page.locator("#wait")).to_have_text("paused by the organiser: you keep your place")
+
+
+WORK_BITS = 16
+"""About 65,000 tries: a fraction of a second in Chromium here, long enough to be real work."""
+
+
+def test_a_buyer_page_does_the_sales_proof_of_work_and_gets_in_line(
+    browser: Browser, server: str, screenshots: Path
+) -> None:
+    sale = {
+        "eventId": "work-sale",
+        "name": "Work Sale",
+        "totalSeats": 5,
+        "entryWorkBits": WORK_BITS,
+    }
+    created = httpx.post(f"{server}/api/v1/events", json=sale, headers=ADMIN, timeout=10)
+    assert created.status_code == 201, created.text
+    buyer = Person(browser, server, "dee", PHONE, screenshots)
+    page = buyer.page
+    page.goto("/")
+    page.get_by_label("Your name or e-mail").fill("dee")
+    page.get_by_role("button", name="Join the queue for Work Sale").click()
+    expect(page.get_by_text("It is your turn.")).to_be_visible(timeout=6 * STEP_MS)
+    buyer.shot("work-admitted")
+    tokens = page.evaluate("Object.keys(sessionStorage)")
+    assert tokens, "the page keeps its place in session storage"
+    assert buyer.problems == []
+    metrics = httpx.get(f"{server}/metrics", timeout=10).text
+    assert "entry_challenges_solved_total 1.0" in metrics, "the page solved one challenge"

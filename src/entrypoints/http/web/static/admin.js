@@ -26,6 +26,7 @@ let watching = null; // the sale being polled
 let samples = []; // {at, stats} of that sale within the chart's window, oldest first
 let pollTimer = null;
 let shown = null; // the sale as last read, for the controls
+let lastRefusals = null; // {at, total} of the previous reading of this server's refusals
 const busy = new Set(); // ids of the controls whose request is under way
 
 function save() {
@@ -197,7 +198,22 @@ async function poll(eventId) {
     const why = answer.problem.detail;
     $("freshness").textContent = `Not updated: ${why}. Trying again every second.`;
   }
+  await showRefusalRate();
   pollTimer = setTimeout(() => poll(eventId), POLL_MS);
+}
+
+// Requests the limits against bots refused per second, from two readings of the counts of the
+// server that answers (each API process counts its own; /metrics has them all).
+async function showRefusalRate() {
+  const answer = await call("GET", "/api/v1/operator/refusals", { adminKey: session.adminKey });
+  if (!answer.ok) return;
+  const total = Object.values(answer.data.refusedByGroup).reduce((sum, n) => sum + n, 0);
+  const now = Date.now();
+  if (lastRefusals !== null && now > lastRefusals.at) {
+    const perSecond = ((total - lastRefusals.total) * 1000) / (now - lastRefusals.at);
+    $("refused").textContent = perSecond.toFixed(perSecond < 10 ? 1 : 0);
+  }
+  lastRefusals = { at: now, total };
 }
 
 function show(sale) {
@@ -226,7 +242,9 @@ function show(sale) {
   $("settings").textContent = `${sale.eventId} · up to ${sale.maxPerUser} per buyer · `
     + `opens ${localTime(sale.opensAt)} · admits ${sale.admissionRatePerSecond}/s, at most `
     + `${sale.maxActiveUsers} at once · turns last ${duration(sale.admissionTtlSeconds)}, `
-    + `holds ${duration(sale.holdTtlSeconds)}`;
+    + `holds ${duration(sale.holdTtlSeconds)}`
+    + (sale.entryWorkBits ? ` · entry work ${sale.entryWorkBits} bits` : "")
+    + (sale.entryGrantRequired ? " · signed-in customers only" : "");
   drawChart();
 }
 
