@@ -15,7 +15,7 @@ from bench.scenarios.throughput import admitted_crowd
 from bench.stack import start_api
 from bench.tools import Load, run_wrk
 
-UNLIMITED = "100000/1000000"
+UNLIMITED = "999999/999999"
 BUDGET_SETTINGS = (
     "ENTER_PER_ADDRESS",
     "READ_PER_ADDRESS",

@@ -208,10 +208,12 @@ class RequestBudgets(Protocol):
     """Buckets of requests (``ticketing_core.budgets``), shared by every instance that shares
     the store, so that a client's budget holds over all of them."""
 
-    async def spend(self, bucket: str, budget: Budget) -> int:
-        """Takes one request from ``bucket`` (created full on first use): 0 when it passed,
-        else how many microseconds until one would. Buckets are kept only while they are not
-        full again, so that a crowd of one-off clients costs nothing after it left."""
+    async def spend(self, buckets: Sequence[tuple[str, Budget]]) -> tuple[int, int]:
+        """Takes one request from each of ``buckets`` (each named, with its budget; created
+        full on first use) if every one has room, else from none. Answers ``(0, 0)`` when it
+        passed, else the index of the first bucket without room and the microseconds until it
+        would have. Buckets are kept only while they are not full again, so that a crowd of
+        one-off clients costs nothing after it left."""
         ...
 
 

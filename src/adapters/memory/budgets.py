@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from ticketing_core.budgets import Budget, spend
 
@@ -20,17 +21,21 @@ class MemoryRequestBudgets:
         self._arrivals: dict[str, int] = {}
         self._added = 0
 
-    async def spend(self, bucket: str, budget: Budget) -> int:
+    async def spend(self, buckets: Sequence[tuple[str, Budget]]) -> tuple[int, int]:
         now = _now_us()
-        arrival = self._arrivals.get(bucket, 0)
-        spent = spend(arrival, budget, now)
-        if spent.passed:
+        arrivals = []
+        for index, (bucket, budget) in enumerate(buckets):
+            spent = spend(self._arrivals.get(bucket, 0), budget, now)
+            if not spent.passed:
+                return index, spent.wait_us
+            arrivals.append((bucket, spent.arrival_us))
+        for bucket, arrival in arrivals:
             if bucket not in self._arrivals:
                 self._added += 1
                 if self._added % SWEEP_EVERY == 0:
                     self._sweep(now)
-            self._arrivals[bucket] = spent.arrival_us
-        return spent.wait_us
+            self._arrivals[bucket] = arrival
+        return 0, 0
 
     def _sweep(self, now_us: int) -> None:
         # An arrival time in the past is a full bucket: the same as no entry.

@@ -7,6 +7,8 @@ client's, over every event, so buckets spread over a Cluster's slots by their ow
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ticketing_adapters.redis.client import RedisClient
 from ticketing_adapters.redis.pipelined import PipelinedConnection
 from ticketing_adapters.redis.scripts import Scripts
@@ -17,14 +19,28 @@ SPENT_PREFIX = "ticketing:spent:"
 
 
 class RedisRequestBudgets:
-    def __init__(self, scripts: Scripts) -> None:
-        self._scripts = scripts
+    """On a standalone server every bucket of a request is checked in one script call; on a
+    Cluster, whose scripts may touch only one slot, each in its own, in order (a bucket passed
+    is then spent even when a later one refuses)."""
 
-    async def spend(self, bucket: str, budget: Budget) -> int:
-        wait: int = await self._scripts.run_on(
-            "spend_budget", [BUDGET_PREFIX + bucket], budget.interval_us, budget.tolerance_us
-        )
-        return wait
+    def __init__(self, scripts: Scripts, *, cluster: bool) -> None:
+        self._scripts = scripts
+        self._cluster = cluster
+
+    async def spend(self, buckets: Sequence[tuple[str, Budget]]) -> tuple[int, int]:
+        if not self._cluster:
+            return await self._spend(buckets, first=0)
+        for index, bucket in enumerate(buckets):
+            refused = await self._spend([bucket], first=index)
+            if refused[1]:
+                return refused
+        return 0, 0
+
+    async def _spend(self, buckets: Sequence[tuple[str, Budget]], first: int) -> tuple[int, int]:
+        keys = [BUDGET_PREFIX + name for name, _ in buckets]
+        arguments = [n for _, b in buckets for n in (b.interval_us, b.tolerance_us)]
+        number, wait = await self._scripts.run_on("spend_budget", keys, *arguments)
+        return (first + int(number) - 1, int(wait)) if number else (0, 0)
 
 
 class RedisSpentChallenges:

@@ -64,7 +64,7 @@ async def open_redis_hot_state(
         queue=RedisQueueStore(scripts),
         stock=RedisStockStore(client, scripts),
         outbox=RedisOutbox(scripts),
-        budgets=RedisRequestBudgets(scripts),
+        budgets=RedisRequestBudgets(scripts, cluster=cluster),
         spent_challenges=RedisSpentChallenges(client, pipelined),
         client=client,
         pipelined=pipelined,

@@ -89,9 +89,10 @@ SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
 """The keys each script on an event is given, in order. Every key it touches is among them."""
 
 FREE_SCRIPT_KEYS: dict[ScriptName, tuple[str, ...]] = {
-    "spend_budget": ("bucket",),
+    "spend_budget": (),
 }
-"""Scripts on keys of no event (``run_on``), by the names their Lua gives the keys."""
+"""Scripts on keys of no event (``run_on``), by the names their Lua gives the keys (none:
+the script takes any number, from ``KEYS`` itself)."""
 
 _WITHOUT_EVENT_GUARD: frozenset[ScriptName] = frozenset(
     {"add_event", "claim", "acknowledge", "restore", *FREE_SCRIPT_KEYS}

@@ -101,19 +101,16 @@ class RequestLimits:
             return
         budgets = self._resolved or await self._resolve()
         address = self._addresses.of(connection.scope)
-        await self._spend(budgets, group, "address", address, self._per_address[group])
+        spent = [("address", f"{group}:address:{address}", self._per_address[group])]
         user_budget = self._per_user.get(group)
         if user_budget is not None:
             queue_pass = self._queue_pass(connection)
             if queue_pass is not None:
-                buyer = f"{queue_pass.event_id}/{queue_pass.user_id}"
-                await self._spend(budgets, group, "user", buyer, user_budget)
-
-    async def _spend(
-        self, budgets: RequestBudgets, group: RouteGroup, per: str, subject: str, budget: Budget
-    ) -> None:
-        wait_us = await budgets.spend(f"{group}:{per}:{subject}", budget)
+                buyer = f"{group}:user:{queue_pass.event_id}/{queue_pass.user_id}"
+                spent.append(("user", buyer, user_budget))
+        refused, wait_us = await budgets.spend([(bucket, budget) for _, bucket, budget in spent])
         if wait_us:
+            per, _, budget = spent[refused]
             self._metrics.refused.labels(group.value, per).inc()
             raise RateLimited(
                 f"too many {group.value} requests from this {per} ({budget}); try again later",

@@ -1,20 +1,27 @@
--- One request against a request budget (ticketing_core.budgets.spend, restated): a bucket is
--- one string, its theoretical arrival time in microseconds of the Redis server's clock, so
--- that every instance meets the same time. Kept only until the bucket is full again.
--- KEYS: bucket
--- ARGV: interval (us), tolerance (us)
--- Returns 0 when the request passed, else the microseconds until one would.
-local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
+-- One request against one or more request budgets at once (ticketing_core.budgets.spend,
+-- restated): each bucket is one string, its theoretical arrival time in microseconds of the
+-- Redis server's clock, so that every instance meets the same time, kept only until the bucket
+-- is full again. Either every bucket has room and each is spent, or none is.
+-- KEYS: one bucket each
+-- ARGV: interval (us) and tolerance (us) of each bucket, in the order of KEYS
+-- Returns {0, 0} when the request passed, else {n, wait}: the first bucket (from 1) without
+-- room and the microseconds until it would have.
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local arrival = tonumber(redis.call('GET', K.bucket) or '0')
-if arrival < now then
-  arrival = now
+local arrivals = {}
+for n, key in ipairs(KEYS) do
+  local interval, tolerance = tonumber(ARGV[2 * n - 1]), tonumber(ARGV[2 * n])
+  local arrival = tonumber(redis.call('GET', key) or '0')
+  if arrival < now then
+    arrival = now
+  end
+  local wait = arrival - tolerance - now
+  if wait > 0 then
+    return {n, wait}
+  end
+  arrivals[n] = arrival + interval
 end
-local wait = arrival - tolerance - now
-if wait > 0 then
-  return wait
+for n, key in ipairs(KEYS) do
+  redis.call('SET', key, string.format('%d', arrivals[n]), 'PX', math.ceil((arrivals[n] - now) / 1000) + 1)
 end
-arrival = arrival + interval
-redis.call('SET', K.bucket, string.format('%d', arrival), 'PX', math.ceil((arrival - now) / 1000) + 1)
-return 0
+return {0, 0}
