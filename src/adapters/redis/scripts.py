@@ -106,7 +106,11 @@ def lua_file(name: str) -> str:
 def script_source(name: ScriptName) -> str:
     keys = SCRIPT_KEYS.get(name) or FREE_SCRIPT_KEYS[name]
     names = ", ".join(f"{key} = KEYS[{i}]" for i, key in enumerate(keys, start=1))
-    parts = [f"local K = {{{names}}}", lua_file("lib")]
+    # A script on no event's keys needs none of the event rules' helpers: it is spared
+    # defining them on every call.
+    parts = [f"local K = {{{names}}}"]
+    if name not in FREE_SCRIPT_KEYS:
+        parts.append(lua_file("lib"))
     if name not in _WITHOUT_EVENT_GUARD:
         parts.append(lua_file("event_guard"))
     parts.append(lua_file(name))

@@ -14,6 +14,7 @@ from granian.server import MPServer, MTServer, Server
 from ticketing_entrypoints.cli import Command
 from ticketing_entrypoints.logs import logging_config
 from ticketing_entrypoints.preflight import StartRefused, check_serve, refuse, settings_for
+from ticketing_entrypoints.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -111,5 +112,12 @@ COMMAND = Command(
         "stream_keepalive_seconds",
         "route_latency_metrics",
         "max_body_bytes",
+        "rate_limits",
+        "trusted_proxies",
+        *(name for name in Settings.model_fields if name.startswith("limit_")),
+        "streams_per_token",
+        "streams_per_address",
+        "challenge_lifetime_seconds",
+        "allow_volatile_redis",
     ),
 )
