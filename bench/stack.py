@@ -95,7 +95,7 @@ def services_environment() -> dict[str, str]:
 def open_stack(processes: Processes, workdir: Path) -> Iterator[Stack]:
     services = services_environment()
     run_id = uuid.uuid4().hex[:8]
-    redis_server = _start_redis(processes, workdir)
+    redis_server = start_redis(processes, workdir)
     schema = f"bench_{run_id}"
     database_url = with_search_path(services["TICKETING_DATABASE_URL"], schema)
     with psycopg.connect(services["TICKETING_DATABASE_URL"], autocommit=True) as connection:
@@ -133,20 +133,25 @@ def delete_topics(bootstrap: str, prefix: str) -> None:
             future.result()
 
 
-def _start_redis(processes: Processes, workdir: Path) -> tuple[Process, int]:
+def start_redis(
+    processes: Processes, workdir: Path, name: str = "redis", durable: bool = True
+) -> tuple[Process, int]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise SystemExit(
             "bench: redis-server is missing (scripts/services.sh up redis installs it)"
         )
     port = free_port()
-    data = workdir / "redis"
+    data = workdir / name
     data.mkdir(parents=True, exist_ok=True)
     command = [binary, "--port", str(port), "--bind", LOOPBACK, "--dir", str(data)]
     # Durable, as the stack requires (docs/full-stack.md): the AOF fsynced on every write.
-    command += ["--save", "", "--appendonly", "yes", "--appendfsync", "always"]
+    # (Not for what may be lost, such as request budgets.)
+    command += ["--save", ""]
+    if durable:
+        command += ["--appendonly", "yes", "--appendfsync", "always"]
     command += ["--maxclients", "30000"]
-    process = processes.start("redis", command)
+    process = processes.start(name, command)
     client = redis.Redis(host=LOOPBACK, port=port)
     for _ in range(100):
         try:

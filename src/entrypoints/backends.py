@@ -25,13 +25,16 @@ to its own bus, so each deployment needs a Redis database of its own.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import dataclasses
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from enum import Enum
 
 from ticketing_adapters.memory import MemoryParts, memory_parts, memory_record
 from ticketing_adapters.memory.budgets import MemoryRequestBudgets, MemorySpentChallenges
 from ticketing_adapters.redis import RedisHotState, open_redis_hot_state
+from ticketing_adapters.redis.hot_state import open_redis_budgets
 from ticketing_core.ports import (
     EventBus,
     EventCatalog,
@@ -94,29 +97,43 @@ def deployment_of(settings: Settings) -> Deployment:
     return Deployment.STACK if kafka else Deployment.REDIS
 
 
-async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
+async def open_backends(settings: Settings) -> AsyncGenerator[Backends, None]:
     """Opens the adapters the settings ask for, yields them, and closes them afterwards."""
     deployment = deployment_of(settings)
     if deployment is Deployment.EMBEDDED:
         yield memory_backends()
         return
     assert settings.redis_url is not None
-    hot = await open_redis_hot_state(settings.redis_url, cluster=settings.redis_cluster)
-    try:
+    async with AsyncExitStack() as opened:
+        hot = await open_redis_hot_state(settings.redis_url, cluster=settings.redis_cluster)
+        opened.push_async_callback(hot.close)
+        budgets, budget_probes = None, {}
+        if settings.limits_redis_url is not None:
+            own = await open_redis_budgets(settings.limits_redis_url, settings.redis_cluster)
+            opened.push_async_callback(own.close)
+            budgets, budget_probes = own.budgets, {"redis-limits": own.ping}
         if deployment is Deployment.REDIS:
             record = memory_record()
-            yield redis_backends(hot, record.bus, record.durable_record)
+            backends = redis_backends(hot, record.bus, record.durable_record)
+            yield _with_own_budgets(backends, budgets, budget_probes)
             return
         async with open_persistence(settings, migrate_first=settings.migrate_on_start) as durable:
-            yield redis_backends(
+            backends = redis_backends(
                 hot,
                 durable.bus,
                 durable.durable_record,
                 catalog=RecordingCatalog(hot.catalog, durable.durable_record),
                 probes=durable.probes,
             )
-    finally:
-        await hot.close()
+            yield _with_own_budgets(backends, budgets, budget_probes)
+
+
+def _with_own_budgets(
+    backends: Backends, budgets: RequestBudgets | None, probes: Mapping[str, HealthProbe]
+) -> Backends:
+    if budgets is None:
+        return backends
+    return dataclasses.replace(backends, budgets=budgets, probes={**backends.probes, **probes})
 
 
 def redis_backends(

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     from one of them is the client's that its ``X-Forwarded-For`` names (the nearest address
     that is not itself a trusted proxy). Any other peer is the client itself, whatever its
     ``X-Forwarded-For`` says."""
+    limits_redis_url: str | None = None
+    """A Redis of its own for the request budgets (with ``TICKETING_REDIS_URL``; unset: the
+    hot state's). Budgets need no durability: on a Redis without ``appendfsync always`` their
+    write on every request costs no fsync (ADR 0016)."""
     limit_enter_per_address: BudgetText = "5/50"
     """Entries and entry challenges. Per address, the budgets leave room for a few dozen
     buyers behind one NAT; per queue token, several times what the buyer page asks for."""

@@ -39,6 +39,38 @@ class RedisHotState:
         await self.client.aclose()
 
 
+@dataclass(frozen=True, slots=True)
+class RedisBudgetsOnly:
+    """Request budgets on a Redis of their own (``TICKETING_LIMITS_REDIS_URL``)."""
+
+    budgets: RedisRequestBudgets
+    client: RedisClient
+    pipelined: PipelinedConnection | None
+
+    async def ping(self) -> None:
+        await self.client.ping()
+
+    async def close(self) -> None:
+        if self.pipelined is not None:
+            await self.pipelined.close()
+        await self.client.aclose()
+
+
+async def open_redis_budgets(url: str, cluster: bool = False) -> RedisBudgetsOnly:
+    """Connects to the Redis of the request budgets at ``url`` and loads the scripts."""
+    client = open_client(url, cluster)
+    pipelined = None
+    if not cluster and pipelined_serves(url):
+        pipelined = PipelinedConnection(url, reply_timeout=WAIT_SECONDS)
+    scripts = Scripts(client, pipelined)
+    try:
+        await scripts.load()
+    except BaseException:
+        await client.aclose()
+        raise
+    return RedisBudgetsOnly(RedisRequestBudgets(scripts, cluster=cluster), client, pipelined)
+
+
 async def open_redis_hot_state(
     url: str, cluster: bool = False, max_connections: int = MAX_CONNECTIONS
 ) -> RedisHotState:

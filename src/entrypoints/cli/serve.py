@@ -114,6 +114,7 @@ COMMAND = Command(
         "max_body_bytes",
         "rate_limits",
         "trusted_proxies",
+        "limits_redis_url",
         *(name for name in Settings.model_fields if name.startswith("limit_")),
         "streams_per_token",
         "streams_per_address",

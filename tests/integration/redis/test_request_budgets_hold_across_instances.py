@@ -8,9 +8,12 @@ import asyncio
 import uuid
 
 import pytest
+from redis import asyncio as redis
 
-from tests.support.redis_servers import Opener, instances, open_standalone
+from tests.support.redis_servers import Opener, instances, leased_database, open_standalone
 from ticketing_core.budgets import Budget
+from ticketing_entrypoints.backends import open_backends
+from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -69,3 +72,26 @@ async def test_a_challenge_is_spent_once_over_all_instances(open_instance: Opene
             )
         )
     assert sorted(spent) == [False] * 5 + [True]
+
+
+async def test_budgets_may_live_on_a_redis_of_their_own(redis_url: str) -> None:
+    """``TICKETING_LIMITS_REDIS_URL``: the budgets on another server (here another database),
+    with a health probe of their own; the hot state stays where it was."""
+    with leased_database(redis_url) as hot_url, leased_database(redis_url) as limits_url:
+        settings = Settings(redis_url=hot_url, limits_redis_url=limits_url)
+        backends = open_backends(settings)
+        opened = await anext(backends)
+        try:
+            shared = bucket("own")
+            assert await opened.budgets.spend([(shared, SLOW)]) == (0, 0)
+            await opened.probes["redis-limits"]()
+        finally:
+            await backends.aclose()
+        own = redis.Redis.from_url(limits_url)
+        hot = redis.Redis.from_url(hot_url)
+        try:
+            assert await own.exists(f"ticketing:budget:{shared}") == 1
+            assert await hot.exists(f"ticketing:budget:{shared}") == 0
+        finally:
+            await own.aclose()
+            await hot.aclose()
