@@ -107,15 +107,17 @@ async def open_backends(settings: Settings) -> AsyncGenerator[Backends, None]:
     async with AsyncExitStack() as opened:
         hot = await open_redis_hot_state(settings.redis_url, cluster=settings.redis_cluster)
         opened.push_async_callback(hot.close)
-        budgets, budget_probes = None, {}
+        budgets = None
         if settings.limits_redis_url is not None:
-            own = await open_redis_budgets(settings.limits_redis_url, settings.redis_cluster)
+            # No health probe: the budgets fail open, so their store being down does not
+            # make the instance unready.
+            own = await open_redis_budgets(settings.limits_redis_url, settings.limits_redis_cluster)
             opened.push_async_callback(own.close)
-            budgets, budget_probes = own.budgets, {"redis-limits": own.ping}
+            budgets = own.budgets
         if deployment is Deployment.REDIS:
             record = memory_record()
             backends = redis_backends(hot, record.bus, record.durable_record)
-            yield _with_own_budgets(backends, budgets, budget_probes)
+            yield _with_own_budgets(backends, budgets)
             return
         async with open_persistence(settings, migrate_first=settings.migrate_on_start) as durable:
             backends = redis_backends(
@@ -125,15 +127,11 @@ async def open_backends(settings: Settings) -> AsyncGenerator[Backends, None]:
                 catalog=RecordingCatalog(hot.catalog, durable.durable_record),
                 probes=durable.probes,
             )
-            yield _with_own_budgets(backends, budgets, budget_probes)
+            yield _with_own_budgets(backends, budgets)
 
 
-def _with_own_budgets(
-    backends: Backends, budgets: RequestBudgets | None, probes: Mapping[str, HealthProbe]
-) -> Backends:
-    if budgets is None:
-        return backends
-    return dataclasses.replace(backends, budgets=budgets, probes={**backends.probes, **probes})
+def _with_own_budgets(backends: Backends, budgets: RequestBudgets | None) -> Backends:
+    return backends if budgets is None else dataclasses.replace(backends, budgets=budgets)
 
 
 def redis_backends(

@@ -27,6 +27,7 @@ BudgetText = Annotated[str, Field(pattern=r"^[0-9]{1,6}(\.[0-9]{1,3})?/[0-9]{1,6
 """A request budget as ``rate/burst``: ``5/50`` is 50 requests at once, then 5 a second."""
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+"""A trusted proxy's network (``ticketing_entrypoints.http.client_address``)."""
 
 
 class SettingsInvalid(ValueError):
@@ -83,7 +84,9 @@ class Settings(BaseSettings):
     limits_redis_url: str | None = None
     """A Redis of its own for the request budgets (with ``TICKETING_REDIS_URL``; unset: the
     hot state's). Budgets need no durability: on a Redis without ``appendfsync always`` their
-    write on every request costs no fsync (ADR 0016)."""
+    write on every request costs no fsync (ADR 0016). Its being down lets requests through
+    unchecked (counted), it does not refuse them."""
+    limits_redis_cluster: bool = False
     limit_enter_per_address: BudgetText = "5/50"
     """Entries and entry challenges. Per address, the budgets leave room for a few dozen
     buyers behind one NAT; per queue token, several times what the buyer page asks for."""

@@ -211,9 +211,9 @@ class RequestBudgets(Protocol):
     async def spend(self, buckets: Sequence[tuple[str, Budget]]) -> tuple[int, int]:
         """Takes one request from each of ``buckets`` (each named, with its budget; created
         full on first use) if every one has room, else from none. Answers ``(0, 0)`` when it
-        passed, else the index of the first bucket without room and the microseconds until it
-        would have. Buckets are kept only while they are not full again, so that a crowd of
-        one-off clients costs nothing after it left."""
+        passed, else the index of the bucket that has room last and the microseconds until it
+        has (until then the request is refused anyway). Buckets are kept only while they are
+        not full again, so that a crowd of one-off clients costs nothing after it left."""
         ...
 
 

@@ -24,8 +24,7 @@ import httpx
 import pytest
 
 from tests.e2e.support import Stack, running_stack, settle, wait_ready
-from tests.support.http import ADMIN, queue_token, unique_event_id
-from ticketing_entrypoints.http.entry_checks import work_of
+from tests.support.http import ADMIN, queue_token, solved_nonce, unique_event_id
 from ticketing_entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -66,30 +65,25 @@ def person_address(n: int) -> str:
     return f"127.0.{1 + n // 250}.{1 + n % 250}"
 
 
-def solve(challenge: str, bits: int) -> str:
-    nonce = 0
-    while work_of(challenge, str(nonce)) < bits:
-        nonce += 1
-    return str(nonce)
-
-
 async def hammer_like_a_bot(
     base_url: str, show: str, n: int, stop: asyncio.Event, answers: Counter[int]
 ) -> None:
     """Entry without work for a new user each time, reserve with a made-up token: as fast as
-    the API answers, until ``stop``."""
+    the API answers, until ``stop``. A request the API did not answer in time counts as 0
+    (a bot is not owed an answer; a person is, and those are checked)."""
     async with client_from(BOT_ADDRESS, base_url) as client:
         while not stop.is_set():
-            entered = await client.post(
-                "/api/v1/queue/enter",
-                json={"eventId": show, "userId": f"bot-{n}-{time.monotonic_ns()}"},
-            )
-            reserved = await client.post(
-                "/api/v1/tickets/reserve",
-                json={"eventId": show, "quantity": 4},
-                headers=queue_token(f"forged.{n}.token"),
-            )
-            answers.update((entered.status_code, reserved.status_code))
+            for path, headers in (
+                ("/api/v1/queue/enter", {}),
+                ("/api/v1/tickets/reserve", queue_token(f"forged.{n}.x")),
+            ):
+                body = {"eventId": show, "userId": f"bot-{n}-{time.monotonic_ns()}", "quantity": 4}
+                try:
+                    response = await client.post(path, json=body, headers=headers)
+                except httpx.TransportError:
+                    answers[0] += 1
+                else:
+                    answers[response.status_code] += 1
 
 
 async def buy_like_a_person(base_url: str, show: str, n: int, answers: Counter[int]) -> str:
@@ -104,7 +98,7 @@ async def buy_like_a_person(base_url: str, show: str, n: int, answers: Counter[i
 
         assert (await call("GET", f"/api/v1/events/{show}")).status_code == 200
         issued = (await call("POST", "/api/v1/queue/challenge", json={"eventId": show})).json()
-        nonce = await asyncio.to_thread(solve, issued["challenge"], issued["workBits"])
+        nonce = await asyncio.to_thread(solved_nonce, issued["challenge"], issued["workBits"])
         entry = {"eventId": show, "userId": f"person-{n}", "challenge": issued["challenge"]}
         entered = await call("POST", "/api/v1/queue/enter", json={**entry, "nonce": nonce})
         assert entered.status_code == 200, entered.text
@@ -160,7 +154,7 @@ async def test_people_get_the_seats_and_bots_are_refused(two_apis: Stack) -> Non
         f"{sum(bot_answers.values())} requests: {dict(sorted(bot_answers.items()))}"
     )
     assert len(set(holds)) == PEOPLE, "every person got a seat"
-    assert set(bot_answers) <= {401, 403, 429}, "no bot request got anything"
+    assert set(bot_answers) <= {0, 401, 403, 429}, "no bot request got anything"
     assert bot_answers[429] > 0
     assert bot_answers[403] > 0
     assert not [status for status in (*people_answers, *bot_answers) if status >= 500]

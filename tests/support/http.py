@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 import uuid
 
+from ticketing_entrypoints.http.entry_checks import work_of
+
 ADMIN_KEY = "admin-key-for-tests-only-0123456789"
 TOKEN_SECRET = "token-secret-for-tests-only-0123456789abcdef"
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -26,3 +28,12 @@ def unique_event_id(name: str) -> str:
 
 def queue_token(token: str) -> dict[str, str]:
     return {"X-Queue-Token": token}
+
+
+def solved_nonce(challenge: str, bits: int) -> str:
+    """What a buyer's page does for a sale's proof of work: the first counter whose
+    SHA-256(challenge || nonce) starts with ``bits`` zero bits."""
+    nonce = 0
+    while work_of(challenge, str(nonce)) < bits:
+        nonce += 1
+    return str(nonce)

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from ticketing_adapters.memory.budgets import MemoryRequestBudgets
 from ticketing_core.budgets import Budget, retry_after_seconds, spend
-from ticketing_entrypoints.http.client_address import ClientAddresses
+from ticketing_entrypoints.http.client_address import ClientAddresses, bucket_of
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.anyio]
 
 SECOND = 1_000_000
 
@@ -74,6 +75,31 @@ def test_a_trusted_proxy_names_the_nearest_address_that_is_no_proxy() -> None:
     assert PROXIES.of(scope("10.0.0.1", "6.6.6.6, 198.51.100.1, 10.0.0.2")) == "198.51.100.1"
     assert PROXIES.of(scope("10.0.0.1", "6.6.6.6", "198.51.100.1")) == "198.51.100.1"
     assert PROXIES.of(scope("::1", "2001:db8::5")) == "2001:db8::5"
+
+
+def test_ports_brackets_and_ipv4_written_as_ipv6_are_read_as_addresses() -> None:
+    assert PROXIES.of(scope("10.0.0.1", "198.51.100.1:5555")) == "198.51.100.1"
+    assert PROXIES.of(scope("10.0.0.1", "[2001:db8::7]:443")) == "2001:db8::7"
+    assert PROXIES.of(scope("::ffff:10.0.0.1", "198.51.100.1")) == "198.51.100.1"
+    assert PROXIES.of(scope("::ffff:203.0.113.9")) == "203.0.113.9"
+
+
+def test_an_ipv6_client_is_its_64_and_an_ipv4_client_its_address() -> None:
+    assert bucket_of("2001:db8:1:2:aaaa::1") == bucket_of("2001:db8:1:2:bbbb::9")
+    assert bucket_of("2001:db8:1:2::1") != bucket_of("2001:db8:1:3::1")
+    assert bucket_of("203.0.113.9") == "203.0.113.9"
+
+
+async def test_memory_budgets_spend_all_or_none_and_say_the_longest_wait() -> None:
+    budgets = MemoryRequestBudgets()
+    slow, slower = Budget(per_second=1, burst=1), Budget(per_second=0.1, burst=1)
+    assert await budgets.spend([("a", slow)]) == (0, 0)
+    assert await budgets.spend([("b", slower)]) == (0, 0)
+    index, wait = await budgets.spend([("a", slow), ("b", slower), ("c", slow)])
+    assert index == 1, "b has room last"
+    assert wait > 5 * SECOND
+    assert await budgets.spend([("c", slow)]) == (0, 0), "c was not spent by the refusal"
+    assert (await budgets.spend([("c", slow)]))[1] > 0
 
 
 def test_what_is_no_address_stops_at_the_hop_that_wrote_it() -> None:

@@ -23,12 +23,14 @@ class MemoryRequestBudgets:
 
     async def spend(self, buckets: Sequence[tuple[str, Budget]]) -> tuple[int, int]:
         now = _now_us()
-        arrivals = []
+        arrivals, longest = [], (0, 0)
         for index, (bucket, budget) in enumerate(buckets):
             spent = spend(self._arrivals.get(bucket, 0), budget, now)
-            if not spent.passed:
-                return index, spent.wait_us
+            if spent.wait_us > longest[1]:
+                longest = (index, spent.wait_us)
             arrivals.append((bucket, spent.arrival_us))
+        if longest[1]:
+            return longest
         for bucket, arrival in arrivals:
             if bucket not in self._arrivals:
                 self._added += 1

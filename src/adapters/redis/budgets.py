@@ -20,8 +20,8 @@ SPENT_PREFIX = "ticketing:spent:"
 
 class RedisRequestBudgets:
     """On a standalone server every bucket of a request is checked in one script call; on a
-    Cluster, whose scripts may touch only one slot, each in its own, in order (a bucket passed
-    is then spent even when a later one refuses)."""
+    Cluster, whose scripts may touch only one slot, each in its own, in order: a bucket passed
+    is then spent even when a later one refuses, and the wait is the refusing bucket's."""
 
     def __init__(self, scripts: Scripts, *, cluster: bool) -> None:
         self._scripts = scripts

@@ -47,9 +47,6 @@ class RedisBudgetsOnly:
     client: RedisClient
     pipelined: PipelinedConnection | None
 
-    async def ping(self) -> None:
-        await self.client.ping()
-
     async def close(self) -> None:
         if self.pipelined is not None:
             await self.pipelined.close()

@@ -115,6 +115,7 @@ COMMAND = Command(
         "rate_limits",
         "trusted_proxies",
         "limits_redis_url",
+        "limits_redis_cluster",
         *(name for name in Settings.model_fields if name.startswith("limit_")),
         "streams_per_token",
         "streams_per_address",

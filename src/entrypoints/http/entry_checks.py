@@ -65,7 +65,8 @@ class IssuedChallenge:
 class _GrantClaims(msgspec.Struct, frozen=True):
     sub: str
     evt: str
-    exp: int
+    exp: float
+    """A NumericDate (RFC 7519): seconds, possibly with a fraction."""
 
 
 class _GrantHeader(msgspec.Struct, frozen=True):
@@ -122,7 +123,10 @@ class EntryChecks:
         challenge_id, remaining_ms = self._authentic(settings.event_id, challenge)
         if work_of(challenge, nonce) < bits:
             raise WorkInsufficient(f"SHA-256(challenge || nonce) must start with {bits} zero bits")
-        if not await self._spent.spend(settings.event_id, challenge_id, remaining_ms):
+        # Kept past the expiry by the clock leeway: an instance whose clock is behind still
+        # takes the challenge for valid a little longer.
+        keep_ms = remaining_ms + _CLOCK_LEEWAY_SECONDS * 1000
+        if not await self._spent.spend(settings.event_id, challenge_id, keep_ms):
             raise ChallengeRefused("this challenge was used already; get a new one")
         self._metrics.challenges_solved.inc()
 

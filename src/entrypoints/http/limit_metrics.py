@@ -16,6 +16,11 @@ class LimitMetrics:
             ("group", "per"),
             registry=registry,
         )
+        self.unchecked = Counter(
+            "http_requests_limits_unchecked",
+            "Requests let through unchecked because the store of the budgets did not answer",
+            registry=registry,
+        )
         self.challenges_issued = Counter(
             "entry_challenges_issued",
             "Entry challenges (proof of work) handed out",

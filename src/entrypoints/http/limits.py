@@ -10,6 +10,7 @@ them. Health, metrics, the pages and the schema name no group: they are never li
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
@@ -19,13 +20,16 @@ from litestar.handlers import BaseRouteHandler
 
 from ticketing_core.budgets import Budget, retry_after_seconds
 from ticketing_core.ports import RequestBudgets
-from ticketing_entrypoints.http.client_address import ClientAddresses
+from ticketing_entrypoints.http.client_address import ClientAddresses, bucket_of
 from ticketing_entrypoints.http.errors import InvalidToken, RateLimited
 from ticketing_entrypoints.http.limit_metrics import LimitMetrics
 from ticketing_entrypoints.http.tokens import QUEUE_TOKEN_HEADER, QueuePass, QueueTokens
 from ticketing_entrypoints.settings import Settings
 
 _GROUP_OPTION = "route_group"
+
+
+log = logging.getLogger(__name__)
 
 
 class RouteGroup(StrEnum):
@@ -100,15 +104,23 @@ class RequestLimits:
         if group is None:
             return
         budgets = self._resolved or await self._resolve()
-        address = self._addresses.of(connection.scope)
+        address = bucket_of(self._addresses.of(connection.scope))
         spent = [("address", f"{group}:address:{address}", self._per_address[group])]
         user_budget = self._per_user.get(group)
         if user_budget is not None:
-            queue_pass = self._queue_pass(connection)
+            queue_pass = self._queue_pass(connection, group)
             if queue_pass is not None:
                 buyer = f"{group}:user:{queue_pass.event_id}/{queue_pass.user_id}"
                 spent.append(("user", buyer, user_budget))
-        refused, wait_us = await budgets.spend([(bucket, budget) for _, bucket, budget in spent])
+        try:
+            refused, wait_us = await budgets.spend([(b, budget) for _, b, budget in spent])
+        except Exception as error:  # whatever the store raised: the budgets fail open
+            # A budget lost is a budget full again (ADR 0016): the store of the budgets being
+            # down is no reason to refuse the sale's buyers.
+            self._metrics.unchecked.inc()
+            if self._metrics.count(self._metrics.unchecked) % 1000 == 1:
+                log.warning("request budgets not checked: %s", type(error).__name__)
+            return
         if wait_us:
             per, _, budget = spent[refused]
             self._metrics.refused.labels(group.value, per).inc()
@@ -117,10 +129,20 @@ class RequestLimits:
                 retry_after_seconds(wait_us),
             )
 
-    def _queue_pass(self, connection: ASGIConnection[Any, Any, Any, Any]) -> QueuePass | None:
-        """Who the request's token speaks for; none for a missing or invalid token (the
-        route itself refuses those)."""
-        token = connection.headers.get(QUEUE_TOKEN_HEADER) or connection.query_params.get("token")
+    def _queue_pass(
+        self, connection: ASGIConnection[Any, Any, Any, Any], group: RouteGroup
+    ) -> QueuePass | None:
+        """Who the request's token speaks for, read where its route reads it (the stream: the
+        query; the others: the header); none for a missing or invalid token (the route itself
+        refuses those). Two tokens in the query are refused: the route would read another
+        one than this."""
+        if group is RouteGroup.STREAM:
+            tokens = connection.query_params.getall("token", [])
+            if len(tokens) > 1:
+                raise InvalidToken("one queue token per request")
+            token = tokens[0] if tokens else None
+        else:
+            token = connection.headers.get(QUEUE_TOKEN_HEADER)
         try:
             return self._tokens().verify(token)
         except InvalidToken:

@@ -11,8 +11,9 @@ snapshots say they no longer wait.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import msgspec
@@ -41,10 +42,12 @@ async def queue_messages(
     """The stream's messages; ``slot`` (its place under the stream caps) is released when
     it ends, and ends it with ``replaced`` once a newer stream of the buyer took it."""
     try:
-        async for message in _messages(service, hub, first, keepalive, slot):
-            yield message
-            if slot.replaced:
-                break
+        # Closed at once when replaced: its watcher leaves the hub then, not when collected.
+        async with contextlib.aclosing(_messages(service, hub, first, keepalive, slot)) as sent:
+            async for message in sent:
+                yield message
+                if slot.replaced:
+                    break
         if slot.replaced:
             yield _message("replaced", {})
     finally:
@@ -57,7 +60,7 @@ async def _messages(
     first: QueueView,
     keepalive: float,
     slot: StreamSlot,
-) -> AsyncIterator[ServerSentEventMessage]:
+) -> AsyncGenerator[ServerSentEventMessage, None]:
     settings = await service.event(first.event_id)
     view: QueueView | None = first
     while view is not None and view.status is QueueStatus.WAITING and not slot.replaced:

@@ -84,7 +84,3 @@ class StreamCaps:
             self._by_address[slot.address] = left
         else:
             self._by_address.pop(slot.address, None)
-
-    @property
-    def open_streams(self) -> int:
-        return sum(self._by_address.values())

@@ -40,8 +40,9 @@ class OperatorController(Controller):
         self, admin: NamedDependency[AdminAccess], ticketing: NamedDependency[Ticketing]
     ) -> schemas.Refusals:
         metrics = ticketing.limit_metrics
+        refused = metrics.refused_by_group()
         return schemas.Refusals(
-            refused_by_group=metrics.refused_by_group(),
+            refused_by_group={group.value: refused.get(group.value, 0) for group in RouteGroup},
             challenges_issued=metrics.count(metrics.challenges_issued),
             challenges_solved=metrics.count(metrics.challenges_solved),
             streams_replaced=metrics.count(metrics.streams_replaced),

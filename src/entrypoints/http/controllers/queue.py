@@ -12,7 +12,7 @@ from litestar.response import ServerSentEvent
 
 from ticketing_core.clock import to_datetime
 from ticketing_core.errors import NotInQueue
-from ticketing_core.model import QueueStatus, QueueView
+from ticketing_core.model import QueueStatus
 from ticketing_entrypoints.http import mapping, schemas
 from ticketing_entrypoints.http.bodies import strict_body
 from ticketing_entrypoints.http.dependencies import Ticketing
@@ -77,8 +77,8 @@ class QueueController(Controller):
         summary="Enter the waiting room (idempotent while waiting or admitted)",
         description="A sale may ask for proof of work (`entryWorkBits`: bring `challenge` "
         "and `nonce`) and for an entry grant of the operator's site (`entryGrantRequired`: "
-        "bring `entryGrant`). Entering again while waiting or admitted keeps the place and "
-        "asks for neither.",
+        "bring `entryGrant`, on every entry). Entering again while waiting or admitted keeps "
+        "the place and needs no new work.",
         responses=problems(
             {
                 403: ENTRY_REFUSALS,
@@ -97,11 +97,13 @@ class QueueController(Controller):
     ) -> schemas.QueueTicket:
         entry = strict_body(schemas.QueueEntry, data)
         settings = await ticketing.service.event(entry.event_id)
-        if settings.entry_work_bits or settings.entry_grant_required:
-            view = await _entered_already(ticketing, entry.event_id, entry.user_id)
-            if view is None:
-                ticketing.entry.check_grant(settings, entry.user_id, entry.entry_grant)
-                await ticketing.entry.check_work(settings, entry.challenge, entry.nonce)
+        # A grant is asked of every entry (a token speaks for its user); the work only of
+        # one that would take a new place.
+        ticketing.entry.check_grant(settings, entry.user_id, entry.entry_grant)
+        if settings.entry_work_bits and not await _holds_a_place(
+            ticketing, entry.event_id, entry.user_id
+        ):
+            await ticketing.entry.check_work(settings, entry.challenge, entry.nonce)
         view = await ticketing.service.enter(entry.event_id, entry.user_id)
         return mapping.queue_ticket(view, ticketing.tokens.issue(entry.event_id, entry.user_id))
 
@@ -177,11 +179,11 @@ class QueueController(Controller):
         await ticketing.service.leave(queue_pass.event_id, queue_pass.user_id)
 
 
-async def _entered_already(ticketing: Ticketing, event_id: str, user_id: str) -> QueueView | None:
-    """The buyer's place if they hold one (waiting or admitted): entering again keeps it and
-    needs no new work or grant."""
+async def _holds_a_place(ticketing: Ticketing, event_id: str, user_id: str) -> bool:
+    """Whether the buyer waits or is admitted: entering again keeps the place and needs no
+    new work."""
     try:
         view = await ticketing.service.queue_status(event_id, user_id)
     except NotInQueue:
-        return None
-    return view if view.status in (QueueStatus.WAITING, QueueStatus.ADMITTED) else None
+        return False
+    return view.status in (QueueStatus.WAITING, QueueStatus.ADMITTED)

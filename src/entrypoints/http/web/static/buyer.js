@@ -56,9 +56,12 @@ function explain(problem) {
   notify(kind, (PLAIN[problem.code] ?? problem.title) + wait, problem.detail);
 }
 
-// The organiser's site may send its signed-in customers here with `?grant=...` (an entry
-// grant naming them) and `?user=...`.
-const linked = new URLSearchParams(window.location.search);
+// The organiser's site may send its signed-in customers here with `#grant=...&user=...` (an
+// entry grant naming them; in the fragment, which no server or proxy log sees) or the same in
+// the query.
+const linked = new URLSearchParams(
+  window.location.hash.length > 1 ? window.location.hash.slice(1) : window.location.search,
+);
 
 // The proof of work a sale with `entryWorkBits` asks of an entry: a challenge, solved in a
 // Web Worker (the page stays responsive) with its progress shown. Answers the fields to send
@@ -375,6 +378,12 @@ function follow() {
       refresh();
     });
   }
+  // The same buyer opened the line in more windows than the server follows: this one stops
+  // (reconnecting would only take the place of another window's, and so on).
+  source.addEventListener("replaced", () => {
+    quiet();
+    showLink(false, "Followed in another window now; reload this one to follow here.");
+  });
   source.addEventListener("error", () => {
     if (source !== stream) return;
     showLink(false, "Connection lost: reconnecting…");
