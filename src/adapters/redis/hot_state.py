@@ -55,16 +55,7 @@ class RedisBudgetsOnly:
 
 async def open_redis_budgets(url: str, cluster: bool = False) -> RedisBudgetsOnly:
     """Connects to the Redis of the request budgets at ``url`` and loads the scripts."""
-    client = open_client(url, cluster)
-    pipelined = None
-    if not cluster and pipelined_serves(url):
-        pipelined = PipelinedConnection(url, reply_timeout=WAIT_SECONDS)
-    scripts = Scripts(client, pipelined)
-    try:
-        await scripts.load()
-    except BaseException:
-        await client.aclose()
-        raise
+    client, pipelined, scripts = await _connected(url, cluster, MAX_CONNECTIONS)
     return RedisBudgetsOnly(RedisRequestBudgets(scripts, cluster=cluster), client, pipelined)
 
 
@@ -75,6 +66,22 @@ async def open_redis_hot_state(
 
     Raises redis-py's ``ConnectionError`` when the server cannot be reached.
     """
+    client, pipelined, scripts = await _connected(url, cluster, max_connections)
+    return RedisHotState(
+        catalog=RedisEventCatalog(client, scripts),
+        queue=RedisQueueStore(scripts),
+        stock=RedisStockStore(client, scripts),
+        outbox=RedisOutbox(scripts),
+        budgets=RedisRequestBudgets(scripts, cluster=cluster),
+        spent_challenges=RedisSpentChallenges(client, pipelined),
+        client=client,
+        pipelined=pipelined,
+    )
+
+
+async def _connected(
+    url: str, cluster: bool, max_connections: int
+) -> tuple[RedisClient, PipelinedConnection | None, Scripts]:
     client = open_client(url, cluster, max_connections)
     # All of one event's keys share a slot, so on Cluster its scripts may run on any node:
     # redis-py's Cluster client routes them; the pipelined connection serves one server, over
@@ -88,13 +95,4 @@ async def open_redis_hot_state(
     except BaseException:
         await client.aclose()
         raise
-    return RedisHotState(
-        catalog=RedisEventCatalog(client, scripts),
-        queue=RedisQueueStore(scripts),
-        stock=RedisStockStore(client, scripts),
-        outbox=RedisOutbox(scripts),
-        budgets=RedisRequestBudgets(scripts, cluster=cluster),
-        spent_challenges=RedisSpentChallenges(client, pipelined),
-        client=client,
-        pipelined=pipelined,
-    )
+    return client, pipelined, scripts
