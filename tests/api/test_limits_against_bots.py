@@ -59,7 +59,8 @@ def settings(settings: Settings, budget_rate: str) -> Settings:
 
 
 def unique_address() -> str:
-    return f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+    """An IPv6 address in a /64 of its own (a budget counts an IPv6 client by its /64)."""
+    return f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"
 
 
 @pytest.fixture(autouse=True)
@@ -405,7 +406,7 @@ async def test_an_ipv6_client_spends_the_budget_of_its_64(sale: Sale, show: str)
     network = f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
     answers = []
     for n in range(BURST + 1):
-        async with client_at(sale.app, f"{network}::{n + 1}") as client:
+        async with client_at(sale.app, f"{network}:{n + 1}::7") as client:
             answers.append((await client.get(f"/api/v1/events/{show}")).status_code)
     assert answers == [200] * BURST + [429]
 
