@@ -25,7 +25,7 @@ from prometheus_client import (
 
 from ticketing_core.errors import DomainError
 from ticketing_core.messages import Message
-from ticketing_core.model import EventStats, Reservation, StockStats
+from ticketing_core.model import EventStats, Reservation, ReservationItem, StockStats
 from ticketing_core.ports import EventBus, StockStore
 from ticketing_core.service import TicketingService
 from ticketing_core.settings import EventSettings
@@ -106,10 +106,11 @@ class MeteredStockStore:
         reservation_id: str,
         idempotency_key: str | None,
         now_ms: int,
+        items: tuple[ReservationItem, ...] = (),
     ) -> Reservation:
         try:
             reservation = await self._stock.reserve(
-                settings, user_id, quantity, reservation_id, idempotency_key, now_ms
+                settings, user_id, quantity, reservation_id, idempotency_key, now_ms, items
             )
         except DomainError as refusal:
             self._metrics.count_reservation(settings.event_id, refusal.code)

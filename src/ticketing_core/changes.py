@@ -54,6 +54,8 @@ class SaleChange:
     """For ``SETTINGS``: (setting, new value) pairs, validated, in ``CHANGEABLE_SETTINGS``."""
     seats: int = 0
     """For ``SEATS``: seats put on sale (> 0) or withdrawn (< 0)."""
+    category: str | None = None
+    """For ``SEATS`` in a sale with categories: the category whose seats change."""
 
     @classmethod
     def of_settings(cls, values: Mapping[str, object]) -> SaleChange:
@@ -75,25 +77,28 @@ class SaleChange:
         return cls(kind)
 
     @classmethod
-    def of_seats(cls, delta: int) -> SaleChange:
+    def of_seats(cls, delta: int, category: str | None = None) -> SaleChange:
         if abs(delta) > MAX_TOTAL_SEATS:
             raise InvalidInput(f"delta: at most {MAX_TOTAL_SEATS:,} seats, up or down")
-        return cls(ChangeKind.SEATS, seats=delta)
+        return cls(ChangeKind.SEATS, seats=delta, category=category)
 
     @property
     def detail(self) -> ChangeDetail:
         """What was asked, as the record keeps it (``EventChangeMessage.detail``)."""
         if self.kind is ChangeKind.SEATS:
-            return (("delta", self.seats),)
+            named = () if self.category is None else (("category", self.category),)
+            return (("delta", self.seats), *named)
         return self.settings
 
     def applied_to(self, settings: EventSettings, remaining: int) -> EventSettings:
-        """The settings after this change, given the seats ``remaining`` on sale; the same
-        object when it changes nothing (pausing a paused sale, closing a closed one, no
-        setting named, no seat).
+        """The settings after this change, given the seats ``remaining`` on sale (of the
+        category it names, for a seat change in a sale with categories); the same object when
+        it changes nothing (pausing a paused sale, closing a closed one, no setting named, no
+        seat).
 
-        A closed sale takes no change but closing again (``SaleClosed``). Seats withdrawn
-        must be unsold (``InsufficientSeats``), and a sale keeps 1..10,000,000 seats
+        A closed sale takes no change but closing again (``SaleClosed``). A seat change names
+        one of the sale's categories if it has any, and none if not (``InvalidInput``). Seats
+        withdrawn must be unsold (``InsufficientSeats``), and a sale keeps 1..10,000,000 seats
         (``InvalidInput``). Every change that changes something counts in ``version``.
         """
         if settings.state is EventState.CLOSED:
@@ -108,15 +113,32 @@ class SaleChange:
         if self.kind is ChangeKind.SETTINGS:
             update = dict(self.settings)
         elif self.kind is ChangeKind.SEATS:
+            self.check_category(settings)
             if -self.seats > remaining:
                 raise InsufficientSeats(f"only {remaining} seats are unsold")
             total = settings.total_seats + self.seats
             if not 1 <= total <= MAX_TOTAL_SEATS:
                 raise InvalidInput(f"a sale has 1..{MAX_TOTAL_SEATS:,} seats, not {total:,}")
             update = {"total_seats": total}
+            if settings.categories is not None:
+                update["categories"] = tuple(
+                    c.model_copy(update={"seats": c.seats + self.seats})
+                    if c.category_id == self.category
+                    else c
+                    for c in settings.categories
+                )
         else:
             state = _STATE_AFTER[self.kind]
             if settings.state is state:
                 return settings
             update = {"state": state}
         return settings.model_copy(update={**update, "version": settings.version + 1})
+
+    def check_category(self, settings: EventSettings) -> None:
+        """A seat change names one of the sale's categories, or none in a sale without."""
+        if settings.categories is None:
+            if self.category is not None:
+                raise InvalidInput("category: this sale has no categories")
+        elif self.category is None or settings.category(self.category) is None:
+            known = ", ".join(c.category_id for c in settings.categories)
+            raise InvalidInput(f"category: name one of the sale's categories ({known})")

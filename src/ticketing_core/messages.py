@@ -9,10 +9,13 @@ from enum import StrEnum
 from typing import Any
 
 from ticketing_core.changes import ChangeDetail, ChangeKind
-from ticketing_core.model import Reservation, ReservationStatus
+from ticketing_core.model import Reservation, ReservationItem, ReservationStatus
 from ticketing_core.settings import EventSettings
 
 SCHEMA_VERSION = 1
+CATEGORIES_SCHEMA_VERSION = 2
+"""A reservation message of a sale with seat categories carries its ``items`` (version 2); one
+of a sale without is written as before (version 1), and readers take both."""
 _MESSAGE_NAMESPACE = uuid.UUID("6f1c2b0e-4f7a-4d7b-9a51-3c1d2e0f9b11")
 
 
@@ -55,7 +58,7 @@ class ReservationMessage:
         return cls(
             message_id=str(uuid.uuid5(_MESSAGE_NAMESPACE, name)),
             type=kind,
-            schema_version=SCHEMA_VERSION,
+            schema_version=CATEGORIES_SCHEMA_VERSION if reservation.items else SCHEMA_VERSION,
             reservation=reservation,
             occurred_at=reservation.updated_at,
         )
@@ -67,7 +70,7 @@ class ReservationMessage:
 
     def to_dict(self) -> dict[str, Any]:
         r = self.reservation
-        return {
+        written: dict[str, Any] = {
             "messageId": self.message_id,
             "type": self.type.value,
             "schemaVersion": self.schema_version,
@@ -80,13 +83,20 @@ class ReservationMessage:
             "expiresAt": r.expires_at,
             "occurredAt": self.occurred_at,
         }
+        if r.items:
+            written["items"] = [
+                {"categoryId": item.category_id, "quantity": item.quantity} for item in r.items
+            ]
+        return written
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReservationMessage:
         """Reads a message written by ``to_dict``; raises ``ValueError`` on anything else."""
         try:
-            if data["schemaVersion"] != SCHEMA_VERSION:
-                raise ValueError(f"unsupported schema version {data['schemaVersion']!r}")
+            version = data["schemaVersion"]
+            if version not in (SCHEMA_VERSION, CATEGORIES_SCHEMA_VERSION):
+                raise ValueError(f"unsupported schema version {version!r}")
+            items = _items(data["items"]) if version == CATEGORIES_SCHEMA_VERSION else ()
             reservation = Reservation(
                 reservation_id=_text(data["reservationId"]),
                 event_id=_text(data["eventId"]),
@@ -96,11 +106,12 @@ class ReservationMessage:
                 created_at=_count(data["createdAt"]),
                 expires_at=_count(data["expiresAt"]),
                 updated_at=_count(data["occurredAt"]),
+                items=items,
             )
             message = cls(
                 message_id=_text(data["messageId"]),
                 type=MessageType(data["type"]),
-                schema_version=SCHEMA_VERSION,
+                schema_version=version,
                 reservation=reservation,
                 occurred_at=reservation.updated_at,
             )
@@ -108,6 +119,8 @@ class ReservationMessage:
             raise ValueError(f"malformed reservation message: {error!r}") from error
         if MESSAGE_TYPE_FOR_STATUS[reservation.status] is not message.type:
             raise ValueError(f"type {message.type} does not match status {reservation.status}")
+        if items and sum(item.quantity for item in items) != reservation.quantity:
+            raise ValueError("the items do not add up to the quantity")
         return message
 
 
@@ -314,6 +327,20 @@ def draw_messages(
         )
         for part in range(parts)
     ]
+
+
+def _items(value: Any) -> tuple[ReservationItem, ...]:
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected a non-empty list of items, got {value!r}")
+    items = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise ValueError(f"expected an item object, got {item!r}")
+        quantity = _count(item["quantity"])
+        if quantity < 1:
+            raise ValueError("an item holds at least one seat")
+        items.append(ReservationItem(_text(item["categoryId"]), quantity))
+    return tuple(items)
 
 
 def _text(value: Any) -> str:

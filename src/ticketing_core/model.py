@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -104,10 +105,23 @@ class QueueSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class CategoryStock:
+    """One seat category's counters: ``remaining + pending_seats + confirmed_seats`` is its
+    ``seats``."""
+
+    category_id: str
+    remaining: int
+    pending_seats: int
+    confirmed_seats: int
+
+
+@dataclass(frozen=True, slots=True)
 class StockStats:
     remaining: int
     pending_seats: int
     confirmed_seats: int
+    categories: tuple[CategoryStock, ...] = ()
+    """Per category, in the sale's order; empty for a sale without categories."""
 
     @property
     def sold_out(self) -> bool:
@@ -115,13 +129,44 @@ class StockStats:
         return self.remaining == 0 and self.pending_seats == 0
 
     @classmethod
-    def implied_by(cls, total_seats: int, seats: Mapping[ReservationStatus, int]) -> StockStats:
+    def implied_by(
+        cls,
+        settings: EventSettings,
+        seats: Mapping[ReservationStatus, int],
+        category_seats: Mapping[tuple[str, ReservationStatus], int] | None = None,
+    ) -> StockStats:
         """The counters an event's reservations imply, given the seats they hold per status
-        (a status absent holds none): seats held (PENDING, CONFIRMED) are off sale, the rest
-        on sale. What a repair writes and what reconcile expects."""
+        (a status absent holds none) and, for a sale with categories, per category and status:
+        seats held (PENDING, CONFIRMED) are off sale, the rest on sale. What a repair writes
+        and what reconcile expects."""
         pending = seats.get(ReservationStatus.PENDING, 0)
         confirmed = seats.get(ReservationStatus.CONFIRMED, 0)
-        return cls(total_seats - pending - confirmed, pending, confirmed)
+        by_category = category_seats or {}
+        categories = tuple(
+            CategoryStock(
+                c.category_id,
+                c.seats
+                - by_category.get((c.category_id, ReservationStatus.PENDING), 0)
+                - by_category.get((c.category_id, ReservationStatus.CONFIRMED), 0),
+                by_category.get((c.category_id, ReservationStatus.PENDING), 0),
+                by_category.get((c.category_id, ReservationStatus.CONFIRMED), 0),
+            )
+            for c in settings.categories or ()
+        )
+        return cls(settings.total_seats - pending - confirmed, pending, confirmed, categories)
+
+    @classmethod
+    def of_reservations(
+        cls, settings: EventSettings, reservations: Iterable[Reservation]
+    ) -> StockStats:
+        """The counters ``reservations`` (all of the event's) imply."""
+        seats: Counter[ReservationStatus] = Counter()
+        category_seats: Counter[tuple[str, ReservationStatus]] = Counter()
+        for r in reservations:
+            seats[r.status] += r.quantity
+            for item in r.items:
+                category_seats[(item.category_id, r.status)] += item.quantity
+        return cls.implied_by(settings, seats, category_seats)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +179,16 @@ class EventStats:
     abandoned_users: int = 0
     draw_pending: bool = False
     """The sale's pre-queue is still to be drawn (its seed stays secret until it is)."""
+    categories: tuple[CategoryStock, ...] = ()
+    """Each seat category's counters, in the sale's order; empty for a sale without."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationItem:
+    """Seats of one category in a reservation."""
+
+    category_id: str
+    quantity: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +197,14 @@ class Reservation:
     event_id: str
     user_id: str
     quantity: int
+    """Every seat it holds, of whatever category."""
     status: ReservationStatus
     created_at: int
     expires_at: int
     updated_at: int
+    items: tuple[ReservationItem, ...] = ()
+    """Its seats per category, in the sale's order (their quantities add up to ``quantity``);
+    empty in a sale without categories."""
 
     def moved_to(self, status: ReservationStatus, at: int) -> Reservation:
         return replace(self, status=status, updated_at=at)

@@ -20,6 +20,7 @@ from ticketing_core.model import (
     QueueSnapshot,
     QueueView,
     Reservation,
+    ReservationItem,
     StockStats,
 )
 from ticketing_core.sale import ADMISSIONS_PER_CALL
@@ -111,9 +112,13 @@ class StockStore(Protocol):
         reservation_id: str,
         idempotency_key: str | None,
         now_ms: int,
+        items: tuple[ReservationItem, ...] = (),
     ) -> Reservation:
         """Takes seats for an admitted user, all or nothing, and records the hold and its
-        ``reservation.created`` message atomically.
+        ``reservation.created`` message atomically. In a sale with seat categories,
+        ``items`` (``categories.items_asked``: known categories in the sale's order, adding up
+        to ``quantity``) says how many of each; each is within its category's per-user limit
+        and seats, and the whole within the sale's limit, or nothing is taken.
 
         With an ``idempotency_key`` seen for this user within 24 hours, answers the reservation
         that key made (as it was made) and changes nothing. Raises ``NotAdmitted``,

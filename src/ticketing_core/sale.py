@@ -18,6 +18,7 @@ from ticketing_core.draw import DRAW_PART, drawn_order
 from ticketing_core.errors import (
     HoldExpired,
     InsufficientSeats,
+    InvalidInput,
     InvalidState,
     LimitExceeded,
     NotAdmitted,
@@ -34,10 +35,12 @@ from ticketing_core.messages import (
 )
 from ticketing_core.model import (
     AdmissionReport,
+    CategoryStock,
     QueueSnapshot,
     QueueStatus,
     QueueView,
     Reservation,
+    ReservationItem,
     ReservationStatus,
     StockStats,
     estimated_wait_seconds,
@@ -50,6 +53,13 @@ TOKEN = 1000
 ADMISSIONS_PER_CALL = 2_000
 """One admission step changes at most this many places, so that a burst of a large admission
 rate never holds a store (one Redis script runs alone) for long; the service repeats steps."""
+
+
+@dataclass(slots=True)
+class _CategoryCounters:
+    remaining: int
+    pending: int = 0
+    confirmed: int = 0
 
 
 @dataclass(slots=True)
@@ -68,6 +78,9 @@ class SaleState:
         self.remaining = settings.total_seats
         self.pending_seats = 0
         self.confirmed_seats = 0
+        self._categories = {
+            c.category_id: _CategoryCounters(c.seats) for c in settings.categories or ()
+        }
         self._next_seq = 1
         self._places: dict[str, _Place] = {}
         self._waiting: SortedDict[int, str] = SortedDict()  # seq -> user id
@@ -79,6 +92,7 @@ class SaleState:
         self._first_answers: dict[tuple[str, str], tuple[Reservation, int]] = {}
         self._holds: SortedList[tuple[int, str]] = SortedList()  # (expiry, id) of PENDING
         self._held_by_user: dict[str, int] = {}
+        self._held_in_category: dict[tuple[str, str], int] = {}  # (user, category) -> seats
         self._abandoned = 0
         self._last_preopen_seq = 0
         self._drawn = False
@@ -98,11 +112,15 @@ class SaleState:
         """Applies an operator's change (``SaleChange.applied_to``); seats put on sale or
         withdrawn move ``remaining`` and ``total_seats`` together. A change that changed
         something is recorded (``EventChangeMessage``) with ``actor``, who asked for it."""
-        changed = change.applied_to(self.settings, self.remaining)
+        counters = self._categories.get(change.category or "")
+        remaining = self.remaining if counters is None else counters.remaining
+        changed = change.applied_to(self.settings, remaining)
         if changed is self.settings:
             return changed
         if change.kind is ChangeKind.SEATS:
             self.remaining += change.seats
+            if counters is not None:
+                counters.remaining += change.seats
         if changed.presence_timeout_seconds != self.settings.presence_timeout_seconds:
             self._presence_since = now_ms  # a new timeout counts from now: skips nobody at once
         self.settings = changed
@@ -297,7 +315,11 @@ class SaleState:
     # -- inventory and holds ------------------------------------------------------------
 
     def stats(self) -> StockStats:
-        return StockStats(self.remaining, self.pending_seats, self.confirmed_seats)
+        categories = tuple(
+            CategoryStock(category_id, c.remaining, c.pending, c.confirmed)
+            for category_id, c in self._categories.items()
+        )
+        return StockStats(self.remaining, self.pending_seats, self.confirmed_seats, categories)
 
     @property
     def ever_reserved(self) -> bool:
@@ -311,7 +333,10 @@ class SaleState:
         reservation_id: str,
         idempotency_key: str | None,
         now_ms: int,
+        items: tuple[ReservationItem, ...] = (),
     ) -> Reservation:
+        """``items``: the seats per category (``categories.items_asked``), adding up to
+        ``quantity``; none in a sale without categories."""
         if idempotency_key is not None:
             answered = self._first_answers.get((user_id, idempotency_key))
             if answered is not None and now_ms - answered[1] < IDEMPOTENCY_WINDOW_MS:
@@ -332,6 +357,7 @@ class SaleState:
             raise LimitExceeded(
                 f"{held} held + {quantity} asked > limit {self.settings.max_per_user}"
             )
+        self._check_categories(user_id, items)
         if self.remaining == 0:
             raise SoldOut("no seat is left right now")
         if self.remaining < quantity:
@@ -345,10 +371,17 @@ class SaleState:
             created_at=now_ms,
             expires_at=now_ms + self.settings.hold_ttl_ms,
             updated_at=now_ms,
+            items=items,
         )
         self.remaining -= quantity
         self.pending_seats += quantity
         self._held_by_user[user_id] = held + quantity
+        for item in items:
+            counters = self._categories[item.category_id]
+            counters.remaining -= item.quantity
+            counters.pending += item.quantity
+            key = (user_id, item.category_id)
+            self._held_in_category[key] = self._held_in_category.get(key, 0) + item.quantity
         if held + quantity >= self.settings.max_per_user:
             self._active.remove((place.admission_expires_at, user_id))
             place.status = QueueStatus.COMPLETED
@@ -358,6 +391,28 @@ class SaleState:
             self._first_answers[(user_id, idempotency_key)] = (reservation, now_ms)
         self._emit(ReservationMessage.of(reservation))
         return reservation
+
+    def _check_categories(self, user_id: str, items: tuple[ReservationItem, ...]) -> None:
+        """Every item within its category's per-user limit, then every one with its seats
+        left; refuses for the first that is not (all or nothing: before any is taken)."""
+        if self._categories and not items:
+            raise InvalidInput("categoryId: this sale has seat categories; name one")
+        for item in items:
+            category = self.settings.category(item.category_id)
+            if category is None:
+                raise InvalidInput(f"categoryId: no category {item.category_id!r} here")
+            held = self._held_in_category.get((user_id, item.category_id), 0)
+            if held + item.quantity > category.max_per_user:
+                raise LimitExceeded(
+                    f"{category.category_id}: {held} held + {item.quantity} asked > limit "
+                    f"{category.max_per_user}"
+                )
+        for item in items:
+            left = self._categories[item.category_id].remaining
+            if left == 0:
+                raise SoldOut(f"{item.category_id}: no seat of it is left right now")
+            if left < item.quantity:
+                raise InsufficientSeats(f"{item.category_id}: only {left} left")
 
     def confirm(self, user_id: str, reservation_id: str, now_ms: int) -> Reservation:
         reservation = self._owned(user_id, reservation_id)
@@ -410,6 +465,14 @@ class SaleState:
         else:
             self.remaining += reservation.quantity
             self._held_by_user[reservation.user_id] -= reservation.quantity
+        for item in reservation.items:
+            counters = self._categories[item.category_id]
+            counters.pending -= item.quantity
+            if status is ReservationStatus.CONFIRMED:
+                counters.confirmed += item.quantity
+            else:
+                counters.remaining += item.quantity
+                self._held_in_category[(reservation.user_id, item.category_id)] -= item.quantity
         finished = reservation.moved_to(status, now_ms)
         self._reservations[reservation.reservation_id] = finished
         self._emit(ReservationMessage.of(finished))

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ticketing_core.categories import items_asked
 from ticketing_core.changes import SaleChange
 from ticketing_core.clock import Clock
 from ticketing_core.errors import EventNotFound, InvalidInput, ReservationNotFound
@@ -16,6 +17,7 @@ from ticketing_core.model import (
     QueueSnapshot,
     QueueView,
     Reservation,
+    ReservationItem,
 )
 from ticketing_core.ports import EventCatalog, QueueStore, ReservationRepository, StockStore
 from ticketing_core.sale import ADMISSIONS_PER_CALL
@@ -138,6 +140,7 @@ class TicketingService:
             confirmed_seats=stock.confirmed_seats,
             abandoned_users=queue.abandoned,
             draw_pending=queue.draw_pending,
+            categories=stock.categories,
         )
 
     # -- waiting room -----------------------------------------------------------------
@@ -235,12 +238,19 @@ class TicketingService:
         user_id: str,
         quantity: int,
         idempotency_key: str | None = None,
+        *,
+        category_id: str | None = None,
+        items: Sequence[ReservationItem] = (),
     ) -> Reservation:
+        """``quantity`` seats of ``category_id`` (unnamed in a sale of one category or
+        none), or the seats of several categories at once (``items``, adding up to
+        ``quantity``), all or nothing."""
         if quantity < 1:
             raise InvalidInput("quantity must be at least 1")
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
             raise InvalidInput("an Idempotency-Key has 1..255 characters")
         settings = await self.event(event_id)
+        asked = items_asked(settings, quantity, category_id, items)
         try:
             held = await self._stock.reserve(
                 settings,
@@ -249,6 +259,7 @@ class TicketingService:
                 new_reservation_id(),
                 idempotency_key,
                 self._clock.now_ms(),
+                asked,
             )
         except EventNotFound:
             self._forget(event_id)

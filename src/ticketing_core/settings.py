@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ticketing_core.clock import to_epoch_ms
 
@@ -50,7 +58,12 @@ USER_ID = IdSyntax(r"[A-Za-z0-9_.:@-]{1,128}")
 DRAW_SEED = IdSyntax(r"[0-9a-f]{64}")
 """256 random bits as lowercase hex: a drawn pre-queue's seed (``ticketing_core.draw``)."""
 
+CATEGORY_ID = IdSyntax(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+"""A seat category's id: as an event's, so that it holds no ``|`` (the separator of the Redis
+fields that name a category, ``adapters/redis/keys.py``)."""
+
 EventId = Annotated[str, AfterValidator(EVENT_ID.check)]
+CategoryId = Annotated[str, AfterValidator(CATEGORY_ID.check)]
 UserId = Annotated[str, AfterValidator(USER_ID.check)]
 
 OPENING_YEARS = range(2000, 9999)
@@ -88,12 +101,35 @@ CHANGEABLE_SETTINGS = (
 """What ``PATCH /api/v1/events/{id}`` may change while the sale runs."""
 
 
+MAX_CATEGORIES = 20
+"""Categories one sale may have: a venue's price tiers, not a seat map."""
+
+
+class SeatCategory(BaseModel):
+    """One kind of seat in a sale (floor, stands, VIP): its own seats on sale and its own
+    per-user limit. ``price`` is in the currency's minor units (cents), for the pages to show;
+    the core takes no payment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    category_id: CategoryId
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    seats: Annotated[int, Field(ge=0, le=10_000_000)]
+    max_per_user: Annotated[int, Field(ge=1, le=100)] = 1
+    price: Annotated[int, Field(ge=0, le=10**12)] | None = None
+
+
 class EventSettings(BaseModel):
     """A sale's settings as they stand; the core reads times as epoch milliseconds (``clock``).
 
     A value is immutable; an operator's change makes a new one (``SaleChange``), and
     ``version`` counts those changes, so that whoever holds two of them knows which is newer.
-    ``total_seats`` and ``state`` move with the operator's seat and state changes."""
+    ``total_seats`` and ``state`` move with the operator's seat and state changes.
+
+    A sale without ``categories`` sells one kind of seat, as it always did. With them, each
+    category has its own seats (``total_seats`` is their sum) and its own per-user limit, and
+    ``max_per_user`` limits a user's seats over all of them (absent, it is the sum of the
+    categories' limits, at most 100)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -121,8 +157,46 @@ class EventSettings(BaseModel):
     entry_grant_required: bool = False
     """An entry must bring a grant the operator's site signed for the user (an identity
     the operator verified), so that a user is a person rather than a string."""
+    categories: (
+        Annotated[tuple[SeatCategory, ...], Field(min_length=1, max_length=MAX_CATEGORIES)] | None
+    ) = None
     state: EventState = EventState.OPEN
     version: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _totals_of_the_categories(cls, data: object) -> object:
+        """With categories, the seats and the user's limit over the sale follow from them
+        when not given."""
+        if not isinstance(data, dict) or not isinstance(data.get("categories"), list | tuple):
+            return data
+        try:
+            categories = [SeatCategory.model_validate(c) for c in data["categories"]]
+        except ValidationError:
+            return data  # the field's own validation says what is wrong
+        filled = dict(data)
+        filled.setdefault("total_seats", sum(c.seats for c in categories))
+        filled.setdefault("max_per_user", min(100, sum(c.max_per_user for c in categories)))
+        return filled
+
+    @model_validator(mode="after")
+    def _categories_add_up(self) -> EventSettings:
+        if self.categories is None:
+            return self
+        ids = [c.category_id for c in self.categories]
+        if len(set(ids)) != len(ids):
+            raise ValueError("categories: each categoryId once")
+        seats = sum(c.seats for c in self.categories)
+        if seats != self.total_seats:
+            raise ValueError(f"total_seats: {self.total_seats} is not the categories' {seats}")
+        return self
+
+    def category(self, category_id: str) -> SeatCategory | None:
+        """The category of that id; None when the sale has none of it (or no categories)."""
+        for category in self.categories or ():
+            if category.category_id == category_id:
+                return category
+        return None
 
     @field_validator("opens_at")
     @classmethod

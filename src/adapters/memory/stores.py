@@ -13,6 +13,7 @@ from ticketing_core.model import (
     QueueSnapshot,
     QueueView,
     Reservation,
+    ReservationItem,
     StockStats,
 )
 from ticketing_core.ports import OutboxEntry
@@ -114,9 +115,10 @@ class MemoryStockStore:
         reservation_id: str,
         idempotency_key: str | None,
         now_ms: int,
+        items: tuple[ReservationItem, ...] = (),
     ) -> Reservation:
         sale = self._sales.sale(settings.event_id)
-        return sale.reserve(user_id, quantity, reservation_id, idempotency_key, now_ms)
+        return sale.reserve(user_id, quantity, reservation_id, idempotency_key, now_ms, items)
 
     async def confirm(
         self, settings: EventSettings, user_id: str, reservation_id: str, now_ms: int

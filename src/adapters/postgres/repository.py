@@ -14,7 +14,7 @@ from ticketing_core.changes import ChangeKind
 from ticketing_core.draw import commitment
 from ticketing_core.errors import EventHasReservations
 from ticketing_core.messages import DrawMessage, EventChangeMessage, Message, ReservationMessage
-from ticketing_core.model import Reservation, ReservationStatus
+from ticketing_core.model import Reservation, ReservationItem, ReservationStatus
 from ticketing_core.settings import EventSettings
 
 
@@ -25,7 +25,7 @@ def _epoch_ms(column: LiteralString) -> LiteralString:
 
 _RESERVATION_COLUMNS: Final = (
     "reservation_id, event_id, user_id, quantity, status, "
-    f"{_epoch_ms('created_at')}, {_epoch_ms('expires_at')}, {_epoch_ms('updated_at')}"
+    f"{_epoch_ms('created_at')}, {_epoch_ms('expires_at')}, {_epoch_ms('updated_at')}, items"
 )
 
 # The whole batch travels as one binary array per column (%b) and is expanded by unnest():
@@ -36,18 +36,18 @@ _RESERVATION_COLUMNS: Final = (
 _UPSERT: Final = sql.SQL("""
 INSERT INTO reservations AS r (
     reservation_id, event_id, user_id, quantity, status,
-    created_at, expires_at, updated_at, last_message_id
+    created_at, expires_at, updated_at, last_message_id, items
 )
 SELECT b.reservation_id, b.event_id, b.user_id, b.quantity, b.status,
        to_timestamp(b.created_ms / 1000.0),
        to_timestamp(b.expires_ms / 1000.0),
        to_timestamp(b.updated_ms / 1000.0),
-       b.message_id
+       b.message_id, b.items::jsonb
 FROM unnest(
     %b::text[], %b::text[], %b::text[], %b::int4[], %b::text[],
-    %b::int8[], %b::int8[], %b::int8[], %b::text[]
+    %b::int8[], %b::int8[], %b::int8[], %b::text[], %b::text[]
 ) AS b(reservation_id, event_id, user_id, quantity, status,
-       created_ms, expires_ms, updated_ms, message_id)
+       created_ms, expires_ms, updated_ms, message_id, items)
 ON CONFLICT (reservation_id) DO UPDATE
     SET status = EXCLUDED.status,
         updated_at = EXCLUDED.updated_at,
@@ -60,8 +60,8 @@ INSERT INTO events (
     event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
     max_active_users, admission_ttl_seconds, hold_ttl_seconds, presence_timeout_seconds,
     state, version, draw_at_opening, draw_seed, draw_commitment, entry_work_bits,
-    entry_grant_required
-) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    entry_grant_required, categories
+) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)
 ON CONFLICT (event_id) DO NOTHING
 """
 
@@ -88,11 +88,12 @@ SET name = s.name, total_seats = s.total_seats,
     max_active_users = s.max_active_users, admission_ttl_seconds = s.admission_ttl_seconds,
     hold_ttl_seconds = s.hold_ttl_seconds, presence_timeout_seconds = s.presence_timeout_seconds,
     entry_work_bits = COALESCE(s.entry_work_bits, e.entry_work_bits),
-    state = s.state, version = s.version
+    categories = s.categories, state = s.state, version = s.version
 FROM jsonb_to_record(%s::jsonb) AS s(
     name text, total_seats integer, admission_rate_per_second integer,
     max_active_users integer, admission_ttl_seconds integer, hold_ttl_seconds integer,
-    presence_timeout_seconds integer, entry_work_bits integer, state text, version integer
+    presence_timeout_seconds integer, entry_work_bits integer, categories jsonb, state text,
+    version integer
 )
 WHERE e.event_id = %s AND e.version < s.version
 """
@@ -125,7 +126,8 @@ RETURNING e.event_id
 _EVENT: Final = """
 SELECT event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
        max_active_users, admission_ttl_seconds, hold_ttl_seconds, presence_timeout_seconds,
-       state, version, draw_at_opening, draw_seed, entry_work_bits, entry_grant_required
+       state, version, draw_at_opening, draw_seed, entry_work_bits, entry_grant_required,
+       categories
 FROM events WHERE event_id = %s
 """
 
@@ -164,6 +166,7 @@ class PostgresReservationRepository:
                     commitment(settings.draw_seed) if settings.draw_seed else None,
                     settings.entry_work_bits,
                     settings.entry_grant_required,
+                    _categories_json(settings),
                 ),
             )
 
@@ -192,6 +195,7 @@ class PostgresReservationRepository:
             "admission_rate_per_second", "max_active_users", "admission_ttl_seconds",
             "hold_ttl_seconds", "presence_timeout_seconds", "state", "version",
             "draw_at_opening", "draw_seed", "entry_work_bits", "entry_grant_required",
+            "categories",
         )  # fmt: skip
         return EventSettings.model_validate(dict(zip(fields, row, strict=True)))
 
@@ -296,6 +300,23 @@ class PostgresReservationRepository:
             seats[ReservationStatus(status)] = int(total)
         return seats
 
+    async def category_seats_by_status(
+        self, event_id: str
+    ) -> dict[tuple[str, ReservationStatus], int]:
+        """Seats of the event's reservations per seat category and status (none without)."""
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(
+                "SELECT item->>'categoryId', status, sum((item->>'quantity')::int) "
+                "FROM reservations, jsonb_array_elements(items) AS item "
+                "WHERE event_id = %s AND items IS NOT NULL GROUP BY 1, 2",
+                (event_id,),
+            )
+            rows = await cursor.fetchall()
+        return {
+            (str(category), ReservationStatus(status)): int(total)
+            for category, status, total in rows
+        }
+
 
 def _reservation_columns(winners: Sequence[ReservationMessage]) -> tuple[list[Any], ...]:
     reservations = [message.reservation for message in winners]
@@ -309,7 +330,20 @@ def _reservation_columns(winners: Sequence[ReservationMessage]) -> tuple[list[An
         [r.expires_at for r in reservations],
         [r.updated_at for r in reservations],
         [message.message_id for message in winners],
+        [_items_json(r.items) for r in reservations],
     )
+
+
+def _items_json(items: Sequence[ReservationItem]) -> str | None:
+    if not items:
+        return None
+    return json.dumps([{"categoryId": i.category_id, "quantity": i.quantity} for i in items])
+
+
+def _categories_json(settings: EventSettings) -> str | None:
+    if settings.categories is None:
+        return None
+    return json.dumps([c.model_dump(mode="json") for c in settings.categories])
 
 
 def _change_columns(changes: Sequence[EventChangeMessage]) -> tuple[list[Any], ...]:
@@ -332,7 +366,7 @@ def _detail(value: object) -> dict[str, int | str]:
 
 
 def _reservation(row: tuple[object, ...]) -> Reservation:
-    reservation_id, event_id, user_id, quantity, status, created, expires, updated = row
+    reservation_id, event_id, user_id, quantity, status, created, expires, updated, items = row
     return Reservation(
         reservation_id=str(reservation_id),
         event_id=str(event_id),
@@ -342,7 +376,16 @@ def _reservation(row: tuple[object, ...]) -> Reservation:
         created_at=_int(created),
         expires_at=_int(expires),
         updated_at=_int(updated),
+        items=_items(items),
     )
+
+
+def _items(value: object) -> tuple[ReservationItem, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise TypeError(f"expected a JSON array of items from PostgreSQL, got {value!r}")
+    return tuple(ReservationItem(str(i["categoryId"]), _int(i["quantity"])) for i in value)
 
 
 def _int(value: object) -> int:

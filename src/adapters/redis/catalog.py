@@ -52,6 +52,7 @@ class RedisEventCatalog:
             json.dumps(dict(change.detail)),
             actor,
             now_ms,
+            change.category or "",
         )
         return EventSettings.model_validate_json(changed)
 

@@ -2,8 +2,9 @@
 stored record, for the restore).
 
 A reservation is stored (in ``{e}:reservations`` and in each outbox entry) as the record
-``"quantity|STATUS|created_at|expires_at|updated_at|user"``, written by ``lib.lua``. The user
-comes last so that the record splits unambiguously whatever characters the user id holds.
+``"quantity|STATUS|created_at|expires_at|updated_at|user[|items]"``, written by ``lib.lua``:
+``items`` (``"category:seats,..."``) only in a sale with seat categories, so a record of a sale
+without is what it was before categories. User and category ids hold none of ``|,:``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Any
 
 from ticketing_core.changes import ChangeKind
 from ticketing_core.messages import DrawMessage, EventChangeMessage, Message, ReservationMessage
-from ticketing_core.model import Reservation, ReservationStatus
+from ticketing_core.model import Reservation, ReservationItem, ReservationStatus
 from ticketing_core.settings import EventSettings
 
 _RECORD_FIELDS = 6
+_WITH_ITEMS = 7
 
 
 def text(value: object) -> str:
@@ -29,14 +31,20 @@ def text(value: object) -> str:
 def record(reservation: Reservation) -> str:
     """The record of ``reservation``, as ``lib.lua`` writes it (``reservation`` reads it)."""
     r = reservation
-    return f"{r.quantity}|{r.status.value}|{r.created_at}|{r.expires_at}|{r.updated_at}|{r.user_id}"
+    written = (
+        f"{r.quantity}|{r.status.value}|{r.created_at}|{r.expires_at}|{r.updated_at}|{r.user_id}"
+    )
+    if r.items:
+        written += "|" + ",".join(f"{item.category_id}:{item.quantity}" for item in r.items)
+    return written
 
 
 def reservation(event_id: str, reservation_id: str, record: str) -> Reservation:
-    parts = record.split("|", _RECORD_FIELDS - 1)
-    if len(parts) != _RECORD_FIELDS:
+    parts = record.split("|")
+    if len(parts) not in (_RECORD_FIELDS, _WITH_ITEMS):
         raise ValueError(f"malformed reservation record {record!r}")
-    quantity, status, created_at, expires_at, updated_at, user_id = parts
+    quantity, status, created_at, expires_at, updated_at, user_id = parts[:_RECORD_FIELDS]
+    items = () if len(parts) == _RECORD_FIELDS else _items(parts[-1])
     return Reservation(
         reservation_id=reservation_id,
         event_id=event_id,
@@ -46,7 +54,16 @@ def reservation(event_id: str, reservation_id: str, record: str) -> Reservation:
         created_at=int(created_at),
         expires_at=int(expires_at),
         updated_at=int(updated_at),
+        items=items,
     )
+
+
+def _items(written: str) -> tuple[ReservationItem, ...]:
+    items = []
+    for item in written.split(","):
+        category_id, _, seats = item.partition(":")
+        items.append(ReservationItem(category_id, int(seats)))
+    return tuple(items)
 
 
 def reservations(event_id: str, reply: list[Any]) -> list[Reservation]:

@@ -12,7 +12,7 @@ from typing import Literal, get_args
 
 KeyName = Literal[
     "settings",  # string: the event's settings as JSON
-    "stock",  # hash: remaining, pending, confirmed seats; state; abandoned users
+    "stock",  # hash: remaining, pending, confirmed seats (and "<counter>|<category>"); state; ...
     "seq",  # string: the last sequence number handed out by enter
     "places",  # hash: user -> "seq|STATUS|admission_expires_at"
     "waiting",  # sorted set: user scored by sequence number, in order of entry
@@ -20,9 +20,9 @@ KeyName = Literal[
     "seen",  # hash: waiting user -> when last seen (ms), for presence_timeout_seconds
     "active",  # sorted set: admitted user scored by admission expiry
     "bucket",  # hash: admission token bucket (tokens in thousandths, at = its time in ms)
-    "reservations",  # hash: reservation id -> "quantity|STATUS|created|expires|updated|user"
+    "reservations",  # hash: id -> "quantity|STATUS|created|expires|updated|user[|items]"
     "holds",  # sorted set: id of each PENDING reservation scored by its expiry
-    "held",  # hash: user -> seats in their PENDING and CONFIRMED reservations
+    "held",  # hash: user (and "<category>|<user>") -> seats their PENDING, CONFIRMED ones hold
     "answers",  # hash: (user, idempotency key) -> id of the reservation that key made
     "outbox",  # stream: reservation changes, operators' changes, draw parts; the relays' group
     "drawing",  # sorted set, while a pre-queue is drawn: "<sha1 key><user>", all score 0
@@ -40,3 +40,8 @@ OUTBOX_GROUP = "relay"
 
 def event_key(event_id: str, name: KeyName) -> str:
     return f"{{{event_id}}}:{name}"
+
+
+def category_field(counter: str, category_id: str) -> str:
+    """A seat category's counter in the stock hash, as ``lib.lua`` names it."""
+    return f"{counter}|{category_id}"

@@ -36,10 +36,10 @@ async def restore_event(
 ) -> StockStats:
     """Overwrites the event's seats and reservations with ``reservations``; returns the stock
     it wrote. Run it while nothing reserves on the event: it replaces, it does not merge."""
-    seats = Counter[ReservationStatus]()
-    for r in reservations:
-        seats[r.status] += r.quantity
-    stock = StockStats.implied_by(settings.total_seats, seats)
+    stock = StockStats.of_reservations(settings, reservations)
+    counters: list[str | int] = [len(stock.categories)]
+    for c in stock.categories:
+        counters += [c.category_id, c.remaining, c.pending_seats, c.confirmed_seats]
     records: list[str | int] = [len(reservations)]
     for r in reservations:
         records += [r.reservation_id, codec.record(r)]
@@ -47,10 +47,12 @@ async def restore_event(
     holds: list[str | int] = [len(pending)]
     for r in pending:
         holds += [r.expires_at, r.reservation_id]
-    held_by_user = Counter[str]()
+    held_by_user = Counter[str]()  # user, and "<category>|<user>" (lib.lua's held_field)
     for r in reservations:
         if r.status.holds_seats:
             held_by_user[r.user_id] += r.quantity
+            for item in r.items:
+                held_by_user[f"{item.category_id}|{r.user_id}"] += item.quantity
     held: list[str | int] = [part for pair in held_by_user.items() for part in pair]
     await Scripts(client).run(
         "restore",
@@ -63,6 +65,7 @@ async def restore_event(
         settings.opens_at_ms,
         OUTBOX_GROUP,
         _draw_state(settings, now_ms),
+        *counters,
         *records,
         *holds,
         *held,

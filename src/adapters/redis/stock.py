@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from ticketing_adapters.redis import codec
 from ticketing_adapters.redis.client import RedisClient
-from ticketing_adapters.redis.keys import event_key
+from ticketing_adapters.redis.keys import category_field, event_key
 from ticketing_adapters.redis.scripts import Scripts
 from ticketing_core.errors import EventNotFound
-from ticketing_core.model import Reservation, StockStats
+from ticketing_core.model import CategoryStock, Reservation, ReservationItem, StockStats
 from ticketing_core.sale import IDEMPOTENCY_WINDOW_MS
 from ticketing_core.settings import EventSettings
 
@@ -26,8 +26,14 @@ class RedisStockStore:
         reservation_id: str,
         idempotency_key: str | None,
         now_ms: int,
+        items: tuple[ReservationItem, ...] = (),
     ) -> Reservation:
         key = () if idempotency_key is None else (idempotency_key,)
+        asked: list[str | int] = [len(items)]
+        for item in items:
+            category = settings.category(item.category_id)
+            assert category is not None, item  # items_asked names only the sale's categories
+            asked += [item.category_id, item.quantity, category.max_per_user]
         made = await self._scripts.run(
             "reserve",
             settings.event_id,
@@ -38,6 +44,7 @@ class RedisStockStore:
             IDEMPOTENCY_WINDOW_MS,
             settings.max_per_user,
             settings.hold_ttl_ms,
+            *asked,
             *key,
         )
         return codec.reservations(settings.event_id, made)[0]
@@ -69,16 +76,34 @@ class RedisStockStore:
         return codec.reservation(event_id, reservation_id, codec.text(record))
 
     async def stats(self, settings: EventSettings) -> StockStats:
-        found = await read_stock(self._client, settings.event_id)
+        found = await read_stock(self._client, settings)
         if found is None:
             raise EventNotFound(f"no event {settings.event_id}")
         return found
 
 
-async def read_stock(client: RedisClient, event_id: str) -> StockStats | None:
-    """The event's stock counters (one HMGET); None when the event is not there."""
-    found = await client.hmget(event_key(event_id, "stock"), ["remaining", "pending", "confirmed"])
-    if None in found:
+_COUNTERS = ("remaining", "pending", "confirmed")
+
+
+async def read_stock(client: RedisClient, settings: EventSettings) -> StockStats | None:
+    """The event's stock counters, of the sale and of each seat category (one HMGET); None
+    when the event is not there."""
+    categories = [c.category_id for c in settings.categories or ()]
+    fields = [*_COUNTERS] + [
+        category_field(counter, category) for category in categories for counter in _COUNTERS
+    ]
+    found = await client.hmget(event_key(settings.event_id, "stock"), fields)
+    if found[0] is None:
         return None
-    remaining, pending, confirmed = (int(codec.text(value)) for value in found)
-    return StockStats(remaining, pending, confirmed)
+    # A category's counter absent (written by another version) reads as none of its seats.
+    counts = [int(codec.text(value)) if value is not None else 0 for value in found]
+    remaining, pending, confirmed = counts[:3]
+    return StockStats(
+        remaining,
+        pending,
+        confirmed,
+        categories=tuple(
+            CategoryStock(category, counts[3 + 3 * n], counts[4 + 3 * n], counts[5 + 3 * n])
+            for n, category in enumerate(categories)
+        ),
+    )

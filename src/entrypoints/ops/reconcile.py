@@ -43,6 +43,15 @@ class Reconciliation:
             "pending": (self.found.pending_seats, self.expected.pending_seats),
             "confirmed": (self.found.confirmed_seats, self.expected.confirmed_seats),
         }
+        for found, expected in zip(self.found.categories, self.expected.categories, strict=True):
+            pairs |= {
+                f"{expected.category_id} remaining": (found.remaining, expected.remaining),
+                f"{expected.category_id} pending": (found.pending_seats, expected.pending_seats),
+                f"{expected.category_id} confirmed": (
+                    found.confirmed_seats,
+                    expected.confirmed_seats,
+                ),
+            }
         return [
             f"{name} seats: Redis {redis}, PostgreSQL {postgres}"
             for name, (redis, postgres) in pairs.items()
@@ -63,10 +72,11 @@ async def reconcile(
     if settings is None:
         raise EventNotFound(f"PostgreSQL has no event {event_id!r}")
     seats = await repository.seats_by_status(event_id)
-    expected = StockStats.implied_by(settings.total_seats, seats)
+    category_seats = await repository.category_seats_by_status(event_id)
+    expected = StockStats.implied_by(settings, seats, category_seats)
 
     async def look() -> Reconciliation:
-        found = await read_stock(client, event_id)
+        found = await read_stock(client, settings)
         backlog = await outbox_backlog(client, event_id)
         return Reconciliation(event_id, expected, found, backlog)
 

@@ -28,10 +28,11 @@ from hypothesis.stateful import (
     rule,
 )
 
+from ticketing_core.categories import items_asked
 from ticketing_core.changes import SaleChange
 from ticketing_core.clock import ManualClock
 from ticketing_core.errors import DomainError, EventHasReservations, EventNotFound
-from ticketing_core.model import QueueStatus, ReservationStatus
+from ticketing_core.model import QueueStatus, ReservationItem, ReservationStatus
 from ticketing_core.ports import EventCatalog, Outbox, QueueStore, StockStore
 from ticketing_core.settings import EventSettings, EventState
 from ticketing_core.testing.model import SaleModel
@@ -210,22 +211,37 @@ class _SaleMachineBase(RuleBasedStateMachine):
         self.admissions.extend((now, user) for user in report.admitted)
 
     @rule(
+        data=st.data(),
         user=st.sampled_from(USER_POOL),
         quantity=st.integers(1, 5),
         key=st.one_of(st.none(), st.sampled_from(["k1", "k2"])),
     )
-    def reserve(self, user: str, quantity: int, key: str | None) -> None:
+    def reserve(self, data: st.DataObject, user: str, quantity: int, key: str | None) -> None:
+        """In a sale with seat categories, seats of one or several of them at once."""
         now = self.clock.now_ms()
         new_id = f"r-{len(self.reservation_ids) + 1}"
+        items: tuple[ReservationItem, ...] = ()
+        if self.settings.categories is not None:
+            categories = data.draw(
+                st.lists(st.sampled_from(self.settings.categories), min_size=1, unique=True)
+            )
+            seats = [data.draw(st.integers(1, 3)) for _ in categories]
+            asked = [
+                ReservationItem(c.category_id, n) for c, n in zip(categories, seats, strict=True)
+            ]
+            quantity = sum(seats)
+            items = items_asked(self.settings, quantity, None, asked)
         made = self.both(
-            self.hot.stock.reserve(self.settings, user, quantity, new_id, key, now),
-            lambda: self.sale.reserve(user, quantity, new_id, key, now),
+            self.hot.stock.reserve(self.settings, user, quantity, new_id, key, now, items),
+            lambda: self.sale.reserve(user, quantity, new_id, key, now, items),
         )
         if made is not None and made.reservation_id == new_id:
             self.reservation_ids.append(new_id)
         if made is not None and key is not None:
             replay = self.run(
-                self.hot.stock.reserve(self.settings, user, quantity, f"{new_id}-b", key, now)
+                self.hot.stock.reserve(
+                    self.settings, user, quantity, f"{new_id}-b", key, now, items
+                )
             )
             assert replay == made, "the same Idempotency-Key must give the same reservation"
 
@@ -312,16 +328,40 @@ class _SaleMachineBase(RuleBasedStateMachine):
         )
 
     @invariant()
+    def every_category_adds_up(self) -> None:
+        """Per seat category: remaining + pending + confirmed == its seats, as the rules say."""
+        if self.model is None:
+            return
+        stats = self.run(self.hot.stock.stats(self.settings))
+        categories = self.settings.categories or ()
+        assert [c.category_id for c in stats.categories] == [c.category_id for c in categories]
+        for counted, category in zip(stats.categories, categories, strict=True):
+            assert counted.remaining >= 0, f"{category.category_id} oversold"
+            total = counted.remaining + counted.pending_seats + counted.confirmed_seats
+            assert total == category.seats, f"{counted} does not add up to {category.seats}"
+            assert (counted.remaining, counted.pending_seats, counted.confirmed_seats) == (
+                self.sale.category_remaining[category.category_id],
+                self.sale.category_seats_in(category.category_id, ReservationStatus.PENDING),
+                self.sale.category_seats_in(category.category_id, ReservationStatus.CONFIRMED),
+            )
+
+    @invariant()
     def reservations_match_and_nobody_exceeds_the_limit(self) -> None:
         if self.model is None:
             return
         held: dict[str, int] = {}
+        held_of: dict[tuple[str, str], int] = {}
         for rid in self.reservation_ids:
             found = self.run(self.hot.stock.get(self.event_id, rid))
             assert found == self.sale.reservations[rid]
             if found is not None and found.status.holds_seats:
                 held[found.user_id] = held.get(found.user_id, 0) + found.quantity
+                for item in found.items:
+                    key = (found.user_id, item.category_id)
+                    held_of[key] = held_of.get(key, 0) + item.quantity
         assert all(seats <= self.settings.max_per_user for seats in held.values()), held
+        limits = {c.category_id: c.max_per_user for c in self.settings.categories or ()}
+        assert all(seats <= limits[c] for (_, c), seats in held_of.items()), held_of
 
     @invariant()
     def every_place_and_position_is_exact(self) -> None:

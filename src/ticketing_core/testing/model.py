@@ -29,6 +29,7 @@ from ticketing_core.model import (
     QueueStatus,
     QueueView,
     Reservation,
+    ReservationItem,
     ReservationStatus,
     estimated_wait_seconds,
 )
@@ -49,6 +50,7 @@ class SaleModel:
     def __init__(self, settings: EventSettings) -> None:
         self.settings = settings
         self.remaining = settings.total_seats
+        self.category_remaining = {c.category_id: c.seats for c in settings.categories or ()}
         self.next_seq = 1
         self.places: dict[str, ModelPlace] = {}
         self.waiting: list[str] = []  # in order of entry
@@ -82,6 +84,24 @@ class SaleModel:
             r.quantity
             for r in self.reservations.values()
             if r.user_id == user_id and r.status.holds_seats
+        )
+
+    def category_seats_in(self, category_id: str, status: ReservationStatus) -> int:
+        return sum(
+            item.quantity
+            for r in self.reservations.values()
+            if r.status is status
+            for item in r.items
+            if item.category_id == category_id
+        )
+
+    def held_of_category(self, user_id: str, category_id: str) -> int:
+        return sum(
+            item.quantity
+            for r in self.reservations.values()
+            if r.user_id == user_id and r.status.holds_seats
+            for item in r.items
+            if item.category_id == category_id
         )
 
     @property
@@ -136,13 +156,7 @@ class SaleModel:
                 return self.settings
             fields["state"] = wanted[change.kind]
         elif change.kind == ChangeKind.SEATS:
-            if change.seats < 0 and -change.seats > self.remaining:
-                raise InsufficientSeats()
-            total = self.settings.total_seats + change.seats
-            if total < 1 or total > 10_000_000:
-                raise InvalidInput()
-            fields["total_seats"] = total
-            self.remaining += change.seats
+            fields.update(self._seats_changed(change))
         else:
             fields.update(change.settings)
         timeout = dict(change.settings).get("presence_timeout_seconds")
@@ -150,9 +164,37 @@ class SaleModel:
             self.presence_since = now_ms  # nobody is absent longer than the timeout has been
         fields["version"] = self.settings.version + 1
         self.settings = EventSettings.model_validate({**self.settings.model_dump(), **fields})
-        asked = (("delta", change.seats),) if change.kind == ChangeKind.SEATS else change.settings
+        asked = change.settings
+        if change.kind == ChangeKind.SEATS:
+            asked = (("delta", change.seats),)
+            if change.category is not None:
+                asked += (("category", change.category),)
         self.emitted.append(EventChangeMessage.of(change.kind, asked, actor, now_ms, self.settings))
         return self.settings
+
+    def _seats_changed(self, change: SaleChange) -> dict[str, object]:
+        """A category of the sale's if it has any, none if not; then as for the sale."""
+        categories = self.settings.categories
+        named = [c for c in categories or () if c.category_id == change.category]
+        if (categories is None) != (change.category is None) or (categories and not named):
+            raise InvalidInput()
+        left = self.category_remaining[named[0].category_id] if named else self.remaining
+        if change.seats < 0 and -change.seats > left:
+            raise InsufficientSeats()
+        total = self.settings.total_seats + change.seats
+        if total < 1 or total > 10_000_000:
+            raise InvalidInput()
+        self.remaining += change.seats
+        if not named:
+            return {"total_seats": total}
+        self.category_remaining[named[0].category_id] += change.seats
+        return {
+            "total_seats": total,
+            "categories": [
+                {**c.model_dump(), "seats": c.seats + change.seats} if c in named else c
+                for c in categories or ()
+            ],
+        }
 
     # waiting room ---------------------------------------------------------------------
 
@@ -306,7 +348,13 @@ class SaleModel:
     # reservations ---------------------------------------------------------------------
 
     def reserve(
-        self, user_id: str, quantity: int, reservation_id: str, key: str | None, now_ms: int
+        self,
+        user_id: str,
+        quantity: int,
+        reservation_id: str,
+        key: str | None,
+        now_ms: int,
+        items: tuple[ReservationItem, ...] = (),
     ) -> Reservation:
         if key is not None and (user_id, key) in self.answers:
             first, at = self.answers[(user_id, key)]
@@ -323,6 +371,7 @@ class SaleModel:
             raise NotAdmitted()
         if held + quantity > self.settings.max_per_user:
             raise LimitExceeded()
+        self._check_categories(user_id, items)
         if self.remaining == 0:
             raise SoldOut()
         if quantity > self.remaining:
@@ -336,9 +385,12 @@ class SaleModel:
             created_at=now_ms,
             expires_at=now_ms + self.settings.hold_ttl_ms,
             updated_at=now_ms,
+            items=items,
         )
         self.reservations[reservation_id] = made
         self.remaining -= quantity
+        for item in items:
+            self.category_remaining[item.category_id] -= item.quantity
         if held + quantity == self.settings.max_per_user:
             place.status = QueueStatus.COMPLETED
         if key is not None:
@@ -346,11 +398,26 @@ class SaleModel:
         self.emitted.append(ReservationMessage.of(made))
         return made
 
+    def _check_categories(self, user_id: str, items: tuple[ReservationItem, ...]) -> None:
+        """Every category's limit first, then every category's seats."""
+        limits = {c.category_id: c.max_per_user for c in self.settings.categories or ()}
+        for item in items:
+            held = self.held_of_category(user_id, item.category_id)
+            if held + item.quantity > limits[item.category_id]:
+                raise LimitExceeded()
+        for item in items:
+            if self.category_remaining[item.category_id] == 0:
+                raise SoldOut()
+            if item.quantity > self.category_remaining[item.category_id]:
+                raise InsufficientSeats()
+
     def _move(self, reservation_id: str, status: ReservationStatus, now_ms: int) -> Reservation:
         moved = self.reservations[reservation_id].moved_to(status, now_ms)
         self.reservations[reservation_id] = moved
         if status is not ReservationStatus.CONFIRMED:
             self.remaining += moved.quantity
+            for item in moved.items:
+                self.category_remaining[item.category_id] += item.quantity
         self.emitted.append(ReservationMessage.of(moved))
         return moved
 

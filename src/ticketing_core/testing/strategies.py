@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from ticketing_core.changes import ChangeKind, SaleChange
 from ticketing_core.clock import to_datetime
-from ticketing_core.settings import EventSettings
+from ticketing_core.settings import EventSettings, SeatCategory
 
 USER_POOL = tuple(f"user-{n}" for n in range(8))
 
@@ -19,14 +19,58 @@ def user_ids() -> st.SearchStrategy[str]:
     return st.from_regex(r"\A[A-Za-z0-9_.:@-]{1,128}\Z")
 
 
+CATEGORY_POOL = ("floor", "stands", "vip")
+
+
+def small_categories() -> st.SearchStrategy[tuple[SeatCategory, ...]]:
+    """One to three categories of a few seats each (one may have none), with their limits."""
+    return st.lists(
+        st.builds(
+            SeatCategory,
+            category_id=st.sampled_from(CATEGORY_POOL),
+            name=st.just("a category"),
+            seats=st.integers(0, 6),
+            max_per_user=st.integers(1, 3),
+            price=st.one_of(st.none(), st.integers(0, 10_000)),
+        ),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda c: c.category_id,
+    ).map(
+        # A sale has at least one seat.
+        lambda cs: (
+            tuple(cs)
+            if sum(c.seats for c in cs)
+            else (cs[0].model_copy(update={"seats": 1}), *cs[1:])
+        )
+    )
+
+
 def small_sale_settings(event_id: str, now_ms: int) -> st.SearchStrategy[EventSettings]:
     """Settings small enough that a few dozen steps sell out, fill the cap and run out of
-    time: that is where the rules are tested."""
+    time: that is where the rules are tested. Half of the sales have seat categories."""
+    return st.one_of(
+        _small_sale_settings(event_id, now_ms, st.integers(1, 12), st.none()),
+        small_categories().flatmap(
+            lambda cs: _small_sale_settings(
+                event_id, now_ms, st.just(sum(c.seats for c in cs)), st.just(cs)
+            )
+        ),
+    )
+
+
+def _small_sale_settings(
+    event_id: str,
+    now_ms: int,
+    total_seats: st.SearchStrategy[int],
+    categories: st.SearchStrategy[tuple[SeatCategory, ...] | None],
+) -> st.SearchStrategy[EventSettings]:
     return st.builds(
         EventSettings,
         event_id=st.just(event_id),
         name=st.just("harness sale"),
-        total_seats=st.integers(1, 12),
+        total_seats=total_seats,
+        categories=categories,
         max_per_user=st.integers(1, 4),
         opens_at=st.integers(0, 4_000).map(lambda offset: to_datetime(now_ms + offset)),
         admission_rate_per_second=st.integers(1, 4),
@@ -64,7 +108,12 @@ def sale_changes() -> st.SearchStrategy[SaleChange]:
     )
     return st.one_of(
         st.sampled_from([ChangeKind.PAUSE, ChangeKind.RESUME]).map(SaleChange.of_state),
-        st.integers(-6, 6).map(SaleChange.of_seats),
+        # The category is the machine's to pick, from the sale's (some of them not).
+        st.builds(
+            SaleChange.of_seats,
+            st.integers(-6, 6),
+            st.one_of(st.none(), st.sampled_from((*CATEGORY_POOL, "balcony"))),
+        ),
         settings.map(SaleChange.of_settings),
         st.just(SaleChange.of_state(ChangeKind.CLOSE)),
     )

@@ -11,6 +11,13 @@ redis.call('SET', K.settings, settings_json)
 local settings = cjson.decode(settings_json)
 redis.call('HSET', K.stock, 'remaining', total_seats, 'pending', 0, 'confirmed', 0,
   'state', settings.state or 'OPEN')
+-- Each seat category's own counters (lib.lua); cjson reads an absent list as null.
+if type(settings.categories) == 'table' then
+  for _, c in ipairs(settings.categories) do
+    redis.call('HSET', K.stock, category_field('remaining', c.category_id), int(c.seats),
+      category_field('pending', c.category_id), 0, category_field('confirmed', c.category_id), 0)
+  end
+end
 -- A pre-queue to draw at the opening (admit.lua draws it): `draw` goes pending -> done.
 if settings.draw_at_opening then
   redis.call('HSET', K.stock, 'draw', 'pending')

@@ -5,11 +5,11 @@
 -- KEYS: settings, stock, outbox
 -- ARGV: kind (settings, pause, resume, close, seats), changed settings as a JSON object (for
 --       settings), seats delta (for seats), most seats a sale may have, what was asked as a
---       JSON object, who asked, now (ms)
+--       JSON object, who asked, now (ms), the seat category (for seats; '' for none)
 -- Returns the settings JSON after the change. Refuses: event_not_found, sale_closed,
 -- insufficient_seats, validation_error.
 local kind, changed, delta, max_total = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local asked, actor, now = ARGV[5], ARGV[6], ARGV[7]
+local asked, actor, now, category_id = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local state_after = { pause = 'PAUSED', resume = 'OPEN', close = 'CLOSED' }
 
 local raw = redis.call('GET', K.settings)
@@ -35,7 +35,21 @@ if kind == 'settings' then
     redis.call('HSET', K.stock, 'presence_since', now)
   end
 elseif kind == 'seats' then
-  local remaining = tonumber(redis.call('HGET', K.stock, 'remaining'))
+  -- SaleChange.check_category: one of the sale's categories if it has any, none if not.
+  local category, field = nil, 'remaining'
+  if type(settings.categories) == 'table' then
+    for _, c in ipairs(settings.categories) do
+      if c.category_id == category_id then
+        category, field = c, category_field('remaining', category_id)
+      end
+    end
+    if not category then
+      return refuse('validation_error', "category: name one of the sale's categories")
+    end
+  elseif category_id ~= '' then
+    return refuse('validation_error', 'category: this sale has no categories')
+  end
+  local remaining = tonumber(redis.call('HGET', K.stock, field))
   if -delta > remaining then
     return refuse('insufficient_seats', 'only ' .. int(remaining) .. ' seats are unsold')
   end
@@ -45,6 +59,10 @@ elseif kind == 'seats' then
   end
   settings.total_seats = total
   redis.call('HINCRBY', K.stock, 'remaining', delta)
+  if category then
+    category.seats = category.seats + delta
+    redis.call('HINCRBY', K.stock, field, delta)
+  end
 else
   if state_after[kind] == state then
     return raw

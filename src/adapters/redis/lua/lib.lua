@@ -115,11 +115,17 @@ local function view(user, place, now)
 end
 
 -- reservations ------------------------------------------------------------------------------
--- K.reservations maps id -> "quantity|STATUS|created_at|expires_at|updated_at|user" (codec.py
--- reads it). The user comes last so that the record splits unambiguously whatever it holds.
+-- K.reservations maps id -> "quantity|STATUS|created_at|expires_at|updated_at|user[|items]"
+-- (codec.py reads it), items being "category:seats,..." in a sale with seat categories (a
+-- record of a sale without has none, as before there were categories). User ids and category
+-- ids hold no `|`, `,` or `:` (their syntax, settings.py), so the record splits unambiguously.
 
 local function encode_reservation(r)
-  return table.concat({ int(r.quantity), r.status, int(r.created), int(r.expires), int(r.updated), r.user }, '|')
+  local record = table.concat({ int(r.quantity), r.status, int(r.created), int(r.expires), int(r.updated), r.user }, '|')
+  if r.items ~= '' then
+    record = record .. '|' .. r.items
+  end
+  return record
 end
 
 local function read_reservation(id)
@@ -127,8 +133,8 @@ local function read_reservation(id)
   if not raw then
     return nil
   end
-  local quantity, status, created, expires, updated, user =
-    string.match(raw, '^(%d+)|(%u+)|(%d+)|(%d+)|(%d+)|(.*)$')
+  local quantity, status, created, expires, updated, user, items =
+    string.match(raw, '^(%d+)|(%u+)|(%d+)|(%d+)|(%d+)|([^|]*)|?(.*)$')
   return {
     id = id,
     user = user,
@@ -137,7 +143,26 @@ local function read_reservation(id)
     created = tonumber(created),
     expires = tonumber(expires),
     updated = tonumber(updated),
+    items = items,
   }
+end
+
+-- Seat categories: the stock hash counts each category's seats in `remaining|<category>`,
+-- `pending|<category>` and `confirmed|<category>` beside the sale's totals, and K.held a
+-- user's seats of one category in `<category>|<user>` beside their total (`<user>`).
+local function category_field(counter, category)
+  return counter .. '|' .. category
+end
+
+local function held_field(category, user)
+  return category .. '|' .. user
+end
+
+-- Calls `f(category, seats)` for each item of a reservation's items text.
+local function each_item(items, f)
+  for category, seats in string.gmatch(items, '([^,:]+):(%d+)') do
+    f(category, tonumber(seats))
+  end
 end
 
 -- Stores the reservation and records its change in the outbox in the same step, so a change
@@ -171,6 +196,18 @@ local function finish(r, status, now)
       redis.call('HDEL', K.held, r.user)
     end
   end
+  each_item(r.items, function(category, seats)
+    redis.call('HINCRBY', K.stock, category_field('pending', category), -seats)
+    if status == 'CONFIRMED' then
+      redis.call('HINCRBY', K.stock, category_field('confirmed', category), seats)
+    else
+      redis.call('HINCRBY', K.stock, category_field('remaining', category), seats)
+      local field = held_field(category, r.user)
+      if redis.call('HINCRBY', K.held, field, -seats) <= 0 then
+        redis.call('HDEL', K.held, field)
+      end
+    end
+  end)
   r.status = status
   r.updated = now
   return save_reservation(r)

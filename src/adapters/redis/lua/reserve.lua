@@ -1,15 +1,24 @@
 -- Takes seats for an admitted user (SaleState.reserve), all or nothing, and records the hold
 -- and its reservation.created message in the same step. In this order: an answer already given
--- for the user's idempotency key within the window; the sale not closed; the admission; the per-user limit; the
--- stock.
+-- for the user's idempotency key within the window; the sale not closed; the admission; the
+-- per-user limit of the sale, then of each category asked for; the seats of each category (or
+-- of the sale, without categories). It touches only the categories asked for.
 -- KEYS: stock, places, active, reservations, holds, held, answers, outbox
 -- ARGV: user, quantity, new reservation id, now (ms), idempotency window (ms), max per user,
---       hold TTL (ms), [idempotency key]
+--       hold TTL (ms), n items (0 in a sale without categories), then n (category, seats,
+--       the category's max per user), [idempotency key]
 -- Returns {id, record}. Refuses: event_not_found, sale_closed, not_admitted, limit_exceeded, sold_out,
 -- insufficient_seats.
-local user, quantity, id, now, window, max_per_user, hold_ttl, key =
+local user, quantity, id, now, window, max_per_user, hold_ttl, n =
   ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]),
-  tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
+  tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local items, asked = {}, {}
+for j = 1, n do
+  local at = 8 + 3 * (j - 1)
+  items[j] = { category = ARGV[at + 1], seats = tonumber(ARGV[at + 2]), max = tonumber(ARGV[at + 3]) }
+  asked[j] = ARGV[at + 1] .. ':' .. ARGV[at + 2]
+end
+local key = ARGV[9 + 3 * n]
 
 -- (user, key) as one field, the user's length first so that no two pairs can collide.
 local answer_field = key and (int(#user) .. ':' .. user .. key)
@@ -38,6 +47,22 @@ end
 if held + quantity > max_per_user then
   return refuse('limit_exceeded', held .. ' held + ' .. quantity .. ' asked > limit ' .. max_per_user)
 end
+for _, item in ipairs(items) do
+  local held_of = tonumber(redis.call('HGET', K.held, held_field(item.category, user)) or '0')
+  if held_of + item.seats > item.max then
+    return refuse('limit_exceeded', item.category .. ': ' .. int(held_of) .. ' held + '
+      .. int(item.seats) .. ' asked > limit ' .. int(item.max))
+  end
+end
+for _, item in ipairs(items) do
+  local left = tonumber(redis.call('HGET', K.stock, category_field('remaining', item.category)))
+  if left == 0 then
+    return refuse('sold_out', item.category .. ': no seat of it is left right now')
+  end
+  if left < item.seats then
+    return refuse('insufficient_seats', item.category .. ': only ' .. int(left) .. ' left')
+  end
+end
 local remaining = tonumber(redis.call('HGET', K.stock, 'remaining'))
 if remaining == 0 then
   return refuse('sold_out', 'no seat is left right now')
@@ -54,10 +79,16 @@ local r = {
   created = now,
   expires = now + hold_ttl,
   updated = now,
+  items = table.concat(asked, ','),
 }
 redis.call('HINCRBY', K.stock, 'remaining', -quantity)
 redis.call('HINCRBY', K.stock, 'pending', quantity)
 redis.call('HINCRBY', K.held, user, quantity)
+for _, item in ipairs(items) do
+  redis.call('HINCRBY', K.stock, category_field('remaining', item.category), -item.seats)
+  redis.call('HINCRBY', K.stock, category_field('pending', item.category), item.seats)
+  redis.call('HINCRBY', K.held, held_field(item.category, user), item.seats)
+end
 if held + quantity >= max_per_user then
   -- The user has all they may have: their admission is complete and frees its slot.
   redis.call('ZREM', K.active, user)

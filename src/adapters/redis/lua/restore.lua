@@ -6,8 +6,10 @@
 -- merge: run it while nothing reserves on the event. Works on a missing event too.
 -- KEYS: settings, stock, bucket, reservations, holds, held, outbox
 -- ARGV: settings JSON, remaining, pending, confirmed, full bucket (thousandths), opens_at (ms),
---   outbox group, the draw's state ('' without a draw), n, then n (id, record) pairs, then m, then m (expiry, id) pairs, then the
---   rest as (user, seats) pairs. One HSET/ZADD per item: unpack() is bounded to ~8000 values.
+--   outbox group, the draw's state ('' without a draw), c, then c (category, remaining,
+--   pending, confirmed), then n, then n (id, record) pairs, then m, then m (expiry, id) pairs,
+--   then the rest as (held field, seats) pairs. One HSET/ZADD per item: unpack() is bounded
+--   to ~8000 values.
 -- Returns n, the reservations written.
 redis.call('SET', K.settings, ARGV[1])
 local settings = cjson.decode(ARGV[1])
@@ -25,6 +27,15 @@ if redis.call('EXISTS', K.outbox) == 0 then
 end
 redis.call('DEL', K.reservations, K.holds, K.held)
 local i = 9
+local c = tonumber(ARGV[i])
+for j = 1, c do
+  local at = i + 4 * (j - 1)
+  local category = ARGV[at + 1]
+  redis.call('HSET', K.stock, category_field('remaining', category), ARGV[at + 2],
+    category_field('pending', category), ARGV[at + 3], category_field('confirmed', category),
+    ARGV[at + 4])
+end
+i = i + 4 * c + 1
 local n = tonumber(ARGV[i])
 for j = 1, n do
   redis.call('HSET', K.reservations, ARGV[i + 2 * j - 1], ARGV[i + 2 * j])
