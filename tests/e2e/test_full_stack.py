@@ -9,9 +9,11 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.e2e.support import Shop, Stack, assert_seats_add_up, stored
-from tests.support.http import unique_event_id
+from tests.e2e.support import Shop, Stack, assert_seats_add_up, settle, stored
+from tests.support.http import queue_token, unique_event_id
 from tests.support.waiting import eventually
+from ticketing_adapters.redis.keys import event_key
+from ticketing_core.model import ReservationItem
 
 pytestmark = pytest.mark.anyio
 
@@ -93,7 +95,7 @@ async def test_300_buyers_for_100_seats_leave_exactly_the_100_holds_and_their_fa
         # The buyers told sold_out were admitted after some holds were made, so their
         # admissions can outlive the last hold by a moment.
         stats = await shop.stats(event_id)
-        return stats["waitingUsers"] == stats["activeUsers"] == stats["pendingSeats"] == 0
+        return bool(stats["waitingUsers"] == stats["activeUsers"] == stats["pendingSeats"] == 0)
 
     await eventually(sale_is_over, within=HOLD_SECONDS + 10)
     # The sale is over: archived, it leaves Redis; its reservations stay readable, from
@@ -108,3 +110,53 @@ async def test_300_buyers_for_100_seats_leave_exactly_the_100_holds_and_their_fa
         assert response.json()["reservationId"] == id_
     someone_else = holds[to_confirm[1]]
     assert (await shop.read(someone_else, to_confirm[0])).status_code == 404
+
+
+TIERS = [
+    {"categoryId": "floor", "name": "Floor", "seats": 10, "maxPerUser": 2, "price": 9900},
+    {"categoryId": "stands", "name": "Stands", "seats": 20, "maxPerUser": 4, "price": 4900},
+]
+
+
+async def test_a_two_category_sale_is_recorded_per_category_and_reconcile_repairs_it(
+    stack: Stack, shop: Shop
+) -> None:
+    """Holds of both categories at once reach PostgreSQL with their items; a category's
+    counter gone wrong in Redis is found and rebuilt from them."""
+    event_id = unique_event_id("tiers")
+    await shop.create_event(event_id, categories=TIERS, admissionRatePerSecond=1_000)
+    items = [{"categoryId": "floor", "quantity": 1}, {"categoryId": "stands", "quantity": 2}]
+
+    async def buy(n: int) -> httpx.Response:
+        token = await shop.enter(event_id, f"tiered-{n}")
+        await shop.admitted(token)
+        return await shop.api.post(
+            "/api/v1/tickets/reserve",
+            json={"eventId": event_id, "items": items},
+            headers=queue_token(token),
+        )
+
+    bought = await asyncio.gather(*(buy(n) for n in range(12)))
+
+    codes = Counter(r.json()["code"] if r.status_code == 409 else r.status_code for r in bought)
+    assert codes == {202: 10, "sold_out": 2}, "the last two find the floor sold out"
+    held = {r.json()["reservationId"]: "PENDING" for r in bought if r.status_code == 202}
+    rows = await settle(stack, event_id, held)
+    assert {row.items for row in rows.values()} == {
+        (ReservationItem("floor", 1), ReservationItem("stands", 2))
+    }
+    stats = await shop.stats(event_id)
+    assert [(c["remainingSeats"], c["pendingSeats"]) for c in stats["categories"]] == [
+        (0, 10),
+        (0, 20),
+    ]
+    code, report = await stack.reconcile(event_id)
+    assert code == 0, report
+
+    await stack.redis.hincrby(event_key(event_id, "stock"), "remaining|stands", 3)
+    code, report = await stack.reconcile(event_id)
+    assert code == 1, report
+    assert "stands remaining seats: Redis 3, PostgreSQL 0" in report
+    code, report = await stack.reconcile(event_id, repair=True)
+    assert code == 0, report
+    assert [c["remainingSeats"] for c in (await shop.stats(event_id))["categories"]] == [0, 0]

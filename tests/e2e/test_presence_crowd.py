@@ -98,7 +98,7 @@ async def sample_admissions(shop: Shop, event_id: str, seconds: float) -> list[t
 
     def admitted_at_least(count: int) -> Callable[[], Awaitable[bool]]:
         async def check() -> bool:
-            active = (await shop.stats(event_id))["activeUsers"]
+            active = int((await shop.stats(event_id))["activeUsers"])
             if active >= count:
                 samples.append((time.monotonic(), active))
             return active >= count

@@ -13,15 +13,17 @@ import msgspec
 from ticketing_core.changes import ChangeKind
 from ticketing_core.clock import to_datetime
 from ticketing_core.draw import commitment
+from ticketing_core.errors import InvalidInput
 from ticketing_core.messages import EventChangeMessage
 from ticketing_core.model import (
     EventStats,
     QueueStatus,
     QueueView,
     Reservation,
+    ReservationItem,
     ReservationStatus,
 )
-from ticketing_core.settings import EventSettings, EventState
+from ticketing_core.settings import EventSettings, EventState, SeatCategory
 from ticketing_entrypoints.http import schemas
 
 QUEUE_STATUS: dict[QueueStatus, schemas.QueueStatusName] = {
@@ -47,12 +49,30 @@ RESERVATION_STATUS: dict[ReservationStatus, schemas.ReservationStatusName] = {
 
 
 def event_settings(body: schemas.NewEvent, event_id: str, now_ms: int) -> EventSettings:
-    """Settings for a new event; ``opensAt`` defaults to now. Raises pydantic's ValidationError."""
+    """Settings for a new event; ``opensAt`` defaults to now. Raises pydantic's ValidationError
+    (``InvalidInput`` for a sale with neither seats nor categories)."""
+    derived: dict[str, object] = {}  # with categories, the seats and the limit follow from them
+    if body.categories is not None:
+        derived["categories"] = [
+            SeatCategory(
+                category_id=c.category_id,
+                name=c.name,
+                seats=c.seats,
+                max_per_user=c.max_per_user,
+                price=c.price,
+            )
+            for c in body.categories
+        ]
+    elif body.total_seats is None:
+        raise InvalidInput("totalSeats: required for a sale without categories")
+    if body.total_seats is not None:
+        derived["total_seats"] = body.total_seats
+    if body.max_per_user is not None or body.categories is None:
+        derived["max_per_user"] = body.max_per_user or 1
     return EventSettings(
+        **derived,
         event_id=event_id,
         name=body.name,
-        total_seats=body.total_seats,
-        max_per_user=body.max_per_user,
         opens_at=body.opens_at if body.opens_at is not None else to_datetime(now_ms),
         admission_rate_per_second=body.admission_rate_per_second,
         max_active_users=body.max_active_users,
@@ -117,6 +137,18 @@ def event(settings: EventSettings, *, seed_published: bool = False) -> schemas.E
         state=EVENT_STATE[settings.state],
         draw_commitment=commitment(settings.draw_seed) if settings.draw_seed else None,
         draw_seed=settings.draw_seed if seed_published else None,
+        categories=None
+        if settings.categories is None
+        else [
+            schemas.SeatCategory(
+                category_id=c.category_id,
+                name=c.name,
+                seats=c.seats,
+                max_per_user=c.max_per_user,
+                price=c.price,
+            )
+            for c in settings.categories
+        ],
     )
 
 
@@ -133,6 +165,17 @@ def event_with_stats(
             pending_seats=stats.pending_seats,
             confirmed_seats=stats.confirmed_seats,
             abandoned_users=stats.abandoned_users,
+            categories=[
+                schemas.CategoryStats(
+                    category_id=c.category_id,
+                    remaining_seats=c.remaining,
+                    pending_seats=c.pending_seats,
+                    confirmed_seats=c.confirmed_seats,
+                    sold_out=c.remaining == 0 and c.pending_seats == 0,
+                )
+                for c in stats.categories
+            ]
+            or None,
         ),
     )
 
@@ -156,7 +199,25 @@ def hold(reservation: Reservation) -> schemas.Hold:
         status=RESERVATION_STATUS[reservation.status],
         quantity=reservation.quantity,
         expires_at=to_datetime(reservation.expires_at),
+        items=_items(reservation.items),
     )
+
+
+def _items(items: tuple[ReservationItem, ...]) -> list[schemas.ReservationItem] | None:
+    return [
+        schemas.ReservationItem(category_id=i.category_id, quantity=i.quantity) for i in items
+    ] or None
+
+
+def items_asked(body: schemas.ReserveRequest) -> tuple[int, tuple[ReservationItem, ...]]:
+    """The seats a reserve asks for in all, and per category if it names several
+    (``TicketingService.reserve`` checks them against the sale)."""
+    items = tuple(ReservationItem(i.category_id, i.quantity) for i in body.items or ())
+    if body.quantity is not None:
+        return body.quantity, items
+    if not items:
+        raise InvalidInput("quantity: required unless items name the seats")
+    return sum(item.quantity for item in items), items
 
 
 def reservation(reservation: Reservation) -> schemas.Reservation:
@@ -168,4 +229,5 @@ def reservation(reservation: Reservation) -> schemas.Reservation:
         status=RESERVATION_STATUS[reservation.status],
         created_at=to_datetime(reservation.created_at),
         expires_at=to_datetime(reservation.expires_at),
+        items=_items(reservation.items),
     )

@@ -12,7 +12,9 @@ from typing import Annotated, Literal
 import msgspec
 
 from ticketing_core.settings import (
+    CATEGORY_ID,
     EVENT_ID,
+    MAX_CATEGORIES,
     MAX_ENTRY_WORK_BITS,
     OPENING_PATTERN,
     USER_ID,
@@ -31,6 +33,7 @@ def _id(syntax: IdSyntax, example: str) -> msgspec.Meta:
 
 EventId = Annotated[str, _id(EVENT_ID, "concert-2025-06-01")]
 UserId = Annotated[str, _id(USER_ID, "alice@example.com")]
+CategoryId = Annotated[str, _id(CATEGORY_ID, "floor")]
 Opening = Annotated[
     datetime,
     msgspec.Meta(
@@ -50,11 +53,70 @@ class Wire(msgspec.Struct, rename="camel"):
     """Base of every body: camelCase names on the wire."""
 
 
+class SeatCategory(Wire, kw_only=True, omit_defaults=True):
+    """One kind of seat (floor, stands, VIP) with its own seats and per-user limit."""
+
+    category_id: CategoryId
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    # Litestar drops a falsy bound (ge=0) from the document: restated.
+    seats: Annotated[
+        int, msgspec.Meta(ge=0, le=10_000_000, extra_json_schema={"extra": {"minimum": 0}})
+    ]
+    max_per_user: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    price: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                ge=0,
+                le=10**12,
+                description="In the currency's minor units (cents), for the pages to show",
+                extra_json_schema={"extra": {"minimum": 0}},
+            ),
+        ]
+        | None
+    ) = None
+
+
 class NewEvent(Wire, kw_only=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    total_seats: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)]
+    total_seats: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                ge=1,
+                le=10_000_000,
+                description="Required without `categories`; with them, their seats' sum "
+                "(may be left out)",
+            ),
+        ]
+        | None
+    ) = None
     event_id: EventId | None = None
-    max_per_user: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+    max_per_user: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                ge=1,
+                le=100,
+                description="Seats one user may hold in the whole sale: 1 unless given; with "
+                "`categories`, the sum of theirs (at most 100) unless given",
+            ),
+        ]
+        | None
+    ) = None
+    categories: (
+        Annotated[
+            list[SeatCategory],
+            msgspec.Meta(
+                min_length=1,
+                max_length=MAX_CATEGORIES,
+                description="Seat categories, each with its own seats and per-user limit; a "
+                "reserve then names the category (or several, `items`). Absent: one kind of "
+                "seat, `totalSeats` of them",
+            ),
+        ]
+        | None
+    ) = None
     opens_at: Opening | None = None
     admission_rate_per_second: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 100
     max_active_users: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 5_000
@@ -126,7 +188,7 @@ class EventChanges(Wire, kw_only=True):
 
 FIXED_EVENT_FIELDS = (
     "eventId", "totalSeats", "maxPerUser", "opensAt", "state", "drawAtOpening", "drawSeed",
-    "drawCommitment", "entryGrantRequired",
+    "drawCommitment", "entryGrantRequired", "categories",
 )  # fmt: skip
 
 
@@ -139,6 +201,17 @@ class SeatChange(Wire, kw_only=True):
             description="Seats put on sale (> 0) or withdrawn (< 0, only unsold ones)",
         ),
     ]
+    category_id: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                pattern=CATEGORY_ID.python_pattern,
+                description="Required in a sale with categories: whose seats change",
+                extra_json_schema={"extra": {"pattern": CATEGORY_ID.json_schema_pattern}},
+            ),
+        ]
+        | None
+    ) = None
 
 
 class Event(Wire, kw_only=True, omit_defaults=True):
@@ -160,6 +233,8 @@ class Event(Wire, kw_only=True, omit_defaults=True):
     """With `drawAtOpening`: SHA-256 (hex) of the draw's seed, published from the start."""
     draw_seed: str | None = None
     """With `drawAtOpening`, once drawn (at the opening): the seed itself (64 hex digits)."""
+    categories: list[SeatCategory] | None = None
+    """The seat categories, if the sale has any (their seats move with seat changes)."""
 
 
 ChangeKindName = Literal["settings", "pause", "resume", "close", "seats"]
@@ -196,7 +271,16 @@ class Refusals(Wire, kw_only=True):
     streams_replaced: int
 
 
-class EventStats(Wire, kw_only=True):
+class CategoryStats(Wire, kw_only=True):
+    category_id: str
+    remaining_seats: int
+    pending_seats: int
+    confirmed_seats: int
+    sold_out: bool
+    """No seat of it is left and none held can come back."""
+
+
+class EventStats(Wire, kw_only=True, omit_defaults=True):
     remaining_seats: int
     waiting_users: int
     active_users: int
@@ -204,6 +288,8 @@ class EventStats(Wire, kw_only=True):
     confirmed_seats: int
     abandoned_users: int
     """Waiting buyers skipped because they were absent when their turn came."""
+    categories: list[CategoryStats] | None = None
+    """Per seat category, in the sale's order, if it has any."""
 
 
 class EventWithStats(Event, kw_only=True):
@@ -263,21 +349,50 @@ class QueueTicket(Wire, kw_only=True, omit_defaults=True):
     then, so there is no position (0) and no estimate yet."""
 
 
-class ReserveRequest(Wire):
+Quantity = Annotated[int, msgspec.Meta(ge=1, le=100)]
+
+
+class ReservationItem(Wire, kw_only=True):
+    category_id: CategoryId
+    quantity: Quantity
+
+
+class ReserveRequest(Wire, kw_only=True):
     event_id: EventId
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=100)]
+    quantity: (
+        Annotated[
+            int,
+            msgspec.Meta(ge=1, le=100, description="Seats in all; may be left out with `items`"),
+        ]
+        | None
+    ) = None
+    category_id: CategoryId | None = None
+    """In a sale with several seat categories: which one (or `items`)."""
+    items: (
+        Annotated[
+            list[ReservationItem],
+            msgspec.Meta(
+                min_length=1,
+                max_length=MAX_CATEGORIES,
+                description="Seats of several categories at once, all or nothing",
+            ),
+        ]
+        | None
+    ) = None
 
 
-class Hold(Wire, kw_only=True):
+class Hold(Wire, kw_only=True, omit_defaults=True):
     """What a reserve answers: the new hold, PENDING until confirmed, cancelled or expired."""
 
     reservation_id: str
     status: ReservationStatusName
     quantity: int
     expires_at: datetime
+    items: list[ReservationItem] | None = None
+    """Its seats per category, in a sale with seat categories."""
 
 
-class Reservation(Wire, kw_only=True):
+class Reservation(Wire, kw_only=True, omit_defaults=True):
     reservation_id: str
     event_id: str
     user_id: str
@@ -285,6 +400,8 @@ class Reservation(Wire, kw_only=True):
     status: ReservationStatusName
     created_at: datetime
     expires_at: datetime
+    items: list[ReservationItem] | None = None
+    """Its seats per category, in a sale with seat categories."""
 
 
 class Readiness(Wire, kw_only=True):

@@ -265,7 +265,8 @@ class EventsController(Controller):
         ticketing: NamedDependency[Ticketing],
     ) -> schemas.EventWithStats:
         body = strict_body(schemas.SeatChange, data)
-        return await _changed(ticketing.service, event_id, SaleChange.of_seats(body.delta), admin)
+        change = SaleChange.of_seats(body.delta, body.category_id)
+        return await _changed(ticketing.service, event_id, change, admin)
 
     @get(
         "/{event_id:str}/changes",
@@ -370,4 +371,4 @@ async def _with_stats(service: TicketingService, event_id: str) -> schemas.Event
 def _first_reason(error: pydantic.ValidationError) -> str:
     first = error.errors(include_url=False)[0]
     where = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {first['msg']}"
+    return f"{where}: {first['msg']}" if where else str(first["msg"])

@@ -42,9 +42,10 @@ class TicketsController(Controller):
                 401: BAD_TOKEN,
                 403: "`not_admitted`: not (or no longer) admitted; enter the queue again",
                 404: "`event_not_found`",
-                409: "`sold_out` (no seat left now), `insufficient_seats` (fewer left than "
-                "asked), `limit_exceeded` (over maxPerUser) or `sale_closed` (the operator "
-                "closed the sale)",
+                409: "`sold_out` (no seat left now, of the category named in the detail in a "
+                "sale with categories), `insufficient_seats` (fewer left than asked), "
+                "`limit_exceeded` (over maxPerUser of the sale or of a category) or "
+                "`sale_closed` (the operator closed the sale); nothing is taken",
                 413: TOO_LARGE,
             }
         ),
@@ -57,9 +58,15 @@ class TicketsController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> schemas.Hold:
         request = strict_body(schemas.ReserveRequest, data)
+        quantity, items = mapping.items_asked(request)
         queue_pass.require_event(request.event_id)
         reservation = await ticketing.service.reserve(
-            request.event_id, queue_pass.user_id, request.quantity, idempotency_key
+            request.event_id,
+            queue_pass.user_id,
+            quantity,
+            idempotency_key,
+            category_id=request.category_id,
+            items=items,
         )
         return mapping.hold(reservation)
 
