@@ -21,7 +21,16 @@ from bench.context import Context, say
 from bench.procs import Processes
 from bench.results import Result, cpu_lines, table, write
 from bench.sale import Sale
-from bench.scenarios import durability, end_to_end, limits, streams, throughput, tick, worker
+from bench.scenarios import (
+    categories,
+    durability,
+    end_to_end,
+    limits,
+    streams,
+    throughput,
+    tick,
+    worker,
+)
 from bench.stack import open_stack, start_api, start_baseline, start_worker
 from bench.tools import ROOT, vegeta, wrk
 
@@ -36,7 +45,19 @@ SCENARIOS = (
     "durability",
     "tick",
     "limits",
+    "categories",
 )
+
+ON_THEIR_OWN: dict[str, Callable[[Context], list[Result]]] = {
+    "worker": lambda context: [worker.backlog(context)],
+    "scale": lambda context: [throughput.scale_out(context)],
+    "relay": throughput.relay_placement,
+    "durability": durability.durability,
+    "tick": tick.tick_cost,
+    "limits": limits.limit_cost,
+    "categories": categories.category_cost,
+}
+"""The scenarios that start what they need themselves, in the order they run."""
 
 
 def main() -> None:
@@ -109,18 +130,9 @@ def run(processes: Processes, workdir: Path, seconds: float, chosen: set[str]) -
                 results += streams.streams(context)
             finally:
                 processes.stop(persister.process)
-        if "worker" in chosen:
-            results.append(worker.backlog(context))
-        if "scale" in chosen:
-            results.append(throughput.scale_out(context))
-        if "relay" in chosen:
-            results += throughput.relay_placement(context)
-        if "durability" in chosen:
-            results += durability.durability(context)
-        if "tick" in chosen:
-            results += tick.tick_cost(context)
-        if "limits" in chosen:
-            results += limits.limit_cost(context)
+        for name, scenario in ON_THEIR_OWN.items():
+            if name in chosen:
+                results += scenario(context)
         last = throughput.baseline(context, baseline_server, "after")
         results.append(last)
         _rebase(results, context, first, last)

@@ -5,6 +5,7 @@ the outbox relay in the API or in a worker."""
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from bench.context import Context, say
 from bench.cpu import measure_cpu, per_request
@@ -52,9 +53,10 @@ def status(context: Context, api: Server, event: str, entered: int) -> Result:
     return _throughput("status", load, context, "", None)
 
 
-def admitted_crowd(context: Context, sale: Sale, name: str) -> tuple[str, list[str]]:
-    """An event with ``RESERVE_USERS`` users entered and admitted."""
-    event = sale.create_event(name, **SALE_FOR_RESERVES)
+def admitted_crowd(context: Context, sale: Sale, name: str, **fields: Any) -> tuple[str, list[str]]:
+    """An event with ``RESERVE_USERS`` users entered and admitted (``SALE_FOR_RESERVES``, with
+    ``fields`` added or replacing)."""
+    event = sale.create_event(name, **{**SALE_FOR_RESERVES, **fields})
     users = [f"r{n}" for n in range(RESERVE_USERS)]
     say(f"{name}: entering and admitting {len(users):,} users")
     sale.enter(event, users)
@@ -107,17 +109,31 @@ def reserve_on_fresh_processes(
     sale = Sale(api.url, context.workdir)
     try:
         event, users = admitted_crowd(context, sale, name)
-        tokens = write_tokens(context.workdir / f"{name}-tokens.txt", event, users)
-        say(f"{name}: wrk {context.seconds:.0f} s of reserves")
-        env = {"BENCH_TOKENS": str(tokens), "BENCH_EVENT": event}
-        load, used = measure_cpu(
-            {"api": api.worker_pids(), "redis": [context.stack.redis_pid], **(others or {})},
-            partial(run_wrk, api.url, "reserve", context.seconds, env),
-        )
-        return load, per_request(used, load.requests)
+        return reserve_load(context, name, api, event, users, others)
     finally:
         sale.close()
         context.processes.stop(api.process)
+
+
+def reserve_load(
+    context: Context,
+    name: str,
+    api: Server,
+    event: str,
+    users: list[str],
+    others: dict[str, list[int]] | None = None,
+    env: dict[str, str] | None = None,
+) -> tuple[Load, dict[str, object]]:
+    """The reserve load (wrk, ``bench/lua/reserve.lua`` with ``env`` added) on ``api`` by the
+    admitted ``users`` of ``event``; its CPU split over the API, Redis and ``others``."""
+    tokens = write_tokens(context.workdir / f"{name}-tokens.txt", event, users)
+    say(f"{name}: wrk {context.seconds:.0f} s of reserves")
+    env = {"BENCH_TOKENS": str(tokens), "BENCH_EVENT": event, **(env or {})}
+    load, used = measure_cpu(
+        {"api": api.worker_pids(), "redis": [context.stack.redis_pid], **(others or {})},
+        partial(run_wrk, api.url, "reserve", context.seconds, env),
+    )
+    return load, per_request(used, load.requests)
 
 
 def scale_out(context: Context) -> Result:

@@ -9,13 +9,14 @@ producer. ``open_persistence`` is the one place either is opened.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from ticketing_adapters.kafka import KafkaEventBus
 from ticketing_adapters.postgres import PostgresReservationRepository, migrate, open_pool
 from ticketing_core.changes import SaleChange
+from ticketing_core.codes import AccessCode, CodeUses
 from ticketing_core.errors import EventNotFound
 from ticketing_core.ports import EventCatalog, ReservationRepository
 from ticketing_core.settings import EventSettings
@@ -55,6 +56,14 @@ class RecordingCatalog:
 
     async def event_ids(self) -> list[str]:
         return await self._catalog.event_ids()
+
+    async def add_codes(self, event_id: str, codes: Sequence[AccessCode]) -> None:
+        # Recorded first, like a new event: a code that lets anyone in is never unrecorded.
+        await self._record.save_codes(event_id, codes)
+        await self._catalog.add_codes(event_id, codes)
+
+    async def codes(self, event_id: str) -> list[CodeUses]:
+        return await self._catalog.codes(event_id)
 
     async def remove(self, event_id: str) -> None:
         try:

@@ -85,6 +85,25 @@ class InvalidState(DomainError):
     title = "Reservation is not in a state that allows this"
 
 
+class CodeRequired(DomainError):
+    """The presale takes entries with an access code only."""
+
+    code = "code_required"
+    title = "Access code required"
+
+
+class InvalidCode(DomainError):
+    """The access code is unknown, used up, past its window, or does not unlock the seats."""
+
+    code = "invalid_code"
+    title = "Invalid access code"
+
+
+class CodeExists(DomainError):
+    code = "code_exists"
+    title = "Access code already issued"
+
+
 ERRORS_BY_CODE: dict[str, type[DomainError]] = {
     cls.code: cls
     for cls in (
@@ -101,6 +120,9 @@ ERRORS_BY_CODE: dict[str, type[DomainError]] = {
         HoldExpired,
         InvalidState,
         SaleClosed,
+        CodeRequired,
+        InvalidCode,
+        CodeExists,
     )
 }
 """Adapters that answer with a code (a Lua script, say) turn it back into the error here."""

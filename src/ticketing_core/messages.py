@@ -26,6 +26,7 @@ class MessageType(StrEnum):
     EXPIRED = "reservation.expired"
     EVENT_CHANGED = "event.changed"
     QUEUE_DRAWN = "queue.drawn"
+    CODE_USED = "code.used"
 
 
 MESSAGE_TYPE_FOR_STATUS: dict[ReservationStatus, MessageType] = {
@@ -298,7 +299,72 @@ class DrawMessage:
         return message
 
 
-Message = ReservationMessage | EventChangeMessage | DrawMessage
+@dataclass(frozen=True, slots=True)
+class CodeUseMessage:
+    """One entry a presale's access code let in: the ``use``-th of the code (by its digest),
+    by ``user_id``. Its id derives from the event, the code and the use: each is made once."""
+
+    message_id: str
+    event_id: str
+    digest: str
+    user_id: str
+    use: int
+    occurred_at: int
+    schema_version: int = SCHEMA_VERSION
+    type: MessageType = MessageType.CODE_USED
+
+    @classmethod
+    def of(
+        cls, event_id: str, digest: str, user_id: str, use: int, occurred_at: int
+    ) -> CodeUseMessage:
+        name = f"{event_id}/code/{digest}/{use}"
+        return cls(
+            message_id=str(uuid.uuid5(_MESSAGE_NAMESPACE, name)),
+            event_id=event_id,
+            digest=digest,
+            user_id=user_id,
+            use=use,
+            occurred_at=occurred_at,
+        )
+
+    @property
+    def key(self) -> str:
+        return self.event_id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "messageId": self.message_id,
+            "type": self.type.value,
+            "schemaVersion": self.schema_version,
+            "eventId": self.event_id,
+            "digest": self.digest,
+            "userId": self.user_id,
+            "use": self.use,
+            "occurredAt": self.occurred_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CodeUseMessage:
+        """Reads a message written by ``to_dict``; raises ``ValueError`` on anything else."""
+        try:
+            if data["schemaVersion"] != SCHEMA_VERSION:
+                raise ValueError(f"unsupported schema version {data['schemaVersion']!r}")
+            message = cls(
+                message_id=_text(data["messageId"]),
+                event_id=_text(data["eventId"]),
+                digest=_text(data["digest"]),
+                user_id=_text(data["userId"]),
+                use=_count(data["use"]),
+                occurred_at=_count(data["occurredAt"]),
+            )
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"malformed code use message: {error!r}") from error
+        if message.use < 1:
+            raise ValueError("a code's uses count from 1")
+        return message
+
+
+Message = ReservationMessage | EventChangeMessage | DrawMessage | CodeUseMessage
 """Everything the stores record in their outbox and the bus carries."""
 
 
@@ -308,6 +374,8 @@ def message_from_dict(data: dict[str, Any]) -> Message:
         return EventChangeMessage.from_dict(data)
     if data.get("type") == MessageType.QUEUE_DRAWN:
         return DrawMessage.from_dict(data)
+    if data.get("type") == MessageType.CODE_USED:
+        return CodeUseMessage.from_dict(data)
     return ReservationMessage.from_dict(data)
 
 

@@ -232,8 +232,9 @@ def estimated_wait_seconds(
 
     The first free slots fill at the admission rate; beyond them a slot frees only when an
     admission ends, which at worst takes the whole admission TTL, so later places move at
-    ``min(rate, maxActiveUsers / admissionTtl)``. Before the sale opens, the time until it
-    opens is added. It is an honest upper-bound estimate, not a promise.
+    ``min(rate, maxActiveUsers / admissionTtl)``. Before the sale opens (or its presale, for
+    a buyer who waits while it is still to come), the time until it opens is added. It is an
+    honest upper-bound estimate, not a promise.
     """
     if position <= 0:
         return 0
@@ -245,5 +246,5 @@ def estimated_wait_seconds(
     first = min(position, free)
     later = position - first
     seconds = first / rate + later / turnover
-    until_open = max(0, settings.opens_at_ms - now_ms) / 1000
+    until_open = max(0, settings.opening_in_force_ms(now_ms) - now_ms) / 1000
     return math.ceil(until_open + seconds)

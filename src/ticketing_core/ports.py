@@ -14,6 +14,7 @@ from typing import Protocol
 
 from ticketing_core.budgets import Budget
 from ticketing_core.changes import SaleChange
+from ticketing_core.codes import AccessCode, CodeUses
 from ticketing_core.messages import DrawMessage, EventChangeMessage, Message
 from ticketing_core.model import (
     AdmissionReport,
@@ -53,6 +54,15 @@ class EventCatalog(Protocol):
         """Every registered event, oldest first."""
         ...
 
+    async def add_codes(self, event_id: str, codes: Sequence[AccessCode]) -> None:
+        """Issues a presale's access codes (by their digests), all or none: raises
+        ``CodeExists`` when one was issued before, ``EventNotFound``."""
+        ...
+
+    async def codes(self, event_id: str) -> list[CodeUses]:
+        """Every code of the event, in the order of issue, with the entries it let in."""
+        ...
+
     async def remove(self, event_id: str) -> None:
         """Forgets the event with its whole waiting room and stock, in one step, so that its
         id may be added again as a new event.
@@ -65,10 +75,16 @@ class EventCatalog(Protocol):
 
 
 class QueueStore(Protocol):
-    async def enter(self, settings: EventSettings, user_id: str, now_ms: int) -> QueueView:
+    async def enter(
+        self, settings: EventSettings, user_id: str, now_ms: int, code: str | None = None
+    ) -> QueueView:
         """Idempotent while the user waits or is admitted; a new place at the back otherwise.
 
-        Raises ``SoldOut`` when the event is sold out (no seat left, no hold pending).
+        Until a presale closes (``EventSettings.needs_code_at``), a new place needs an access
+        code (``code``: its digest) with a use left, and that use is counted with the place
+        (and its ``CodeUseMessage`` recorded) in one step; after, it needs none and refuses
+        one. Raises ``SoldOut`` when the event is sold out (no seat left, no hold pending),
+        ``CodeRequired``, ``InvalidCode``.
         """
         ...
 
@@ -202,6 +218,15 @@ class ReservationRepository(Protocol):
 
     async def draw_of(self, event_id: str) -> list[DrawMessage]:
         """The recorded parts of the event's drawn pre-queue, by part; [] if none yet."""
+        ...
+
+    async def save_codes(self, event_id: str, codes: Sequence[AccessCode]) -> None:
+        """Records issued access codes (their digests); one recorded before keeps its row."""
+        ...
+
+    async def codes_of(self, event_id: str) -> list[CodeUses]:
+        """The event's recorded codes, in the order of issue, with their recorded uses
+        (``CodeUseMessage``, each counted once)."""
         ...
 
     async def get(self, reservation_id: str) -> Reservation | None: ...

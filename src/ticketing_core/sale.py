@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from sortedcontainers import SortedDict, SortedList
 
 from ticketing_core.changes import ChangeKind, SaleChange
+from ticketing_core.codes import AccessCode, CodeUses
 from ticketing_core.draw import DRAW_PART, drawn_order
 from ticketing_core.errors import (
+    CodeExists,
+    CodeRequired,
     HoldExpired,
     InsufficientSeats,
+    InvalidCode,
     InvalidInput,
     InvalidState,
     LimitExceeded,
@@ -28,6 +32,7 @@ from ticketing_core.errors import (
     SoldOut,
 )
 from ticketing_core.messages import (
+    CodeUseMessage,
     EventChangeMessage,
     Message,
     ReservationMessage,
@@ -63,6 +68,12 @@ class _CategoryCounters:
 
 
 @dataclass(slots=True)
+class _Code:
+    code: AccessCode
+    uses: int = 0
+
+
+@dataclass(slots=True)
 class _Place:
     seq: int
     status: QueueStatus
@@ -87,7 +98,7 @@ class SaleState:
         self._gaps: SortedList[int] = SortedList()  # seqs that left while waiting
         self._active: SortedList[tuple[int, str]] = SortedList()  # (expiry, user), as Redis orders
         self._bucket = settings.admission_rate_per_second * TOKEN
-        self._bucket_at = settings.opens_at_ms
+        self._bucket_at = settings.first_opening_ms
         self._reservations: dict[str, Reservation] = {}
         self._first_answers: dict[tuple[str, str], tuple[Reservation, int]] = {}
         self._holds: SortedList[tuple[int, str]] = SortedList()  # (expiry, id) of PENDING
@@ -97,6 +108,8 @@ class SaleState:
         self._last_preopen_seq = 0
         self._drawn = False
         self._presence_since = 0
+        self._codes: dict[str, _Code] = {}  # digest -> the code and its uses
+        self._code_of: dict[str, str] = {}  # user -> digest of the code their place came by
 
     # -- waiting room -------------------------------------------------------------------
 
@@ -127,13 +140,28 @@ class SaleState:
         self._emit(EventChangeMessage.of(change.kind, change.detail, actor, now_ms, changed))
         return changed
 
-    def enter(self, user_id: str, now_ms: int) -> QueueView:
+    def add_codes(self, codes: Iterable[AccessCode]) -> None:
+        """Issues the codes, all or none: ``CodeExists`` if one was issued before."""
+        codes = list(codes)
+        if any(code.digest in self._codes for code in codes):
+            raise CodeExists("one of the codes was issued already")
+        for code in codes:
+            self._codes[code.digest] = _Code(code)
+
+    def codes(self) -> list[CodeUses]:
+        """Every code issued, in the order of issue, with its uses."""
+        return [CodeUses(c.code, c.uses) for c in self._codes.values()]
+
+    def enter(self, user_id: str, now_ms: int, code: str | None = None) -> QueueView:
+        """``code``: the digest of the access code the user brings (``codes.code_digest``),
+        which a new place needs until the presale closes, and nothing after."""
         if self.closed:
             raise SaleClosed("the sale is closed")
         if self.sold_out:
             raise SoldOut("every seat is sold")
         place = self._current_place(user_id, now_ms)
         if place is None or place.status not in (QueueStatus.WAITING, QueueStatus.ADMITTED):
+            self._use_code(user_id, code, now_ms)
             place = _Place(seq=self._next_seq, status=QueueStatus.WAITING)
             self._next_seq += 1
             self._places[user_id] = place
@@ -142,6 +170,22 @@ class SaleState:
                 self._last_preopen_seq = place.seq
         place.last_seen = now_ms
         return self._view(user_id, place, now_ms)
+
+    def _use_code(self, user_id: str, digest: str | None, now_ms: int) -> None:
+        """Counts one use of the code a new place comes by, or refuses the entry."""
+        if not self.settings.needs_code_at(now_ms):
+            if digest is not None:
+                raise InvalidCode("no presale takes codes now: enter without one")
+            self._code_of.pop(user_id, None)
+            return
+        if digest is None:
+            raise CodeRequired("the presale takes entries with an access code only")
+        found = self._codes.get(digest)
+        if found is None or found.uses >= found.code.max_uses:
+            raise InvalidCode("the access code is unknown or used up")
+        found.uses += 1
+        self._code_of[user_id] = digest
+        self._emit(CodeUseMessage.of(self.settings.event_id, digest, user_id, found.uses, now_ms))
 
     def status(self, user_id: str, now_ms: int) -> QueueView:
         place = self._current_place(user_id, now_ms)
@@ -175,7 +219,7 @@ class SaleState:
         if now_ms >= self.settings.opens_at_ms and self.draw_pending:
             self._draw(now_ms)
         if (
-            now_ms < self.settings.opens_at_ms
+            not self.settings.admits_at(now_ms)
             or self.sold_out
             or self.settings.state is not EventState.OPEN
         ):
@@ -353,6 +397,7 @@ class SaleState:
             ):
                 raise LimitExceeded(f"you already hold {held} of {self.settings.max_per_user}")
             raise NotAdmitted("wait for your turn in the queue")
+        self._check_code_unlocks(user_id, items)
         if held + quantity > self.settings.max_per_user:
             raise LimitExceeded(
                 f"{held} held + {quantity} asked > limit {self.settings.max_per_user}"
@@ -391,6 +436,13 @@ class SaleState:
             self._first_answers[(user_id, idempotency_key)] = (reservation, now_ms)
         self._emit(ReservationMessage.of(reservation))
         return reservation
+
+    def _check_code_unlocks(self, user_id: str, items: tuple[ReservationItem, ...]) -> None:
+        """A buyer let in by a code that names categories holds seats of those only."""
+        digest = self._code_of.get(user_id)
+        unlocked = None if digest is None else self._codes[digest].code.categories
+        if unlocked is not None and any(item.category_id not in unlocked for item in items):
+            raise InvalidCode(f"your access code unlocks {', '.join(unlocked)} only")
 
     def _check_categories(self, user_id: str, items: tuple[ReservationItem, ...]) -> None:
         """Every item within its category's per-user limit, then every one with its seats

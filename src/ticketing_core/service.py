@@ -9,6 +9,14 @@ from dataclasses import dataclass
 from ticketing_core.categories import items_asked
 from ticketing_core.changes import SaleChange
 from ticketing_core.clock import Clock
+from ticketing_core.codes import (
+    ACCESS_CODE,
+    MAX_CODE_USES,
+    MAX_CODES_PER_CALL,
+    AccessCode,
+    CodeUses,
+    code_digest,
+)
 from ticketing_core.errors import EventNotFound, InvalidInput, ReservationNotFound
 from ticketing_core.messages import EventChangeMessage
 from ticketing_core.model import (
@@ -113,6 +121,50 @@ class TicketingService:
             return []
         return await self._record.changes_of(event_id)
 
+    async def add_codes(
+        self,
+        event_id: str,
+        codes: Sequence[str],
+        max_uses: int,
+        categories: Sequence[str] | None = None,
+    ) -> list[AccessCode]:
+        """Issues access codes to the sale's presale, each good for ``max_uses`` entries
+        and, with ``categories``, for seats of those only; answers them as stored (digests).
+        Raises ``InvalidInput`` (no presale, or over; a code malformed or twice; a category
+        the sale has not), ``CodeExists`` (nothing issued), ``EventNotFound``."""
+        settings = await self.event(event_id)
+        if settings.presale is None:
+            raise InvalidInput("codes: this sale has no presale")
+        if not settings.needs_code_at(self._clock.now_ms()):
+            raise InvalidInput("codes: the presale is over")
+        if not 1 <= max_uses <= MAX_CODE_USES:
+            raise InvalidInput(f"maxUses: 1..{MAX_CODE_USES:,}")
+        if not 1 <= len(codes) <= MAX_CODES_PER_CALL or len(set(codes)) != len(codes):
+            raise InvalidInput(f"codes: 1..{MAX_CODES_PER_CALL:,}, each once")
+        if not all(ACCESS_CODE.matches(code) for code in codes):
+            raise InvalidInput(f"codes: each must match {ACCESS_CODE.json_schema_pattern}")
+        unlocked = None
+        if categories is not None:
+            unlocked = tuple(items_asked(settings, 1, c, ())[0].category_id for c in categories)
+            if not unlocked or len(set(unlocked)) != len(unlocked):
+                raise InvalidInput("categories: one or more, each once")
+        issued = [AccessCode(code_digest(event_id, code), max_uses, unlocked) for code in codes]
+        try:
+            await self._catalog.add_codes(event_id, issued)
+        except EventNotFound:
+            self._forget(event_id)
+            raise
+        return issued
+
+    async def codes(self, event_id: str) -> list[CodeUses]:
+        """The sale's access codes (as digests) with the entries each let in."""
+        await self.event(event_id)
+        try:
+            return await self._catalog.codes(event_id)
+        except EventNotFound:
+            self._forget(event_id)
+            raise
+
     async def delete_event(self, event_id: str) -> None:
         """Removes an event that never had a reservation, with its waiting room: whoever
         waits or is admitted loses their place. Raises ``EventHasReservations`` (nothing
@@ -145,10 +197,13 @@ class TicketingService:
 
     # -- waiting room -----------------------------------------------------------------
 
-    async def enter(self, event_id: str, user_id: str) -> QueueView:
+    async def enter(self, event_id: str, user_id: str, code: str | None = None) -> QueueView:
+        """``code``: the access code the user brings, which a new place needs until a
+        presale closes (and may not bring after)."""
         settings = await self.event(event_id)
+        digest = None if code is None else code_digest(event_id, code)
         try:
-            view = await self._queue.enter(settings, user_id, self._clock.now_ms())
+            view = await self._queue.enter(settings, user_id, self._clock.now_ms(), digest)
         except EventNotFound:
             self._forget(event_id)
             raise

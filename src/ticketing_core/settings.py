@@ -119,6 +119,34 @@ class SeatCategory(BaseModel):
     price: Annotated[int, Field(ge=0, le=10**12)] | None = None
 
 
+def _aware(value: datetime) -> datetime:
+    """Naive times are ambiguous across instances; they are read as UTC. A time that the
+    stores could keep but not give back (``OPENING_YEARS``) is refused here, before anything
+    is stored."""
+    if value.year not in OPENING_YEARS:
+        raise ValueError(f"must name a year from {OPENING_YEARS.start} to {OPENING_YEARS.stop - 1}")
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class Presale(BaseModel):
+    """A window before the general opening in which only buyers with an access code enter
+    (``ticketing_core.codes``): they are admitted from ``opens_at`` until ``closes_at``, and
+    whoever of them still waits then is served first at the general opening."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    opens_at: Annotated[datetime, AfterValidator(_aware)]
+    closes_at: Annotated[datetime, AfterValidator(_aware)]
+
+    @property
+    def opens_at_ms(self) -> int:
+        return to_epoch_ms(self.opens_at)
+
+    @property
+    def closes_at_ms(self) -> int:
+        return to_epoch_ms(self.closes_at)
+
+
 class EventSettings(BaseModel):
     """A sale's settings as they stand; the core reads times as epoch milliseconds (``clock``).
 
@@ -160,6 +188,7 @@ class EventSettings(BaseModel):
     categories: (
         Annotated[tuple[SeatCategory, ...], Field(min_length=1, max_length=MAX_CATEGORIES)] | None
     ) = None
+    presale: Presale | None = None
     state: EventState = EventState.OPEN
     version: Annotated[int, Field(ge=0)] = 0
 
@@ -178,6 +207,16 @@ class EventSettings(BaseModel):
         filled.setdefault("total_seats", sum(c.seats for c in categories))
         filled.setdefault("max_per_user", min(100, sum(c.max_per_user for c in categories)))
         return filled
+
+    @model_validator(mode="after")
+    def _presale_before_the_opening(self) -> EventSettings:
+        if self.presale is None:
+            return self
+        if not self.presale.opens_at < self.presale.closes_at <= self.opens_at:
+            raise ValueError("presale: opens, then closes, by the general opens_at")
+        if self.draw_at_opening:
+            raise ValueError("presale: a sale that draws its pre-queue has no presale")
+        return self
 
     @model_validator(mode="after")
     def _categories_add_up(self) -> EventSettings:
@@ -201,18 +240,31 @@ class EventSettings(BaseModel):
     @field_validator("opens_at")
     @classmethod
     def _aware_and_representable(cls, value: datetime) -> datetime:
-        """Naive times are ambiguous across instances; they are read as UTC. A time that the
-        stores could keep but not give back (``OPENING_YEARS``) is refused here, before anything
-        is stored."""
-        if value.year not in OPENING_YEARS:
-            raise ValueError(
-                f"must name a year from {OPENING_YEARS.start} to {OPENING_YEARS.stop - 1}"
-            )
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return _aware(value)
 
     @property
     def opens_at_ms(self) -> int:
         return to_epoch_ms(self.opens_at)
+
+    @property
+    def first_opening_ms(self) -> int:
+        """When admissions begin: the presale's opening, else the sale's."""
+        return self.presale.opens_at_ms if self.presale else self.opens_at_ms
+
+    def opening_in_force_ms(self, now_ms: int) -> int:
+        """The opening that admissions wait for at ``now_ms``: the presale's until it closes,
+        then the general one. Between the two nobody is admitted."""
+        if self.presale is not None and now_ms < self.presale.closes_at_ms:
+            return self.presale.opens_at_ms
+        return self.opens_at_ms
+
+    def admits_at(self, now_ms: int) -> bool:
+        """Whether admissions run at ``now_ms`` (in the presale or from the opening)."""
+        return now_ms >= self.opening_in_force_ms(now_ms)
+
+    def needs_code_at(self, now_ms: int) -> bool:
+        """Whether an entry must bring an access code: until the presale closes."""
+        return self.presale is not None and now_ms < self.presale.closes_at_ms
 
     @property
     def admission_ttl_ms(self) -> int:

@@ -28,6 +28,9 @@ SPEC_STATUS = {
     "hold_expired": 409,
     "invalid_state": 409,
     "sale_closed": 409,
+    "code_required": 403,
+    "invalid_code": 403,
+    "code_exists": 409,
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,9 +14,9 @@ from ticketing_adapters.memory import MemoryEventBus
 from ticketing_adapters.postgres import PostgresReservationRepository
 from ticketing_adapters.redis import RedisHotState, open_redis_hot_state
 from ticketing_adapters.redis.keys import EVENTS_KEY, event_key
-from ticketing_core.errors import LimitExceeded
+from ticketing_core.errors import InvalidCode, LimitExceeded
 from ticketing_core.model import ReservationStatus, StockStats
-from ticketing_core.settings import EventSettings
+from ticketing_core.settings import EventSettings, Presale
 from ticketing_entrypoints.backends import redis_backends
 from ticketing_entrypoints.bootstrap import Container, bootstrapped, open_stored_state
 from ticketing_entrypoints.cli import archive as archive_command
@@ -24,6 +24,7 @@ from ticketing_entrypoints.cli import reconcile as reconcile_command
 from ticketing_entrypoints.ops.archive import NotArchived, archive
 from ticketing_entrypoints.ops.reconcile import NotDrained, reconcile
 from ticketing_entrypoints.settings import Settings
+from ticketing_entrypoints.stream_and_record import RecordingCatalog
 
 pytestmark = pytest.mark.anyio
 
@@ -289,3 +290,57 @@ async def test_the_archive_command_exits_0_archived_1_not_now_2_unknown(
     await sale.drain()
     assert await asyncio.to_thread(command, sale.event_id) == 0
     assert await asyncio.to_thread(command, "no-such-event") == 2
+
+
+@pytest.fixture
+async def presale(
+    stack_redis_url: str, repository: PostgresReservationRepository, run_id: str
+) -> AsyncIterator[Sale]:
+    """A sale whose presale runs now, with its codes recorded as the API records them."""
+    hot = await open_redis_hot_state(stack_redis_url)
+    bus = MemoryEventBus()
+    bus.subscribe(repository.apply)
+    now = datetime.now(UTC)
+    recording = RecordingCatalog(hot.catalog, repository)
+    try:
+        async with bootstrapped(
+            backends=redis_backends(hot, bus, repository, catalog=recording)
+        ) as root:
+            sale = Sale(root, hot, repository, f"rcp-{run_id}")
+            sale.settings = sale.settings.model_copy(
+                update={
+                    "opens_at": now + timedelta(hours=2),
+                    "presale": Presale(opens_at=now, closes_at=now + timedelta(hours=1)),
+                }
+            )
+            await sale.service.create_event(sale.settings)
+            yield sale
+            await sale.forget()
+    finally:
+        await hot.close()
+
+
+async def test_code_uses_are_reconciled_and_rebuilt_from_postgres(
+    presale: Sale, migrated_url: str, stack_redis_url: str
+) -> None:
+    service, event = presale.service, presale.event_id
+    issued = await service.add_codes(event, ["fanclub-aaaa", "fanclub-bbbb"], max_uses=3)
+    for user in ("ann", "bob"):
+        await service.enter(event, user, "fanclub-aaaa")
+    await service.enter(event, "cy", "fanclub-bbbb")
+    await presale.drain()
+    assert await check(presale, migrated_url, stack_redis_url) == []
+
+    code_id = issued[0].code_id
+    # Redis forgets the code's two uses.
+    await presale.hot.client.hset(event_key(event, "codes"), issued[0].digest, "1|3|0|")
+    assert await check(presale, migrated_url, stack_redis_url) == [
+        f"uses of code {code_id}: Redis 0, PostgreSQL 2"
+    ]
+    assert await check(presale, migrated_url, stack_redis_url, repair=True) == []
+    await presale.forget()
+    assert await check(presale, migrated_url, stack_redis_url, repair=True) == []
+    assert [c.uses for c in await service.codes(event)] == [2, 1]
+    await service.enter(event, "dee", "fanclub-aaaa")
+    with pytest.raises(InvalidCode):
+        await service.enter(event, "eve", "fanclub-aaaa")  # the rebuilt count holds

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ticketing_core.codes import AccessCode, CodeUses
 from ticketing_core.errors import EventHasReservations
-from ticketing_core.messages import DrawMessage, EventChangeMessage, Message
+from ticketing_core.messages import CodeUseMessage, DrawMessage, EventChangeMessage, Message
 from ticketing_core.model import Reservation
 from ticketing_core.settings import EventSettings
 
@@ -16,6 +17,9 @@ class MemoryReservationRepository:
         self.reservations: dict[str, Reservation] = {}
         self.changes: dict[str, dict[int, EventChangeMessage]] = {}  # event -> version -> it
         self.draws: dict[str, dict[int, DrawMessage]] = {}  # event -> part -> it
+        self.codes: dict[str, dict[str, AccessCode]] = {}  # event -> digest -> it, as issued
+        self.code_uses: dict[str, set[str]] = {}  # event -> ids of its code use messages
+        self.uses_of: dict[tuple[str, str], int] = {}  # (event, digest) -> uses recorded
 
     async def save_event(self, settings: EventSettings) -> None:
         self.events.setdefault(settings.event_id, settings)
@@ -25,6 +29,10 @@ class MemoryReservationRepository:
             raise EventHasReservations(f"reservations of event {event_id} are recorded")
         self.changes.pop(event_id, None)
         self.draws.pop(event_id, None)
+        self.codes.pop(event_id, None)
+        self.code_uses.pop(event_id, None)
+        for key in [key for key in self.uses_of if key[0] == event_id]:
+            del self.uses_of[key]
         return self.events.pop(event_id, None) is not None
 
     async def apply(self, messages: Sequence[Message]) -> None:
@@ -34,6 +42,13 @@ class MemoryReservationRepository:
                 continue
             if isinstance(message, DrawMessage):
                 self.draws.setdefault(message.event_id, {}).setdefault(message.part, message)
+                continue
+            if isinstance(message, CodeUseMessage):
+                seen = self.code_uses.setdefault(message.event_id, set())
+                if message.message_id not in seen:
+                    seen.add(message.message_id)
+                    key = (message.event_id, message.digest)
+                    self.uses_of[key] = self.uses_of.get(key, 0) + 1
                 continue
             incoming = message.reservation
             known = self.reservations.get(incoming.reservation_id)
@@ -55,6 +70,17 @@ class MemoryReservationRepository:
             # A change's settings go without a draw's seed: the recorded one stays.
             seed = known.draw_seed if known else None
             self.events[change.event_id] = change.settings.model_copy(update={"draw_seed": seed})
+
+    async def save_codes(self, event_id: str, codes: Sequence[AccessCode]) -> None:
+        recorded = self.codes.setdefault(event_id, {})
+        for code in codes:
+            recorded.setdefault(code.digest, code)
+
+    async def codes_of(self, event_id: str) -> list[CodeUses]:
+        return [
+            CodeUses(code, self.uses_of.get((event_id, code.digest), 0))
+            for code in self.codes.get(event_id, {}).values()
+        ]
 
     async def get(self, reservation_id: str) -> Reservation | None:
         return self.reservations.get(reservation_id)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from itertools import count
 
 from ticketing_core.changes import SaleChange
+from ticketing_core.codes import AccessCode, CodeUses
 from ticketing_core.errors import EventExists, EventHasReservations, EventNotFound
 from ticketing_core.messages import Message
 from ticketing_core.model import (
@@ -75,13 +76,21 @@ class MemoryEventCatalog:
     async def remove(self, event_id: str) -> None:
         self._sales.remove(event_id)
 
+    async def add_codes(self, event_id: str, codes: Sequence[AccessCode]) -> None:
+        self._sales.sale(event_id).add_codes(codes)
+
+    async def codes(self, event_id: str) -> list[CodeUses]:
+        return self._sales.sale(event_id).codes()
+
 
 class MemoryQueueStore:
     def __init__(self, sales: MemorySales) -> None:
         self._sales = sales
 
-    async def enter(self, settings: EventSettings, user_id: str, now_ms: int) -> QueueView:
-        return self._sales.sale(settings.event_id).enter(user_id, now_ms)
+    async def enter(
+        self, settings: EventSettings, user_id: str, now_ms: int, code: str | None = None
+    ) -> QueueView:
+        return self._sales.sale(settings.event_id).enter(user_id, now_ms, code)
 
     async def status(self, settings: EventSettings, user_id: str, now_ms: int) -> QueueView:
         return self._sales.sale(settings.event_id).status(user_id, now_ms)

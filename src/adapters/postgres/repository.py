@@ -11,9 +11,16 @@ from psycopg import sql
 from ticketing_adapters.postgres.pool import Pool
 from ticketing_adapters.postgres.precedence import collapse, moves_condition
 from ticketing_core.changes import ChangeKind
+from ticketing_core.codes import AccessCode, CodeUses
 from ticketing_core.draw import commitment
 from ticketing_core.errors import EventHasReservations
-from ticketing_core.messages import DrawMessage, EventChangeMessage, Message, ReservationMessage
+from ticketing_core.messages import (
+    CodeUseMessage,
+    DrawMessage,
+    EventChangeMessage,
+    Message,
+    ReservationMessage,
+)
 from ticketing_core.model import Reservation, ReservationItem, ReservationStatus
 from ticketing_core.settings import EventSettings
 
@@ -102,6 +109,32 @@ _RECORD_DRAW: Final = """
 INSERT INTO draws (event_id, part, parts, first_position, users, occurred_at, message_id)
 VALUES (%s, %s, %s, %s, %s, to_timestamp(%s / 1000.0), %s)
 ON CONFLICT (event_id, part) DO NOTHING
+"""
+
+_SAVE_CODES: Final = """
+INSERT INTO access_codes (event_id, digest, max_uses, categories)
+SELECT %s, b.digest, b.max_uses, b.categories::jsonb
+FROM unnest(%b::text[], %b::int4[], %b::text[])
+    WITH ORDINALITY AS b(digest, max_uses, categories, n)
+ORDER BY b.n
+ON CONFLICT (event_id, digest) DO NOTHING
+"""
+
+_RECORD_CODE_USES: Final = """
+INSERT INTO access_code_uses (message_id, event_id, digest, user_id, use, used_at)
+SELECT b.message_id, b.event_id, b.digest, b.user_id, b.use, to_timestamp(b.at / 1000.0)
+FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::int4[], %b::int8[])
+    AS b(message_id, event_id, digest, user_id, use, at)
+ON CONFLICT (message_id) DO NOTHING
+"""
+
+_CODES_OF: Final = """
+SELECT c.digest, c.max_uses, c.categories, count(u.message_id)
+FROM access_codes AS c
+LEFT JOIN access_code_uses AS u ON u.event_id = c.event_id AND u.digest = c.digest
+WHERE c.event_id = %s
+GROUP BY c.digest, c.max_uses, c.categories, c.issued
+ORDER BY c.issued
 """
 
 _DRAW_OF: Final = f"""
@@ -209,9 +242,22 @@ class PostgresReservationRepository:
         draws = sorted(
             (m for m in messages if isinstance(m, DrawMessage)), key=lambda m: (m.event_id, m.part)
         )
+        uses = [m for m in messages if isinstance(m, CodeUseMessage)]
         async with self._pool.connection() as connection:
             if winners:
                 await connection.execute(_UPSERT, _reservation_columns(winners))
+            if uses:
+                await connection.execute(
+                    _RECORD_CODE_USES,
+                    (
+                        [u.message_id for u in uses],
+                        [u.event_id for u in uses],
+                        [u.digest for u in uses],
+                        [u.user_id for u in uses],
+                        [u.use for u in uses],
+                        [u.occurred_at for u in uses],
+                    ),
+                )
             for draw in draws:  # once per sale, a part per thousand entrants: no batching
                 await connection.execute(
                     _RECORD_DRAW,
@@ -241,6 +287,30 @@ class PostgresReservationRepository:
         return [
             DrawMessage.of(event_id, _int(part), _int(parts), _int(first), tuple(users), _int(at))
             for part, parts, first, users, at in rows
+        ]
+
+    async def save_codes(self, event_id: str, codes: Sequence[AccessCode]) -> None:
+        async with self._pool.connection() as connection:
+            await connection.execute(
+                _SAVE_CODES,
+                (
+                    event_id,
+                    [c.digest for c in codes],
+                    [c.max_uses for c in codes],
+                    [None if c.categories is None else json.dumps(c.categories) for c in codes],
+                ),
+            )
+
+    async def codes_of(self, event_id: str) -> list[CodeUses]:
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(_CODES_OF, (event_id,))
+            rows = await cursor.fetchall()
+        return [
+            CodeUses(
+                AccessCode(str(digest), _int(max_uses), None if cats is None else tuple(cats)),
+                _int(uses),
+            )
+            for digest, max_uses, cats, uses in rows
         ]
 
     async def published_commitment(self, event_id: str) -> str | None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
+from ticketing_adapters.redis import codec
 from ticketing_adapters.redis.client import RedisClient
 from ticketing_adapters.redis.keys import EVENTS_KEY, OUTBOX_GROUP, event_key
 from ticketing_adapters.redis.scripts import Scripts
 from ticketing_core.changes import MAX_TOTAL_SEATS, SaleChange
+from ticketing_core.codes import AccessCode, CodeUses
 from ticketing_core.errors import EventExists, EventNotFound
 from ticketing_core.settings import EventSettings
 
@@ -25,7 +28,7 @@ class RedisEventCatalog:
                 settings.model_dump_json(),
                 settings.total_seats,
                 settings.admission_rate_per_second,
-                settings.opens_at_ms,
+                settings.first_opening_ms,
                 OUTBOX_GROUP,
             )
         except EventExists:
@@ -56,6 +59,17 @@ class RedisEventCatalog:
         )
         return EventSettings.model_validate_json(changed)
 
+    async def add_codes(self, event_id: str, codes: Sequence[AccessCode]) -> None:
+        issued: list[str | int] = [len(codes)]
+        for code in codes:
+            issued += [code.digest, code.max_uses, ",".join(code.categories or ())]
+        await self._scripts.run("add_codes", event_id, *issued)
+
+    async def codes(self, event_id: str) -> list[CodeUses]:
+        if not await self._client.exists(event_key(event_id, "stock")):
+            raise EventNotFound(f"no event {event_id}")
+        return await read_codes(self._client, event_id)
+
     async def event_ids(self) -> list[str]:
         return [str(event_id) for event_id in await self._client.zrange(EVENTS_KEY, 0, -1)]
 
@@ -78,3 +92,8 @@ class RedisEventCatalog:
         """Takes the id out of the registry (outside the event's hash tag, so its own
         command, after the script); False if it was not there."""
         return bool(await self._client.zrem(EVENTS_KEY, event_id))
+
+
+async def read_codes(client: RedisClient, event_id: str) -> list[CodeUses]:
+    """The event's access codes with their uses, in the order of issue (none if no event)."""
+    return codec.codes(await client.hgetall(event_key(event_id, "codes")))

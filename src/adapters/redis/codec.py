@@ -13,7 +13,14 @@ import json
 from typing import Any
 
 from ticketing_core.changes import ChangeKind
-from ticketing_core.messages import DrawMessage, EventChangeMessage, Message, ReservationMessage
+from ticketing_core.codes import AccessCode, CodeUses
+from ticketing_core.messages import (
+    CodeUseMessage,
+    DrawMessage,
+    EventChangeMessage,
+    Message,
+    ReservationMessage,
+)
 from ticketing_core.model import Reservation, ReservationItem, ReservationStatus
 from ticketing_core.settings import EventSettings
 
@@ -66,6 +73,24 @@ def _items(written: str) -> tuple[ReservationItem, ...]:
     return tuple(items)
 
 
+def code_record(issued: int, code: CodeUses) -> str:
+    """An access code as ``lib.lua`` stores it: "issued|max_uses|uses|categories"."""
+    categories = ",".join(code.code.categories or ())
+    return f"{issued}|{code.code.max_uses}|{code.uses}|{categories}"
+
+
+def codes(found: dict[Any, Any]) -> list[CodeUses]:
+    """The codes of an event's ``codes`` hash, in the order of issue."""
+    read = []
+    for digest, record in found.items():
+        issued, max_uses, uses, categories = text(record).split("|")
+        unlocked = tuple(categories.split(",")) if categories else None
+        read.append(
+            (int(issued), CodeUses(AccessCode(text(digest), int(max_uses), unlocked), int(uses)))
+        )
+    return [code for _, code in sorted(read, key=lambda pair: pair[0])]
+
+
 def reservations(event_id: str, reply: list[Any]) -> list[Reservation]:
     """Reads a script's ``{id, record, id, record, ...}`` answer."""
     return [
@@ -83,9 +108,16 @@ def outbox_message(event_id: str, reservation_id: object, record: object) -> Mes
     return ReservationMessage.of(reservation(event_id, text(reservation_id), text(record)))
 
 
-def recorded_message(event_id: str, recorded: str) -> EventChangeMessage | DrawMessage:
-    """An operator's change (``change_event.lua``) or a part of a draw (``admit.lua``)."""
+def recorded_message(
+    event_id: str, recorded: str
+) -> EventChangeMessage | DrawMessage | CodeUseMessage:
+    """An operator's change (``change_event.lua``), a part of a draw (``admit.lua``) or a use
+    of an access code (``enter.lua``)."""
     data = json.loads(recorded)
+    if data.get("type") == "code.used":
+        return CodeUseMessage.of(
+            event_id, data["digest"], data["userId"], int(data["use"]), int(data["occurredAt"])
+        )
     if data.get("type") == "queue.drawn":
         return DrawMessage.of(
             event_id,

@@ -26,6 +26,8 @@ KeyName = Literal[
     "answers",  # hash: (user, idempotency key) -> id of the reservation that key made
     "outbox",  # stream: reservation changes, operators' changes, draw parts; the relays' group
     "drawing",  # sorted set, while a pre-queue is drawn: "<sha1 key><user>", all score 0
+    "codes",  # hash: access code digest -> "issued|max_uses|uses|categories"
+    "code_of",  # hash: user -> digest of the access code their place came by (a presale's)
 ]
 KEY_NAMES: tuple[KeyName, ...] = get_args(KeyName)
 

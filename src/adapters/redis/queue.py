@@ -28,9 +28,14 @@ class RedisQueueStore:
         self._scripts = scripts
         self._draw_part = draw_part
 
-    async def enter(self, settings: EventSettings, user_id: str, now_ms: int) -> QueueView:
+    async def enter(
+        self, settings: EventSettings, user_id: str, now_ms: int, code: str | None = None
+    ) -> QueueView:
+        presale = ""
+        if settings.presale is not None:
+            presale = "code" if settings.needs_code_at(now_ms) else "over"
         reply = await self._scripts.run(
-            "enter", settings.event_id, user_id, now_ms, settings.opens_at_ms
+            "enter", settings.event_id, user_id, now_ms, settings.opens_at_ms, presale, code or ""
         )
         return _view(settings, user_id, reply, now_ms)
 
@@ -58,7 +63,7 @@ class RedisQueueStore:
             "admit",
             settings.event_id,
             now_ms,
-            settings.opens_at_ms,
+            settings.opening_in_force_ms(now_ms),
             settings.admission_rate_per_second,
             settings.max_active_users,
             settings.admission_ttl_ms,

@@ -18,6 +18,7 @@ from ticketing_adapters.redis import codec
 from ticketing_adapters.redis.client import RedisClient
 from ticketing_adapters.redis.keys import EVENTS_KEY, OUTBOX_GROUP, event_key
 from ticketing_adapters.redis.scripts import Scripts
+from ticketing_core.codes import CodeUses
 from ticketing_core.model import Reservation, ReservationStatus, StockStats
 from ticketing_core.settings import EventSettings
 
@@ -33,13 +34,18 @@ async def restore_event(
     settings: EventSettings,
     reservations: Sequence[Reservation],
     now_ms: int,
+    codes: Sequence[CodeUses] = (),
 ) -> StockStats:
-    """Overwrites the event's seats and reservations with ``reservations``; returns the stock
-    it wrote. Run it while nothing reserves on the event: it replaces, it does not merge."""
+    """Overwrites the event's seats, reservations and access codes (with their uses) with
+    ``reservations`` and ``codes``; returns the stock it wrote. Run it while nothing reserves
+    on the event: it replaces, it does not merge."""
     stock = StockStats.of_reservations(settings, reservations)
     counters: list[str | int] = [len(stock.categories)]
     for c in stock.categories:
         counters += [c.category_id, c.remaining, c.pending_seats, c.confirmed_seats]
+    issued: list[str | int] = [len(codes)]
+    for number, code in enumerate(codes, start=1):
+        issued += [code.code.digest, codec.code_record(number, code)]
     records: list[str | int] = [len(reservations)]
     for r in reservations:
         records += [r.reservation_id, codec.record(r)]
@@ -62,10 +68,11 @@ async def restore_event(
         stock.pending_seats,
         stock.confirmed_seats,
         settings.admission_rate_per_second * 1000,
-        settings.opens_at_ms,
+        settings.first_opening_ms,
         OUTBOX_GROUP,
         _draw_state(settings, now_ms),
         *counters,
+        *issued,
         *records,
         *holds,
         *held,

@@ -43,6 +43,7 @@ ScriptName = Literal[
     "archive",
     "remove_event",
     "restore",
+    "add_codes",
     "spend_budget",
 ]
 
@@ -51,7 +52,17 @@ _HOLD_KEYS: tuple[KeyName, ...] = ("stock", "reservations", "holds", "held", "ou
 SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
     "add_event": ("settings", "stock", "bucket", "outbox"),
     "change_event": ("settings", "stock", "outbox"),
-    "enter": ("stock", "seq", "places", "waiting", "active", "seen"),
+    "enter": (
+        "stock",
+        "seq",
+        "places",
+        "waiting",
+        "active",
+        "seen",
+        "codes",
+        "code_of",
+        "outbox",
+    ),
     "status": ("stock", "places", "waiting", "active", "seen"),
     "keep_present": ("stock", "waiting", "seen"),
     "leave": ("stock", "places", "waiting", "gaps", "active", "seen", "drawing"),
@@ -76,6 +87,8 @@ SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
         "held",
         "answers",
         "outbox",
+        "code_of",
+        "codes",
     ),
     "confirm": _HOLD_KEYS,
     "cancel": _HOLD_KEYS,
@@ -84,7 +97,17 @@ SCRIPT_KEYS: dict[ScriptName, tuple[KeyName, ...]] = {
     "acknowledge": ("outbox",),
     "archive": KEY_NAMES,
     "remove_event": KEY_NAMES,
-    "restore": ("settings", "stock", "bucket", "reservations", "holds", "held", "outbox"),
+    "restore": (
+        "settings",
+        "stock",
+        "bucket",
+        "reservations",
+        "holds",
+        "held",
+        "outbox",
+        "codes",
+    ),
+    "add_codes": ("stock", "codes"),
 }
 """The keys each script on an event is given, in order. Every key it touches is among them."""
 

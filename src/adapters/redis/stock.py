@@ -44,6 +44,7 @@ class RedisStockStore:
             IDEMPOTENCY_WINDOW_MS,
             settings.max_per_user,
             settings.hold_ttl_ms,
+            1 if settings.presale else 0,
             *asked,
             *key,
         )

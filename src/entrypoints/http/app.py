@@ -9,6 +9,7 @@ from litestar import Litestar
 
 from ticketing_entrypoints.http.bodies import StrictJSONRequest
 from ticketing_entrypoints.http.controllers import (
+    AccessCodesController,
     EventsController,
     HealthController,
     MetricsController,
@@ -48,6 +49,7 @@ def build_app(
     app = Litestar(
         route_handlers=[
             EventsController,
+            AccessCodesController,
             OperatorController,
             QueueController,
             TicketsController,

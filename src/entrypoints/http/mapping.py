@@ -12,6 +12,7 @@ import msgspec
 
 from ticketing_core.changes import ChangeKind
 from ticketing_core.clock import to_datetime
+from ticketing_core.codes import AccessCode, CodeUses
 from ticketing_core.draw import commitment
 from ticketing_core.errors import InvalidInput
 from ticketing_core.messages import EventChangeMessage
@@ -23,7 +24,7 @@ from ticketing_core.model import (
     ReservationItem,
     ReservationStatus,
 )
-from ticketing_core.settings import EventSettings, EventState, SeatCategory
+from ticketing_core.settings import EventSettings, EventState, Presale, SeatCategory
 from ticketing_entrypoints.http import schemas
 
 QUEUE_STATUS: dict[QueueStatus, schemas.QueueStatusName] = {
@@ -69,6 +70,10 @@ def event_settings(body: schemas.NewEvent, event_id: str, now_ms: int) -> EventS
         derived["total_seats"] = body.total_seats
     if body.max_per_user is not None or body.categories is None:
         derived["max_per_user"] = body.max_per_user or 1
+    if body.presale is not None:
+        derived["presale"] = Presale(
+            opens_at=body.presale.opens_at, closes_at=body.presale.closes_at
+        )
     return EventSettings(
         **derived,
         event_id=event_id,
@@ -149,6 +154,12 @@ def event(settings: EventSettings, *, seed_published: bool = False) -> schemas.E
             )
             for c in settings.categories
         ],
+        presale=None
+        if settings.presale is None
+        else schemas.Presale(
+            opens_at=to_datetime(settings.presale.opens_at_ms),
+            closes_at=to_datetime(settings.presale.closes_at_ms),
+        ),
     )
 
 
@@ -230,4 +241,28 @@ def reservation(reservation: Reservation) -> schemas.Reservation:
         created_at=to_datetime(reservation.created_at),
         expires_at=to_datetime(reservation.expires_at),
         items=_items(reservation.items),
+    )
+
+
+def issued_codes(codes: list[str], issued: list[AccessCode]) -> schemas.IssuedCodes:
+    return schemas.IssuedCodes(
+        codes=[
+            schemas.IssuedCode(
+                code=code,
+                code_id=stored.code_id,
+                max_uses=stored.max_uses,
+                categories=None if stored.categories is None else list(stored.categories),
+            )
+            for code, stored in zip(codes, issued, strict=True)
+        ]
+    )
+
+
+def code_usage(code: CodeUses) -> schemas.CodeUsage:
+    categories = code.code.categories
+    return schemas.CodeUsage(
+        code_id=code.code.code_id,
+        max_uses=code.code.max_uses,
+        uses=code.uses,
+        categories=None if categories is None else list(categories),
     )

@@ -39,6 +39,9 @@ DOMAIN_STATUS: dict[str, int] = {
     "challenge_refused": 403,
     "work_insufficient": 403,
     "grant_refused": 403,
+    "code_required": 403,
+    "invalid_code": 403,
+    "code_exists": 409,
     "rate_limited": 429,
     "too_many_streams": 429,
 }

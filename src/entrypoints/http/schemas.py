@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from ticketing_core.codes import ACCESS_CODE, MAX_CODE_USES, MAX_CODES_PER_CALL
 from ticketing_core.settings import (
     CATEGORY_ID,
     EVENT_ID,
@@ -75,6 +76,15 @@ class SeatCategory(Wire, kw_only=True, omit_defaults=True):
         ]
         | None
     ) = None
+
+
+class Presale(Wire, kw_only=True):
+    """Before the general `opensAt`: only buyers with an access code enter (from the sale's
+    creation), and they are admitted from `opensAt` until `closesAt`; whoever of them still
+    waits then is served first at the general opening. Others enter from `closesAt` on."""
+
+    opens_at: Opening
+    closes_at: Opening
 
 
 class NewEvent(Wire, kw_only=True):
@@ -159,6 +169,9 @@ class NewEvent(Wire, kw_only=True):
             "entry-grant-key`), with claims `sub` (the user id), `evt` (the event id), `exp`"
         ),
     ] = False
+    presale: Presale | None = None
+    """A window before `opensAt` for buyers with access codes (`POST .../codes`); it closes
+    by `opensAt`. Not with `drawAtOpening`."""
 
 
 class EventChanges(Wire, kw_only=True):
@@ -188,7 +201,7 @@ class EventChanges(Wire, kw_only=True):
 
 FIXED_EVENT_FIELDS = (
     "eventId", "totalSeats", "maxPerUser", "opensAt", "state", "drawAtOpening", "drawSeed",
-    "drawCommitment", "entryGrantRequired", "categories",
+    "drawCommitment", "entryGrantRequired", "categories", "presale",
 )  # fmt: skip
 
 
@@ -235,6 +248,8 @@ class Event(Wire, kw_only=True, omit_defaults=True):
     """With `drawAtOpening`, once drawn (at the opening): the seed itself (64 hex digits)."""
     categories: list[SeatCategory] | None = None
     """The seat categories, if the sale has any (their seats move with seat changes)."""
+    presale: Presale | None = None
+    """The presale window, if the sale has one."""
 
 
 ChangeKindName = Literal["settings", "pause", "resume", "close", "seats"]
@@ -314,6 +329,12 @@ class QueueEntry(Wire, kw_only=True):
         None
     )
     """With a sale's `entryGrantRequired`: the operator's signed grant naming the user."""
+    access_code: AccessCodeText | None = None
+    """Until a sale's presale closes: an access code with an entry left (each new place in
+    the queue takes one). After it, none."""
+
+
+AccessCodeText = Annotated[str, _id(ACCESS_CODE, "fanclub-2026-x7Qm")]
 
 
 class ChallengeRequest(Wire):
@@ -402,6 +423,45 @@ class Reservation(Wire, kw_only=True, omit_defaults=True):
     expires_at: datetime
     items: list[ReservationItem] | None = None
     """Its seats per category, in a sale with seat categories."""
+
+
+class NewCodes(Wire, kw_only=True):
+    """Access codes for the presale: `count` made here (22 random characters each), or
+    `codes` as the operator wrote them (8..64 of `A-Z a-z 0-9 _ -`; as long as a made one, or
+    they may be guessed)."""
+
+    max_uses: Annotated[
+        int, msgspec.Meta(ge=1, le=MAX_CODE_USES, description="Entries each code lets in")
+    ]
+    count: Annotated[int, msgspec.Meta(ge=1, le=MAX_CODES_PER_CALL)] | None = None
+    codes: (
+        Annotated[list[AccessCodeText], msgspec.Meta(min_length=1, max_length=MAX_CODES_PER_CALL)]
+        | None
+    ) = None
+    categories: (
+        Annotated[list[CategoryId], msgspec.Meta(min_length=1, max_length=MAX_CATEGORIES)] | None
+    ) = None
+    """The seat categories its buyers may hold (absent: any)."""
+
+
+class IssuedCode(Wire, kw_only=True, omit_defaults=True):
+    code: str
+    """The code itself: shown this once, stored only as its SHA-256."""
+    code_id: str
+    max_uses: int
+    categories: list[str] | None = None
+
+
+class IssuedCodes(Wire, kw_only=True):
+    codes: list[IssuedCode]
+
+
+class CodeUsage(Wire, kw_only=True, omit_defaults=True):
+    code_id: str
+    """The first 12 hex digits of the code's SHA-256: never the code."""
+    max_uses: int
+    uses: int
+    categories: list[str] | None = None
 
 
 class Readiness(Wire, kw_only=True):

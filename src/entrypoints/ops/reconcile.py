@@ -10,8 +10,9 @@ PostgreSQL would then be behind Redis and the repair would undo sales.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ticketing_adapters.redis.catalog import read_codes
 from ticketing_adapters.redis.restore import outbox_backlog, restore_event
 from ticketing_adapters.redis.stock import read_stock
 from ticketing_core.clock import SystemClock
@@ -32,6 +33,10 @@ class Reconciliation:
     found: StockStats | None
     """Redis's stock counters; None when the event is missing from Redis."""
     outbox_backlog: int
+    expected_code_uses: dict[str, int] = field(default_factory=dict)
+    """Each access code's uses (by its listed id) as PostgreSQL recorded them."""
+    found_code_uses: dict[str, int] = field(default_factory=dict)
+    """... and as Redis counts them."""
 
     @property
     def drift(self) -> list[str]:
@@ -52,11 +57,16 @@ class Reconciliation:
                     expected.confirmed_seats,
                 ),
             }
-        return [
+        drift = [
             f"{name} seats: Redis {redis}, PostgreSQL {postgres}"
             for name, (redis, postgres) in pairs.items()
             if redis != postgres
         ]
+        for code_id, recorded in self.expected_code_uses.items():
+            counted = self.found_code_uses.get(code_id)
+            if counted != recorded:
+                drift.append(f"uses of code {code_id}: Redis {counted}, PostgreSQL {recorded}")
+        return drift
 
 
 async def reconcile(
@@ -75,10 +85,14 @@ async def reconcile(
     category_seats = await repository.category_seats_by_status(event_id)
     expected = StockStats.implied_by(settings, seats, category_seats)
 
+    codes = await repository.codes_of(event_id)
+    expected_uses = {c.code.code_id: c.uses for c in codes}
+
     async def look() -> Reconciliation:
         found = await read_stock(client, settings)
         backlog = await outbox_backlog(client, event_id)
-        return Reconciliation(event_id, expected, found, backlog)
+        found_uses = {c.code.code_id: c.uses for c in await read_codes(client, event_id)}
+        return Reconciliation(event_id, expected, found, backlog, expected_uses, found_uses)
 
     before = await look()
     if not (repair and before.drift):
@@ -86,5 +100,5 @@ async def reconcile(
     if before.outbox_backlog:
         raise NotDrained(f"{before.outbox_backlog} messages of {event_id} are not relayed yet")
     reservations = await repository.reservations_of(event_id)
-    await restore_event(client, settings, reservations, SystemClock().now_ms())
+    await restore_event(client, settings, reservations, SystemClock().now_ms(), codes)
     return before, await look()

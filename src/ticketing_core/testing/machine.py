@@ -31,12 +31,14 @@ from hypothesis.stateful import (
 from ticketing_core.categories import items_asked
 from ticketing_core.changes import SaleChange
 from ticketing_core.clock import ManualClock
+from ticketing_core.codes import AccessCode, code_digest
 from ticketing_core.errors import DomainError, EventHasReservations, EventNotFound
 from ticketing_core.model import QueueStatus, ReservationItem, ReservationStatus
 from ticketing_core.ports import EventCatalog, Outbox, QueueStore, StockStore
 from ticketing_core.settings import EventSettings, EventState
 from ticketing_core.testing.model import SaleModel
 from ticketing_core.testing.strategies import (
+    CODE_POOL,
     USER_POOL,
     clock_steps,
     sale_changes,
@@ -150,15 +152,47 @@ class _SaleMachineBase(RuleBasedStateMachine):
             self.rates.append((self.clock.now_ms(), self.settings.admission_rate_per_second))
         self.largest_cap = max(self.largest_cap, self.settings.max_active_users)
 
-    @rule(user=st.sampled_from(USER_POOL))
-    def enter(self, user: str) -> None:
+    @rule(
+        user=st.sampled_from(USER_POOL),
+        code=st.one_of(st.none(), st.sampled_from(CODE_POOL)),
+    )
+    def enter(self, user: str, code: str | None) -> None:
+        """With an access code or none, in a presale or not."""
         now = self.clock.now_ms()
+        digest = None if code is None else code_digest(self.event_id, code)
         first = self.both(
-            self.hot.queue.enter(self.settings, user, now), lambda: self.sale.enter(user, now)
+            self.hot.queue.enter(self.settings, user, now, digest),
+            lambda: self.sale.enter(user, now, digest),
         )
         if first is not None:
-            again = self.run(self.hot.queue.enter(self.settings, user, now))
-            assert again == first, "entering again must keep the place"
+            again = self.run(self.hot.queue.enter(self.settings, user, now, digest))
+            assert again == first, "entering again must keep the place (and take no use)"
+
+    @precondition(lambda self: self.model is not None and self.settings.presale is not None)
+    @rule(
+        data=st.data(),
+        codes=st.lists(st.sampled_from(CODE_POOL[:-1]), min_size=1, unique=True),
+        max_uses=st.integers(1, 3),
+    )
+    def operator_issues_codes(self, data: st.DataObject, codes: list[str], max_uses: int) -> None:
+        """Codes for the presale (some issued twice: refused whole), some unlocking only
+        some of the sale's categories."""
+        unlocked = None
+        if self.settings.categories is not None:
+            chosen = data.draw(
+                st.one_of(
+                    st.none(),
+                    st.lists(st.sampled_from(self.settings.categories), min_size=1, unique=True),
+                )
+            )
+            unlocked = None if chosen is None else tuple(c.category_id for c in chosen)
+        issued = [
+            AccessCode(code_digest(self.event_id, code), max_uses, unlocked) for code in codes
+        ]
+        self.both(
+            self.hot.catalog.add_codes(self.event_id, issued),
+            lambda: self.sale.add_codes(issued),
+        )
 
     @rule(user=st.sampled_from(USER_POOL))
     def leave(self, user: str) -> None:
@@ -328,6 +362,14 @@ class _SaleMachineBase(RuleBasedStateMachine):
         )
 
     @invariant()
+    def every_code_counts_its_uses_within_its_limit(self) -> None:
+        if self.model is None:
+            return
+        codes = self.run(self.hot.catalog.codes(self.event_id))
+        assert codes == self.sale.code_uses()
+        assert all(c.uses <= c.code.max_uses for c in codes), codes
+
+    @invariant()
     def every_category_adds_up(self) -> None:
         """Per seat category: remaining + pending + confirmed == its seats, as the rules say."""
         if self.model is None:
@@ -397,7 +439,7 @@ class _SaleMachineBase(RuleBasedStateMachine):
         waiting_seqs = [self.sale.places[u].seq for u in self.sale.waiting]
         assert not seqs or not waiting_seqs or min(waiting_seqs) > max(seqs), "someone skipped"
         times = [at for at, _ in self.admissions]
-        assert all(at >= self.settings.opens_at_ms for at in times), "admitted before opening"
+        assert all(self.settings.admits_at(at) for at in times), "admitted out of the windows"
         for i, start in enumerate(times):
             for j in range(i, len(times)):
                 window_s = (times[j] - start) / 1000

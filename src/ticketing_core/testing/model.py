@@ -11,10 +11,14 @@ import hashlib
 from dataclasses import dataclass
 
 from ticketing_core.changes import ChangeKind, SaleChange
+from ticketing_core.codes import AccessCode, CodeUses
 from ticketing_core.errors import (
+    CodeExists,
+    CodeRequired,
     DomainError,
     HoldExpired,
     InsufficientSeats,
+    InvalidCode,
     InvalidInput,
     InvalidState,
     LimitExceeded,
@@ -24,7 +28,13 @@ from ticketing_core.errors import (
     SaleClosed,
     SoldOut,
 )
-from ticketing_core.messages import DrawMessage, EventChangeMessage, Message, ReservationMessage
+from ticketing_core.messages import (
+    CodeUseMessage,
+    DrawMessage,
+    EventChangeMessage,
+    Message,
+    ReservationMessage,
+)
 from ticketing_core.model import (
     QueueStatus,
     QueueView,
@@ -46,6 +56,12 @@ class ModelPlace:
     last_seen: int = 0
 
 
+@dataclass
+class ModelCode:
+    code: AccessCode
+    uses: int = 0
+
+
 class SaleModel:
     def __init__(self, settings: EventSettings) -> None:
         self.settings = settings
@@ -56,7 +72,10 @@ class SaleModel:
         self.waiting: list[str] = []  # in order of entry
         self.left_seqs: set[int] = set()
         self.bucket_milli = settings.admission_rate_per_second * 1000
-        self.bucket_at = settings.opens_at_ms
+        presale = settings.presale
+        self.bucket_at = presale.opens_at_ms if presale else settings.opens_at_ms
+        self.codes: dict[str, ModelCode] = {}  # digest -> it, in order of issue
+        self.code_of: dict[str, str] = {}  # user -> digest their place came by
         self.reservations: dict[str, Reservation] = {}
         self.answers: dict[tuple[str, str], tuple[Reservation, int]] = {}
         self.emitted: list[Message] = []
@@ -241,7 +260,45 @@ class SaleModel:
             draw_pending=drawing,
         )
 
-    def enter(self, user_id: str, now_ms: int) -> QueueView:
+    # presale codes ---------------------------------------------------------------------
+
+    def add_codes(self, codes: list[AccessCode]) -> None:
+        if any(code.digest in self.codes for code in codes):
+            raise CodeExists()
+        for code in codes:
+            self.codes[code.digest] = ModelCode(code)
+
+    def code_uses(self) -> list[CodeUses]:
+        return [CodeUses(c.code, c.uses) for c in self.codes.values()]
+
+    def _in_presale(self, now_ms: int) -> bool:
+        presale = self.settings.presale
+        return presale is not None and now_ms < presale.closes_at_ms
+
+    def _opening(self, now_ms: int) -> int:
+        presale = self.settings.presale
+        if presale is not None and self._in_presale(now_ms):
+            return presale.opens_at_ms
+        return self.settings.opens_at_ms
+
+    def _take_code(self, user_id: str, digest: str | None, now_ms: int) -> None:
+        """A code until the presale closes (one with a use left), none after."""
+        if not self._in_presale(now_ms):
+            if digest is not None:
+                raise InvalidCode()
+            self.code_of.pop(user_id, None)
+            return
+        if digest is None:
+            raise CodeRequired()
+        entry = self.codes.get(digest)
+        if entry is None or entry.uses >= entry.code.max_uses:
+            raise InvalidCode()
+        entry.uses += 1
+        self.code_of[user_id] = digest
+        event_id = self.settings.event_id
+        self.emitted.append(CodeUseMessage.of(event_id, digest, user_id, entry.uses, now_ms))
+
+    def enter(self, user_id: str, now_ms: int, code: str | None = None) -> QueueView:
         if self.closed:
             raise SaleClosed()
         if self.sold_out:
@@ -252,6 +309,7 @@ class SaleModel:
             QueueStatus.EXPIRED,
             QueueStatus.ABANDONED,
         ):
+            self._take_code(user_id, code, now_ms)
             self.places[user_id] = ModelPlace(self.next_seq, QueueStatus.WAITING)
             if now_ms < self.settings.opens_at_ms and not self.drawn:
                 self.last_preopen_seq = self.next_seq
@@ -309,7 +367,7 @@ class SaleModel:
             self.places[user].status = QueueStatus.EXPIRED
         if now_ms >= self.settings.opens_at_ms and self.draw_pending:
             self.draw(now_ms)
-        if now_ms < self.settings.opens_at_ms or self.sold_out or self.settings.state != "OPEN":
+        if now_ms < self._opening(now_ms) or self.sold_out or self.settings.state != "OPEN":
             return [], len(due)
         rate = self.settings.admission_rate_per_second
         if now_ms > self.bucket_at:
@@ -369,6 +427,10 @@ class SaleModel:
             if completed and held >= self.settings.max_per_user:
                 raise LimitExceeded()
             raise NotAdmitted()
+        digest = self.code_of.get(user_id)
+        unlocked = None if digest is None else self.codes[digest].code.categories
+        if unlocked is not None and any(i.category_id not in unlocked for i in items):
+            raise InvalidCode()
         if held + quantity > self.settings.max_per_user:
             raise LimitExceeded()
         self._check_categories(user_id, items)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import strategies as st
 
 from ticketing_core.changes import ChangeKind, SaleChange
 from ticketing_core.clock import to_datetime
-from ticketing_core.settings import EventSettings, SeatCategory
+from ticketing_core.settings import EventSettings, Presale, SeatCategory
 
 USER_POOL = tuple(f"user-{n}" for n in range(8))
 
@@ -65,14 +67,28 @@ def _small_sale_settings(
     total_seats: st.SearchStrategy[int],
     categories: st.SearchStrategy[tuple[SeatCategory, ...] | None],
 ) -> st.SearchStrategy[EventSettings]:
+    """A third of the sales have a presale, some time in the first seconds (it closes by the
+    opening); those draw no pre-queue."""
+
+    def settings(opening: int, presale: tuple[int, int] | None, **fields: Any) -> EventSettings:
+        if presale is not None:
+            fields["draw_at_opening"] = False
+        later = sum(presale) if presale else 0
+        return EventSettings(
+            **fields,
+            opens_at=to_datetime(now_ms + opening + later),
+            presale=_presale(now_ms, opening, presale),
+        )
+
     return st.builds(
-        EventSettings,
+        settings,
+        st.integers(0, 4_000),
+        st.one_of(st.none(), st.none(), st.tuples(st.integers(1, 3_000), st.integers(0, 2_000))),
         event_id=st.just(event_id),
         name=st.just("harness sale"),
         total_seats=total_seats,
         categories=categories,
         max_per_user=st.integers(1, 4),
-        opens_at=st.integers(0, 4_000).map(lambda offset: to_datetime(now_ms + offset)),
         admission_rate_per_second=st.integers(1, 4),
         max_active_users=st.integers(1, 5),
         admission_ttl_seconds=st.integers(1, 12),
@@ -81,6 +97,21 @@ def _small_sale_settings(
         draw_at_opening=st.booleans(),
         draw_seed=st.just("5eed" * 16),
     )
+
+
+def _presale(now_ms: int, opening: int, presale: tuple[int, int] | None) -> Presale | None:
+    """``presale``: how long it lasts and how long after it the sale opens (ms); it opens
+    ``opening`` ms from now."""
+    if presale is None:
+        return None
+    lasts, _ = presale
+    return Presale(
+        opens_at=to_datetime(now_ms + opening), closes_at=to_datetime(now_ms + opening + lasts)
+    )
+
+
+CODE_POOL = ("code-aaaa", "code-bbbb", "code-cccc")
+"""Access codes the harness issues and brings (and one it never issues)."""
 
 
 def clock_steps() -> st.SearchStrategy[int]:

@@ -25,6 +25,7 @@ local function take(entries)
       taken[#taken + 1] = id
       taken[#taken + 1] = values['id'] or ''
       taken[#taken + 1] = values['reservation'] or values['change'] or values['draw']
+        or values['code']
     end
   end
 end

@@ -158,6 +158,23 @@ local function held_field(category, user)
   return category .. '|' .. user
 end
 
+-- Access codes: K.codes maps a code's digest -> "issued|max_uses|uses|categories" (issued: its
+-- number in the order of issue; categories "a,b", or '' for any), codec.py reads it too.
+local function read_code(digest)
+  local raw = redis.call('HGET', K.codes, digest)
+  if not raw then
+    return nil
+  end
+  local issued, max_uses, uses, categories = string.match(raw, '^(%d+)|(%d+)|(%d+)|(.*)$')
+  return { issued = tonumber(issued), max_uses = tonumber(max_uses), uses = tonumber(uses),
+    categories = categories }
+end
+
+local function write_code(digest, code)
+  redis.call('HSET', K.codes, digest, int(code.issued) .. '|' .. int(code.max_uses) .. '|'
+    .. int(code.uses) .. '|' .. code.categories)
+end
+
 -- Calls `f(category, seats)` for each item of a reservation's items text.
 local function each_item(items, f)
   for category, seats in string.gmatch(items, '([^,:]+):(%d+)') do

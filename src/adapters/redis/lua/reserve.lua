@@ -3,22 +3,23 @@
 -- for the user's idempotency key within the window; the sale not closed; the admission; the
 -- per-user limit of the sale, then of each category asked for; the seats of each category (or
 -- of the sale, without categories). It touches only the categories asked for.
--- KEYS: stock, places, active, reservations, holds, held, answers, outbox
+-- KEYS: stock, places, active, reservations, holds, held, answers, outbox, code_of, codes
 -- ARGV: user, quantity, new reservation id, now (ms), idempotency window (ms), max per user,
---       hold TTL (ms), n items (0 in a sale without categories), then n (category, seats,
---       the category's max per user), [idempotency key]
+--       hold TTL (ms), presale (1: the sale has one, so a code may limit the categories; 0),
+--       n items (0 in a sale without categories), then n (category, seats, the category's max
+--       per user), [idempotency key]
 -- Returns {id, record}. Refuses: event_not_found, sale_closed, not_admitted, limit_exceeded, sold_out,
 -- insufficient_seats.
-local user, quantity, id, now, window, max_per_user, hold_ttl, n =
+local user, quantity, id, now, window, max_per_user, hold_ttl, presale, n =
   ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]),
-  tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+  tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
 local items, asked = {}, {}
 for j = 1, n do
-  local at = 8 + 3 * (j - 1)
+  local at = 9 + 3 * (j - 1)
   items[j] = { category = ARGV[at + 1], seats = tonumber(ARGV[at + 2]), max = tonumber(ARGV[at + 3]) }
   asked[j] = ARGV[at + 1] .. ':' .. ARGV[at + 2]
 end
-local key = ARGV[9 + 3 * n]
+local key = ARGV[10 + 3 * n]
 
 -- (user, key) as one field, the user's length first so that no two pairs can collide.
 local answer_field = key and (int(#user) .. ':' .. user .. key)
@@ -43,6 +44,23 @@ if not place or place.status ~= 'ADMITTED' then
     return refuse('limit_exceeded', 'you already hold ' .. held .. ' of ' .. max_per_user)
   end
   return refuse('not_admitted', 'wait for your turn in the queue')
+end
+if presale == '1' then
+  -- SaleState._check_code_unlocks: a code that names categories lets its buyers hold those.
+  local digest = redis.call('HGET', K.code_of, user)
+  local code = digest and read_code(digest)
+  if code and code.categories ~= '' then
+    local unlocked = {}
+    for category in string.gmatch(code.categories, '[^,]+') do
+      unlocked[category] = true
+    end
+    for _, item in ipairs(items) do
+      if not unlocked[item.category] then
+        return refuse('invalid_code', 'your access code unlocks '
+          .. string.gsub(code.categories, ',', ', ') .. ' only')
+      end
+    end
+  end
 end
 if held + quantity > max_per_user then
   return refuse('limit_exceeded', held .. ' held + ' .. quantity .. ' asked > limit ' .. max_per_user)

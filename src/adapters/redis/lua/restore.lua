@@ -4,10 +4,11 @@
 -- bucket and the outbox stream and group are created only if missing; the waiting room and the
 -- idempotency answers are not in PostgreSQL and stay as they are. It replaces, it does not
 -- merge: run it while nothing reserves on the event. Works on a missing event too.
--- KEYS: settings, stock, bucket, reservations, holds, held, outbox
+-- KEYS: settings, stock, bucket, reservations, holds, held, outbox, codes
 -- ARGV: settings JSON, remaining, pending, confirmed, full bucket (thousandths), opens_at (ms),
 --   outbox group, the draw's state ('' without a draw), c, then c (category, remaining,
---   pending, confirmed), then n, then n (id, record) pairs, then m, then m (expiry, id) pairs,
+--   pending, confirmed), then k, then k (code digest, code record: lib.lua) pairs, then n,
+--   then n (id, record) pairs, then m, then m (expiry, id) pairs,
 --   then the rest as (held field, seats) pairs. One HSET/ZADD per item: unpack() is bounded
 --   to ~8000 values.
 -- Returns n, the reservations written.
@@ -36,6 +37,12 @@ for j = 1, c do
     ARGV[at + 4])
 end
 i = i + 4 * c + 1
+redis.call('DEL', K.codes)
+local k = tonumber(ARGV[i])
+for j = 1, k do
+  redis.call('HSET', K.codes, ARGV[i + 2 * j - 1], ARGV[i + 2 * j])
+end
+i = i + 2 * k + 1
 local n = tonumber(ARGV[i])
 for j = 1, n do
   redis.call('HSET', K.reservations, ARGV[i + 2 * j - 1], ARGV[i + 2 * j])

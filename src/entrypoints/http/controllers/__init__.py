@@ -1,5 +1,6 @@
 """One controller per resource of API v1."""
 
+from ticketing_entrypoints.http.controllers.codes import AccessCodesController
 from ticketing_entrypoints.http.controllers.events import EventsController
 from ticketing_entrypoints.http.controllers.health import HealthController
 from ticketing_entrypoints.http.controllers.metrics import MetricsController
@@ -8,6 +9,7 @@ from ticketing_entrypoints.http.controllers.queue import QueueController
 from ticketing_entrypoints.http.controllers.tickets import TicketsController
 
 __all__ = [
+    "AccessCodesController",
     "EventsController",
     "HealthController",
     "MetricsController",

@@ -40,7 +40,9 @@ ENTRY_REFUSALS = (
     "`work_required` (the sale asks for proof of work: no challenge or nonce), "
     "`challenge_refused` (not issued for this sale, expired, or used already), "
     "`work_insufficient` (SHA-256(challenge || nonce) has too few leading zero bits), "
-    "`grant_refused` (the sale needs an `entryGrant` naming this user, signed with its key)"
+    "`grant_refused` (the sale needs an `entryGrant` naming this user, signed with its key), "
+    "`code_required` (the presale takes entries with an `accessCode` only), `invalid_code` "
+    "(unknown, used up, or brought when no presale takes codes)"
 )
 
 
@@ -104,7 +106,7 @@ class QueueController(Controller):
             ticketing, entry.event_id, entry.user_id
         ):
             await ticketing.entry.check_work(settings, entry.challenge, entry.nonce)
-        view = await ticketing.service.enter(entry.event_id, entry.user_id)
+        view = await ticketing.service.enter(entry.event_id, entry.user_id, entry.access_code)
         return mapping.queue_ticket(view, ticketing.tokens.issue(entry.event_id, entry.user_id))
 
     @get(

@@ -1,5 +1,5 @@
-// The operator's page: create a sale with every setting, watch one sale live and run it
-// (pause, resume, rate and cap, seats, close).
+// The operator's page: create a sale with every setting (and seat categories), watch one sale
+// live and run it (pause, resume, rate and cap, seats, close; access codes of a presale).
 
 import {
   $, call, clearNotice, duration, loadSession, localTime, notify, saveSession, showScreen,
@@ -28,6 +28,7 @@ let pollTimer = null;
 let shown = null; // the sale as last read, for the controls
 let lastRefusals = null; // {at, total} of the previous reading of this server's refusals
 const busy = new Set(); // ids of the controls whose request is under way
+let codesOf = null; // the sale whose access codes were listed
 
 function save() {
   saveSession(SESSION_KEY, session);
@@ -49,12 +50,14 @@ function showConsole() {
 async function create() {
   const body = {};
   for (const input of $("create-form").elements) {
-    const value = input.name ? input.value.trim() : "";
+    const value = input.name && !input.disabled ? input.value.trim() : "";
     // Left empty: the server's default (a generated id, opening now).
     if (value !== "") body[input.name] = input.type === "number" ? Number(value) : value;
   }
   // datetime-local is a wall-clock time without a zone; the API wants an RFC 3339 moment.
   if (body.opensAt) body.opensAt = new Date(body.opensAt).toISOString();
+  const categories = categoryRows().map(categoryOf);
+  if (categories.length > 0) body.categories = categories; // totalSeats: their sum
   const answer = await call("POST", "/api/v1/events", { adminKey: session.adminKey, body });
   if (!answer.ok) {
     if (!keyRefused(answer.problem)) {
@@ -68,6 +71,55 @@ async function create() {
   session.watched = sale.eventId;
   save();
   await loadList();
+}
+
+// Seat categories of a new sale: a row each; with any, the sale's seats are their sum and the
+// limit per buyer defaults to the sum of theirs, so those two fields step aside.
+function categoryRows() {
+  return Array.from($("category-rows").querySelectorAll(".category-row"));
+}
+
+function categoryOf(row) {
+  const field = (name) => row.querySelector(`[data-field="${name}"]`).value.trim();
+  const category = { categoryId: field("categoryId"), name: field("name"), seats: Number(field("seats")) };
+  if (field("maxPerUser") !== "") category.maxPerUser = Number(field("maxPerUser"));
+  if (field("price") !== "") category.price = cents(field("price"));
+  return category;
+}
+
+// "99", "99.5" or "99.00" in minor units (cents), without a detour through floating point.
+function cents(text) {
+  const [whole, fraction = ""] = text.split(".");
+  return Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
+}
+
+function addCategory() {
+  const row = $("category-row").content.firstElementChild.cloneNode(true);
+  row.querySelector(".remove-category").addEventListener("click", () => {
+    row.remove();
+    categoryMode();
+  });
+  $("category-rows").append(row);
+  categoryMode();
+  row.querySelector("input").focus();
+}
+
+const TOTAL_HINT = $("total-hint").textContent;
+const PER_BUYER_HINT = $("per-buyer-hint").textContent;
+
+function categoryMode() {
+  const on = categoryRows().length > 0;
+  const total = $("create-form").elements.totalSeats;
+  const perBuyer = $("create-form").elements.maxPerUser;
+  if (on === total.disabled) return; // no change of mode
+  total.disabled = on;
+  total.required = !on;
+  $("total-hint").textContent = on ? "the sum of the categories' seats" : TOTAL_HINT;
+  $("per-buyer-hint").textContent = on
+    ? "maxPerUser · 1–100 · empty: the sum of the categories' limits (at most 100)"
+    : PER_BUYER_HINT;
+  if (on && perBuyer.value === "1") perBuyer.value = "";
+  if (!on && perBuyer.value === "") perBuyer.value = "1";
 }
 
 // A key that worked at login may be changed on the server since: back to the login, saying so.
@@ -138,9 +190,18 @@ function changeSeats() {
     notify("info", "Say how many seats to add (or, below 0, to withdraw).");
     return Promise.resolve();
   }
-  return operate("seats", { delta }, (sale) => {
+  const body = { delta };
+  const categoryId = shown.categories ? $("seat-category").value : "";
+  if (categoryId) body.categoryId = categoryId;
+  return operate("seats", body, (sale) => {
     $("seat-delta").value = "";
     const what = delta > 0 ? `${delta} seats added` : `${-delta} unsold seats withdrawn`;
+    const category = sale.categories?.find((c) => c.categoryId === categoryId);
+    const left = sale.stats.categories?.find((c) => c.categoryId === categoryId);
+    if (category && left) {
+      return `${what} in ${category.name}: ${category.seats} in it, ${left.remainingSeats} `
+        + `on sale; ${sale.totalSeats} in all.`;
+    }
     return `${what}: ${sale.totalSeats} in all, ${sale.stats.remainingSeats} on sale.`;
   });
 }
@@ -176,6 +237,15 @@ function watch(eventId) {
   watching = eventId;
   samples = [];
   shown = null;
+  codesOf = null;
+  $("new-codes").hidden = true; // a sale's new codes are shown once, to whoever made them
+  $("new-codes-text").value = "";
+  $("codes-rows").replaceChildren();
+  $("codes-list").hidden = true;
+  $("codes-summary").textContent = "No code yet.";
+  // Another sale's rows, even of the same category ids, start afresh (nothing ticked).
+  delete $("category-stats-rows").dataset.kinds;
+  delete $("code-category-boxes").dataset.kinds;
   session.watched = eventId;
   save();
   $("board").hidden = eventId === null;
@@ -230,7 +300,9 @@ function show(sale) {
   const closed = sale.state === "CLOSED";
   $("pause").hidden = sale.state !== "OPEN";
   $("resume").hidden = sale.state !== "PAUSED";
-  for (const id of ["close", "apply", "change-seats", "new-rate", "new-cap", "seat-delta"]) {
+  for (const id of [
+    "close", "apply", "change-seats", "new-rate", "new-cap", "seat-delta", "seat-category",
+  ]) {
     $(id).disabled = closed || busy.has(id);
   }
   $("abandoned").textContent = stats.abandonedUsers;
@@ -244,8 +316,152 @@ function show(sale) {
     + `${sale.maxActiveUsers} at once · turns last ${duration(sale.admissionTtlSeconds)}, `
     + `holds ${duration(sale.holdTtlSeconds)}`
     + (sale.entryWorkBits ? ` · entry work ${sale.entryWorkBits} bits` : "")
-    + (sale.entryGrantRequired ? " · signed-in customers only" : "");
+    + (sale.entryGrantRequired ? " · signed-in customers only" : "")
+    + (sale.presale ? ` · presale ${localTime(sale.presale.opensAt)} to `
+      + `${localTime(sale.presale.closesAt)}` : "");
+  showCategories(sale);
+  showCodesPanel(sale);
   drawChart();
+}
+
+// Rows are made again only when the sale's categories change, so that an open select or a
+// ticked box survives the second's update.
+function sameKinds(node, sale) {
+  const key = (sale.categories ?? []).map((c) => c.categoryId).join("\n");
+  if (node.dataset.kinds === key) return true;
+  node.dataset.kinds = key;
+  return false;
+}
+
+function money(cents) {
+  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
+}
+
+function showCategories(sale) {
+  const categories = sale.categories ?? [];
+  $("category-stats").hidden = categories.length === 0;
+  $("seat-category-field").hidden = categories.length === 0;
+  const rows = $("category-stats-rows");
+  if (!sameKinds(rows, sale)) {
+    rows.replaceChildren(...categories.map((category) => {
+      const row = document.createElement("tr");
+      row.dataset.category = category.categoryId;
+      for (const name of ["name", "price", "remaining", "pending", "confirmed", "state"]) {
+        const cell = document.createElement(name === "name" ? "th" : "td");
+        if (name === "name") cell.scope = "row";
+        cell.className = name;
+        row.append(cell);
+      }
+      return row;
+    }));
+    const select = $("seat-category");
+    select.replaceChildren(...categories.map((c) => new Option(c.name, c.categoryId)));
+  }
+  for (const category of categories) {
+    const row = rows.querySelector(`tr[data-category="${CSS.escape(category.categoryId)}"]`);
+    const stats = sale.stats.categories?.find((c) => c.categoryId === category.categoryId);
+    row.querySelector(".name").textContent = `${category.name} (${category.categoryId})`;
+    row.querySelector(".price").textContent = category.price === undefined ? "–"
+      : money(category.price);
+    row.querySelector(".remaining").textContent = stats
+      ? `${stats.remainingSeats} / ${category.seats}` : "–";
+    row.querySelector(".pending").textContent = stats?.pendingSeats ?? "–";
+    row.querySelector(".confirmed").textContent = stats?.confirmedSeats ?? "–";
+    const state = row.querySelector(".state");
+    state.textContent = !stats ? "–" : stats.soldOut ? "sold out"
+      : stats.remainingSeats === 0 ? "all held" : "on sale";
+    row.classList.toggle("sold-out", Boolean(stats?.soldOut));
+  }
+}
+
+// ---------------------------------------------------------------- access codes (presale)
+
+function showCodesPanel(sale) {
+  $("codes").hidden = !sale.presale;
+  if (!sale.presale) return;
+  const closed = Date.parse(sale.presale.closesAt) <= Date.now();
+  $("presale-line").textContent = `Presale from ${localTime(sale.presale.opensAt)} until `
+    + `${localTime(sale.presale.closesAt)}: until then only buyers with a code get in line`
+    + (closed ? " (it is over: anyone enters now)." : ".");
+  const categories = sale.categories ?? [];
+  $("code-categories").hidden = categories.length === 0;
+  const boxes = $("code-category-boxes");
+  if (!sameKinds(boxes, sale)) {
+    boxes.replaceChildren(...categories.map((category) => {
+      const label = document.createElement("label");
+      label.className = "check";
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.value = category.categoryId;
+      label.append(box, ` ${category.name}`);
+      return label;
+    }));
+  }
+  if (codesOf !== sale.eventId) {
+    codesOf = sale.eventId;
+    loadCodes(sale.eventId);
+  }
+}
+
+function codesPath(eventId) {
+  return `/api/v1/events/${encodeURIComponent(eventId)}/codes`;
+}
+
+async function loadCodes(eventId) {
+  const answer = await call("GET", codesPath(eventId), { adminKey: session.adminKey });
+  if (eventId !== watching) return;
+  if (!answer.ok) {
+    if (!keyRefused(answer.problem)) {
+      $("codes-summary").textContent = `Codes not listed: ${answer.problem.detail}`;
+    }
+    return;
+  }
+  const codes = Array.isArray(answer.data) ? answer.data : answer.data?.codes ?? [];
+  const names = new Map((shown?.categories ?? []).map((c) => [c.categoryId, c.name]));
+  $("codes-rows").replaceChildren(...codes.map((code) => {
+    const row = document.createElement("tr");
+    row.dataset.code = code.codeId;
+    const cells = [
+      code.codeId,
+      `${code.uses} of ${code.maxUses}`,
+      code.categories ? code.categories.map((id) => names.get(id) ?? id).join(", ") : "any",
+    ];
+    row.append(...cells.map((text) => {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      return cell;
+    }));
+    return row;
+  }));
+  $("codes-list").hidden = codes.length === 0;
+  const used = codes.reduce((sum, code) => sum + code.uses, 0);
+  $("codes-summary").textContent = codes.length === 0 ? "No code yet."
+    : `${codes.length} ${codes.length === 1 ? "code" : "codes"}, ${used} `
+      + `${used === 1 ? "entry" : "entries"} so far; as of ${new Date().toLocaleTimeString()}.`;
+}
+
+async function makeCodes() {
+  const eventId = watching;
+  const body = { count: Number($("code-count").value), maxUses: Number($("code-uses").value) };
+  const ticked = Array.from(
+    $("code-category-boxes").querySelectorAll("input:checked"), (box) => box.value,
+  );
+  if (ticked.length > 0 && !$("code-categories").hidden) body.categories = ticked;
+  const { adminKey, operator } = session;
+  const answer = await call("POST", codesPath(eventId), { adminKey, operator, body });
+  if (eventId !== watching) return;
+  if (!answer.ok) {
+    if (!keyRefused(answer.problem)) {
+      notify("bad", `No codes made: ${answer.problem.title}.`, answer.problem.detail);
+    }
+    return;
+  }
+  const codes = answer.data.codes ?? [];
+  $("new-codes-text").value = codes.map((c) => c.code).join("\n");
+  $("new-codes").hidden = false;
+  notify("good", `Made ${codes.length} access ${codes.length === 1 ? "code" : "codes"}.`,
+    "Copy them now: they are shown only this once.");
+  await loadCodes(eventId);
 }
 
 // ---------------------------------------------------------------- the chart (inline SVG)
@@ -355,5 +571,19 @@ for (const [id, work] of [
   });
 }
 $("reload-list").addEventListener("click", loadList);
+$("add-category").addEventListener("click", addCategory);
+$("codes-form").addEventListener("submit", async (submitted) => {
+  submitted.preventDefault();
+  if (watching === null) return;
+  $("make-codes").disabled = true;
+  try {
+    await makeCodes();
+  } finally {
+    $("make-codes").disabled = false;
+  }
+});
+$("reload-codes").addEventListener("click", () => {
+  if (watching !== null) loadCodes(watching);
+});
 if (session.adminKey) showConsole();
 else showLogin();

@@ -1,6 +1,8 @@
 // The buyer's page: pick a sale, wait in line (live over SSE), reserve, confirm or cancel.
 // Every step is driven by what the server says; the page only remembers, in session storage,
 // what it needs to pick up where it was after a reload: the queue token and an open hold.
+// A sale with seat categories offers each with its price and seats left, several at once; a
+// sale in its presale asks for an access code before entering.
 
 import {
   $, call, clearNotice, clock, duration, loadSession, localTime, notify, randomId, saveSession,
@@ -16,13 +18,16 @@ const state = loadSession(SESSION_KEY, {
   eventId: null,
   token: null,
   holdId: null,
-  reserve: null, // {key, quantity} of a reserve whose answer has not arrived yet
+  reserve: null, // {key, order} of a reserve whose answer has not arrived yet
   confirmed: 0, // seats this buyer confirmed in this sale, from this tab
+  confirmedIn: {}, // the same per seat category, in a sale with categories
 });
 let event = null; // settings of the chosen sale (name, maxPerUser, rates)
 let stream = null; // the EventSource while waiting in line
 let countdownTimer = null;
 let listTimer = null;
+let accessFor = null; // the sale the access-code screen is for
+let lastCode = { eventId: null, code: "" }; // the code last tried, offered again on re-entry
 
 // What each refusal means for the buyer; the server's own `detail` is shown beneath.
 const PLAIN = {
@@ -46,6 +51,18 @@ const PLAIN = {
   challenge_refused: "The work ran out of time or was used already: try again.",
   grant_refused: "This sale is only for signed-in customers of the organiser: open it from "
     + "the organiser's site.",
+  code_required: "This sale is in its presale: only buyers with an access code get in line "
+    + "now. Enter the code the organiser gave you.",
+  invalid_code: "This access code is not accepted: it is not one of this sale's, it is used "
+    + "up, or it is not for these seats. Check it and try again.",
+};
+
+// The same refusals when the server names one seat category (its detail starts "floor: ").
+const PLAIN_IN = {
+  sold_out: (name) => `Sold out in ${name}: no seat of it is free right now. Seats come back `
+    + "when a buyer cancels or a hold runs out, so try again in a moment or choose others.",
+  insufficient_seats: (name) => `Not that many seats are left in ${name}: ask for fewer.`,
+  limit_exceeded: (name) => `You already have the most seats in ${name} one buyer may have.`,
 };
 
 function explain(problem) {
@@ -53,7 +70,43 @@ function explain(problem) {
   const wait = problem.retryAfterSeconds
     ? ` Wait ${problem.retryAfterSeconds} s before trying again.`
     : "";
-  notify(kind, (PLAIN[problem.code] ?? problem.title) + wait, problem.detail);
+  const category = categoryNamedIn(problem.detail);
+  const plain = category && PLAIN_IN[problem.code]
+    ? PLAIN_IN[problem.code](category.name)
+    : PLAIN[problem.code] ?? problem.title;
+  notify(kind, plain + wait, problem.detail);
+}
+
+// ---------------------------------------------------------------- seat categories, presale
+
+// The seat categories of the chosen sale (none: one kind of seat, as sales always had).
+function categories(sale = event) {
+  return sale?.categories ?? [];
+}
+
+function categoryStats(sale, categoryId) {
+  return sale.stats?.categories?.find((c) => c.categoryId === categoryId);
+}
+
+function categoryName(categoryId) {
+  return categories().find((c) => c.categoryId === categoryId)?.name ?? categoryId;
+}
+
+// A refusal about one category says so first: "floor: only 1 left".
+function categoryNamedIn(detail) {
+  const named = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,63}): /.exec(detail ?? "");
+  return named ? categories().find((c) => c.categoryId === named[1]) ?? null : null;
+}
+
+// Prices are in minor units (cents): 9900 is "99.00".
+function money(cents) {
+  const whole = Math.floor(cents / 100);
+  return `${whole}.${String(cents % 100).padStart(2, "0")}`;
+}
+
+// Until its presale closes, a sale lets in only buyers with an access code.
+function presaleOn(sale) {
+  return Boolean(sale?.presale) && secondsUntil(sale.presale.closesAt) > 0;
 }
 
 // The organiser's site may send its signed-in customers here with `#grant=...&user=...` (an
@@ -160,9 +213,12 @@ function eventCard(sale) {
   const opensIn = secondsUntil(sale.opensAt);
   // As the server sees it: sold out only when no seat is left and no hold can bring one back.
   const soldOut = remainingSeats === 0 && pendingSeats === 0;
+  const presale = presaleOn(sale) ? sale.presale : null;
   const [label, tone] = soldOut ? ["Sold out", "gone"]
-    : opensIn > 0 ? ["Opens soon", "soon"]
+    : presale && secondsUntil(presale.opensAt) > 0 ? ["Presale soon", "soon"]
+    : !presale && opensIn > 0 ? ["Opens soon", "soon"]
     : remainingSeats === 0 ? ["All held", "soon"]
+    : presale ? ["Presale", ""]
     : ["On sale", ""];
   card.querySelector(".name").textContent = sale.name;
   const badge = card.querySelector(".badge");
@@ -171,8 +227,23 @@ function eventCard(sale) {
   card.querySelector(".seats").textContent = `${remainingSeats} of ${sale.totalSeats} seats left`
     + (pendingSeats ? ` (${pendingSeats} held by buyers now)` : "")
     + ` · up to ${sale.maxPerUser} per buyer`;
+  const kinds = categories(sale);
+  card.querySelector(".kinds").hidden = kinds.length === 0;
+  card.querySelector(".kinds").textContent = kinds.map((c) => {
+    const left = categoryStats(sale, c.categoryId);
+    const price = c.price === undefined ? "" : ` ${money(c.price)}`;
+    const seatsLeft = left === undefined ? "" : left.soldOut ? ": sold out"
+      : `: ${left.remainingSeats} left`;
+    return `${c.name}${price}${seatsLeft}`;
+  }).join(" · ");
   card.querySelector(".when").textContent = (opensIn > 0 ? "Opens " : "Opened ")
     + localTime(sale.opensAt) + (waitingUsers ? ` · ${waitingUsers} in line` : "");
+  card.querySelector(".presale").hidden = presale === null;
+  if (presale) {
+    const from = secondsUntil(presale.opensAt) > 0 ? ` from ${localTime(presale.opensAt)}` : "";
+    card.querySelector(".presale").textContent = `Presale with an access code${from} until `
+      + `${localTime(presale.closesAt)}; open to everyone from ${localTime(sale.opensAt)}.`;
+  }
   const join = card.querySelector(".join");
   join.setAttribute("aria-label", `Join the queue for ${sale.name}`);
   join.addEventListener("click", () => withBusy(join, () => joinSale(sale.eventId)));
@@ -193,12 +264,20 @@ async function joinSale(eventId) {
 }
 
 // Entering again is how a buyer comes back: the server keeps the place of one who still
-// waits or is admitted, and starts a new place at the back for one whose turn ended.
-async function enter(eventId) {
+// waits or is admitted, and starts a new place at the back for one whose turn ended. During a
+// presale the buyer is asked for an access code first (`accessCode`: what they entered).
+async function enter(eventId, accessCode) {
   clearNotice();
   const body = { eventId, userId: state.userId };
   if (linked.get("grant")) body.entryGrant = linked.get("grant");
   const sale = await call("GET", `/api/v1/events/${encodeURIComponent(eventId)}`);
+  if (sale.ok && presaleOn(sale.data)) {
+    if (accessCode === undefined) {
+      askCode(sale.data);
+      return;
+    }
+    body.accessCode = accessCode;
+  }
   if (sale.ok && sale.data.entryWorkBits > 0) {
     const proof = await proveWork(eventId);
     if (proof === null) {
@@ -209,15 +288,48 @@ async function enter(eventId) {
   }
   const answer = await call("POST", "/api/v1/queue/enter", { body });
   if (!answer.ok) {
-    if (sale.ok && sale.data.entryWorkBits > 0) showPick();
+    if (["code_required", "invalid_code"].includes(answer.problem.code) && sale.ok) {
+      askCode(sale.data);
+    } else if (sale.ok && sale.data.entryWorkBits > 0) {
+      showPick();
+    }
     explain(answer.problem);
     return;
   }
   // Seats confirmed count against the limit in the same sale, also after entering again.
-  const confirmed = eventId === state.eventId ? state.confirmed ?? 0 : 0;
-  Object.assign(state, { eventId, token: answer.data.token, holdId: null, reserve: null, confirmed });
+  const same = eventId === state.eventId;
+  const confirmed = same ? state.confirmed ?? 0 : 0;
+  const confirmedIn = same ? state.confirmedIn ?? {} : {};
+  if (!same) $("kind-rows").replaceChildren(); // another sale's choices do not carry over
+  Object.assign(state, {
+    eventId, token: answer.data.token, holdId: null, reserve: null, confirmed, confirmedIn,
+  });
   save();
   if (await loadEvent()) route(answer.data);
+}
+
+// The presale's screen: the code, then the entry (or back to the list).
+function askCode(sale) {
+  quiet();
+  accessFor = sale.eventId;
+  for (const heading of document.querySelectorAll(".event-name")) heading.textContent = sale.name;
+  const until = sale.presale ? ` until ${localTime(sale.presale.closesAt)}` : "";
+  const opens = sale.presale && secondsUntil(sale.presale.opensAt) > 0
+    ? ` Its buyers are let in from ${localTime(sale.presale.opensAt)}.` : "";
+  $("access-about").textContent = `This sale is in its presale${until}: only buyers with an `
+    + `access code get in line.${opens} From ${localTime(sale.opensAt)} it is open to everyone.`;
+  const input = $("access-code");
+  input.value = lastCode.eventId === sale.eventId ? lastCode.code : "";
+  showScreen("access");
+  input.focus();
+}
+
+function enterWithCode() {
+  const input = $("access-code");
+  input.value = input.value.trim();
+  if (!input.reportValidity()) return Promise.resolve();
+  lastCode = { eventId: accessFor, code: input.value };
+  return enter(accessFor, input.value);
 }
 
 async function loadEvent() {
@@ -312,11 +424,18 @@ function showWaiting(ticket) {
 // How the estimate is made: the rate, and the cap on buyers admitted at once.
 function waitBasis() {
   const opensIn = secondsUntil(event.opensAt);
+  const presale = presaleOn(event) ? event.presale : null;
+  const opening = presale === null
+    ? (opensIn > 0 ? `. The sale opens ${localTime(event.opensAt)}.` : ".")
+    : (secondsUntil(presale.opensAt) > 0 ? `. The presale opens ${localTime(presale.opensAt)}`
+      : ". The presale runs")
+      + ` until ${localTime(presale.closesAt)}; the sale opens to everyone `
+      + `${localTime(event.opensAt)}.`;
   return `Buyers are let in at up to ${event.admissionRatePerSecond} `
     + `per second, in the order they came, with at most ${event.maxActiveUsers} buying at `
     + `once (a turn lasts up to ${duration(event.admissionTtlSeconds)}): when that many are `
     + "in, the next waits for a turn to end"
-    + (opensIn > 0 ? `. The sale opens ${localTime(event.opensAt)}.` : ".");
+    + opening;
 }
 
 // The estimate is the server's as of its message; until the next one (at least every 15 s)
@@ -431,6 +550,18 @@ async function showShop(admissionExpiresAt) {
   // The seats left, as of now; with the sale gone the page is back at the list, and for a
   // moment's failure it goes on with what it read before.
   if (!(await loadEvent()) && state.eventId === null) return;
+  const kinds = categories().length > 0;
+  $("single-kind").hidden = kinds;
+  $("kinds").hidden = !kinds;
+  if (kinds) showKinds();
+  else showQuantity();
+  $("reserve").textContent = "Reserve";
+  showScreen("shop");
+  countdown("admission-clock", admissionExpiresAt, refresh);
+}
+
+// One kind of seat: how many, up to what the buyer may still have.
+function showQuantity() {
   const select = $("quantity");
   const chosen = select.value;
   const mine = state.confirmed ?? 0;
@@ -446,9 +577,81 @@ async function showShop(admissionExpiresAt) {
   const left = `${seats(event.stats.remainingSeats)} left on sale. `;
   $("quantity-hint").textContent = `${limit}${left}A hold keeps them for `
     + `${duration(event.holdTtlSeconds)} until you confirm.`;
-  $("reserve").textContent = "Reserve";
-  showScreen("shop");
-  countdown("admission-clock", admissionExpiresAt, refresh);
+}
+
+// Seat categories: each with its price and seats left, and how many of it (0 up to what the
+// buyer may still have of it); a sold-out one is shown as such and cannot be chosen. What the
+// buyer chose stays through a refresh as far as it still fits.
+function showKinds() {
+  const rows = $("kind-rows");
+  const before = new Map(Array.from(rows.querySelectorAll(".kind"), (row) => [
+    row.dataset.category, row.querySelector(".kind-quantity").value,
+  ]));
+  const mine = state.confirmed ?? 0;
+  const room = Math.max(0, event.maxPerUser - mine);
+  const only = categories().length === 1;
+  rows.replaceChildren(...categories().map((category) => {
+    const row = $("kind-row").content.firstElementChild.cloneNode(true);
+    const left = categoryStats(event, category.categoryId);
+    const soldOut = left?.soldOut ?? false;
+    const have = state.confirmedIn?.[category.categoryId] ?? 0;
+    const most = Math.max(0, Math.min(category.maxPerUser - have, room));
+    row.dataset.category = category.categoryId;
+    row.classList.toggle("sold-out", soldOut);
+    row.querySelector(".kind-name").textContent = category.name;
+    const price = row.querySelector(".kind-price");
+    price.hidden = category.price === undefined;
+    if (category.price !== undefined) price.textContent = money(category.price);
+    const limit = have ? `you have ${have} of the ${category.maxPerUser} a buyer may have`
+      : `up to ${category.maxPerUser} per buyer`;
+    row.querySelector(".kind-left").textContent = soldOut ? "Sold out"
+      : left === undefined ? limit
+      : left.remainingSeats === 0 ? `all held right now, seats may come back · ${limit}`
+      : `${left.remainingSeats} left · ${limit}`;
+    const input = row.querySelector(".kind-quantity");
+    input.setAttribute("aria-label", `Seats of ${category.name}`);
+    input.name = `quantity-${category.categoryId}`;
+    input.max = String(most);
+    input.disabled = soldOut || most === 0;
+    const wanted = Number(before.get(category.categoryId) ?? (only ? 1 : 0));
+    input.value = input.disabled ? "0" : String(Math.min(Math.max(0, wanted), most));
+    input.addEventListener("input", showChosen);
+    return row;
+  }));
+  const limit = event.maxPerUser === 1 ? "One seat per buyer. "
+    : mine ? `You have ${seats(mine)} of the ${event.maxPerUser} a buyer may have: up to `
+      + `${seats(room)} more, all or nothing. `
+    : `Up to ${seats(event.maxPerUser)} per buyer in all, all or nothing. `;
+  $("kinds-hint").textContent = `${limit}A hold keeps them for `
+    + `${duration(event.holdTtlSeconds)} until you confirm.`;
+  showChosen();
+}
+
+// The categories chosen (quantity above 0), in the sale's order.
+function chosenItems() {
+  return Array.from($("kind-rows").querySelectorAll(".kind"), (row) => ({
+    categoryId: row.dataset.category,
+    quantity: Number(row.querySelector(".kind-quantity").value),
+  })).filter((item) => Number.isInteger(item.quantity) && item.quantity > 0);
+}
+
+function showChosen() {
+  const items = chosenItems();
+  const count = items.reduce((sum, item) => sum + item.quantity, 0);
+  const prices = items.map((item) => categories().find((c) => c.categoryId === item.categoryId));
+  const priced = prices.every((c) => c?.price !== undefined);
+  const total = items.reduce((sum, item, i) => sum + item.quantity * (prices[i]?.price ?? 0), 0);
+  $("kinds-total").textContent = count === 0 ? "Choose how many seats of which kind."
+    : `${seats(count)} chosen` + (priced ? `: ${money(total)} in all.` : ".");
+}
+
+// What a reserve asks for: a quantity; one category and its quantity; or several at once.
+function chosenOrder() {
+  if (categories().length === 0) return { quantity: Number($("quantity").value) };
+  const items = chosenItems();
+  if (items.length === 0) return null;
+  if (items.length === 1) return { categoryId: items[0].categoryId, quantity: items[0].quantity };
+  return { items };
 }
 
 function countdown(id, until, onEnd) {
@@ -466,16 +669,16 @@ function countdown(id, until, onEnd) {
   countdownTimer = setInterval(tick, 250);
 }
 
-async function reserve(quantity) {
+async function reserve(order) {
   clearNotice();
   // The key is saved before the request goes out: if its answer is lost (a reload, a dropped
   // connection), sending the same key again answers the same hold instead of a second one.
-  state.reserve = { key: state.reserve?.key ?? randomId(), quantity };
+  state.reserve = { key: state.reserve?.key ?? randomId(), order };
   save();
   const answer = await call("POST", "/api/v1/tickets/reserve", {
     token: state.token,
     idempotencyKey: state.reserve.key,
-    body: { eventId: state.eventId, quantity: state.reserve.quantity },
+    body: { eventId: state.eventId, ...state.reserve.order },
   });
   if (!answer.ok && answer.problem.code === "network") {
     explain(answer.problem);
@@ -495,9 +698,23 @@ async function reserve(quantity) {
     return;
   }
   await refresh();
-  if (answer.problem.code === "sold_out" && event.stats.pendingSeats === 0) {
+  const named = categoryNamedIn(answer.problem.detail);
+  if (answer.problem.code === "sold_out" && named
+    && categoryStats(event, named.categoryId)?.soldOut) {
+    // Every seat of that category is confirmed: none of it can come back.
+    notify("bad", `Sold out: every seat in ${named.name} is sold. Choose others.`,
+      answer.problem.detail);
+    return;
+  }
+  if (answer.problem.code === "sold_out" && !named && event.stats.pendingSeats === 0) {
     // Every seat is confirmed: none can come back, so there is nothing to try again.
     notify("bad", "Sold out: every seat is sold.", answer.problem.detail);
+    return;
+  }
+  if (answer.problem.code === "invalid_code") {
+    // The presale's code this buyer entered with unlocks other categories only.
+    notify("bad", "Your access code is not for these seats: choose others.",
+      answer.problem.detail);
     return;
   }
   explain(answer.problem);
@@ -511,6 +728,16 @@ function showHold(hold) {
   state.holdId = hold.reservationId;
   save();
   $("hold-seats").textContent = seats(hold.quantity);
+  const items = hold.items ?? [];
+  $("hold-items").replaceChildren(...items.map(({ categoryId, quantity }) => {
+    const line = document.createElement("li");
+    const price = categories().find((c) => c.categoryId === categoryId)?.price;
+    line.textContent = `${categoryName(categoryId)}: ${seats(quantity)}`
+      + (price === undefined ? "" : ` at ${money(price)} each`);
+    line.dataset.category = categoryId;
+    return line;
+  }));
+  $("hold-items").hidden = items.length === 0;
   $("hold-id").textContent = hold.reservationId;
   showScreen("hold");
   countdown("hold-clock", hold.expiresAt, holdRanOut);
@@ -547,6 +774,10 @@ async function settle(action) {
   if (answer.ok && action === "confirm") {
     const n = answer.data.quantity;
     state.confirmed = (state.confirmed ?? 0) + n;
+    state.confirmedIn = { ...state.confirmedIn };
+    for (const { categoryId, quantity } of answer.data.items ?? []) {
+      state.confirmedIn[categoryId] = (state.confirmedIn[categoryId] ?? 0) + quantity;
+    }
     save();
     notify("good", `Confirmed: ${seats(n)} ${n === 1 ? "is" : "are"} yours.`,
       `Reservation ${answer.data.reservationId}`);
@@ -569,7 +800,8 @@ async function resume() {
   if (!(await loadEvent())) return;
   await refresh();
   if (state.reserve) {
-    await reserve(state.reserve.quantity);
+    // A page of before seat categories kept only the quantity.
+    await reserve(state.reserve.order ?? { quantity: state.reserve.quantity });
   } else if (state.holdId) {
     const answer = await call("GET", `/api/v1/tickets/${encodeURIComponent(state.holdId)}`, {
       token: state.token,
@@ -589,7 +821,21 @@ $("identity").addEventListener("submit", (submitted) => submitted.preventDefault
 $("leave").addEventListener("click", () => withBusy($("leave"), leave));
 $("reserve-form").addEventListener("submit", (submitted) => {
   submitted.preventDefault();
-  withBusy($("reserve"), () => reserve(Number($("quantity").value)));
+  const order = chosenOrder();
+  if (order === null) {
+    notify("info", "Choose at least one seat first.");
+    return;
+  }
+  withBusy($("reserve"), () => reserve(order));
+});
+$("access-form").addEventListener("submit", (submitted) => {
+  submitted.preventDefault();
+  withBusy($("access-enter"), enterWithCode);
+});
+$("access-back").addEventListener("click", () => {
+  clearNotice();
+  forget();
+  showPick();
 });
 $("confirm").addEventListener("click", () => withBusy($("confirm"), () => settle("confirm")));
 $("cancel").addEventListener("click", () => withBusy($("cancel"), () => settle("cancel")));
