@@ -1,12 +1,16 @@
 """A sale with seat categories in a real browser: the operator makes it on the operator page, a
 buyer holds seats of both categories at once on the buyer page, and the operator's
-per-category stats follow (held, then sold, then one category sold out).
+per-category stats follow (held, then sold, then one category sold out). And a sale with a
+presale: made on the operator page with its access codes, entered with one on the buyer page.
 
 The same real ``ticketing serve`` and Debian's Chromium as ``test_browser_sale``; its
 screenshots land next to that test's, in test-output/screenshots/.
 """
 
 from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -77,13 +81,84 @@ def test_an_operator_sells_two_categories_and_a_buyer_holds_seats_of_both(
         assert person.problems == [], (person.name, person.problems)
 
 
-def create_a_two_category_sale(operator: Person) -> None:
-    """Two category rows; the sale's seats are their sum, so that field steps aside."""
+def test_an_operator_makes_a_presale_and_its_codes_and_a_buyer_enters_with_one(
+    browser: Browser, server: str
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    operator = Person(browser, server, "presale-operator", DESKTOP, SCREENSHOTS)
+    admin = operator.page
+    log_in(operator)
+    now = datetime.now(UTC)  # the contexts' zone: the local times the form reads are UTC
+    local = {"now": now, "in an hour": now + timedelta(hours=1), "later": now + timedelta(hours=2)}
+    at = {when: moment.strftime("%Y-%m-%dT%H:%M:%S") for when, moment in local.items()}
+    for field, value in {
+        "name": "Presale Sale",
+        "eventId": "presale-sale",
+        "totalSeats": "10",
+        "opensAt": at["later"],
+    }.items():
+        admin.locator(f'#create-form [name="{field}"]').fill(value)
+    # A draw or a presale, not both: either box, ticked, puts the other out of reach.
+    draw = admin.get_by_role("checkbox", name="Draw at opening")
+    presale = admin.get_by_role("checkbox", name="Presale")
+    draw.check()
+    expect(presale).to_be_disabled()
+    draw.uncheck()
+    presale.check()
+    expect(draw).to_be_disabled()
+    expect(draw).not_to_be_checked()
+    admin.locator("#presale-opens").fill(at["now"])
+    admin.locator("#presale-closes").fill(at["in an hour"])
+    admin.get_by_role("button", name="Create the sale").click()
+    expect(operator.notice).to_contain_text("Created “Presale Sale” (presale-sale)")
+    expect(admin.locator("#settings")).to_contain_text("presale")
+
+    admin.get_by_label("Codes to make").fill("2")
+    admin.get_by_label("Entries per code").fill("1")
+    admin.get_by_role("button", name="Make the codes").click()
+    expect(operator.notice).to_contain_text("Made 2 access codes.")
+    shown = admin.get_by_label("New codes, one a line")
+    expect(shown).to_have_value(re.compile(r"^[A-Za-z0-9_-]+\n[A-Za-z0-9_-]+$"))
+    codes = shown.input_value().split("\n")
+    uses = admin.locator("#codes-rows td:nth-child(2)")
+    expect(uses).to_have_text(["0 of 1", "0 of 1"])
+    expect(admin.locator("#codes-summary")).to_contain_text("2 codes, 0 entries so far")
+    listed = admin.locator("#codes-list").inner_text()
+    assert not any(code in listed for code in codes), "the list shows no code, only its id"
+    operator.shot("presale-1-codes")
+
+    buyer = Person(browser, server, "presale-buyer", PHONE, SCREENSHOTS)
+    page = buyer.page
+    page.goto("/")
+    page.get_by_label("Your name or e-mail").fill("eve")
+    page.get_by_role("button", name="Join the queue for Presale Sale").click()
+    page.get_by_label("Access code").fill(codes[0])
+    page.get_by_role("button", name="Enter with this code").click()
+    # In line: waiting, or (the presale admitting now) already at the seats.
+    expect(page.locator("section.screen:visible")).to_have_id(re.compile(r"^(waiting|shop)$"))
+    buyer.shot("presale-2-in-line")
+
+    admin.get_by_role("button", name="Refresh the codes").click()
+    expect(admin.locator("#codes-summary")).to_contain_text("2 codes, 1 entry so far")
+    expect(uses.filter(has_text="1 of 1")).to_have_count(1)
+    operator.shot("presale-3-used")
+
+    for person in (operator, buyer):
+        assert person.problems == [], (person.name, person.problems)
+
+
+def log_in(operator: Person) -> None:
     admin = operator.page
     admin.goto("/admin")
     admin.get_by_label("Key").fill(ADMIN_KEY)
     admin.get_by_role("button", name="Use this key").click()
     expect(operator.notice).to_contain_text("Key accepted.")
+
+
+def create_a_two_category_sale(operator: Person) -> None:
+    """Two category rows; the sale's seats are their sum, so that field steps aside."""
+    admin = operator.page
+    log_in(operator)
     for field, value in {"name": "Two Tiers", "eventId": "two-tiers"}.items():
         admin.locator(f'#create-form [name="{field}"]').fill(value)
     for index, category in enumerate((FLOOR, STANDS)):

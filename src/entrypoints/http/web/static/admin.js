@@ -54,8 +54,12 @@ async function create() {
     // Left empty: the server's default (a generated id, opening now).
     if (value !== "") body[input.name] = input.type === "number" ? Number(value) : value;
   }
-  // datetime-local is a wall-clock time without a zone; the API wants an RFC 3339 moment.
-  if (body.opensAt) body.opensAt = new Date(body.opensAt).toISOString();
+  if (body.opensAt) body.opensAt = moment(body.opensAt);
+  if ($("draw-at-opening").checked) body.drawAtOpening = true;
+  if ($("presale-on").checked) {
+    const [opensAt, closesAt] = ["presale-opens", "presale-closes"].map((id) => $(id).value);
+    body.presale = { opensAt: moment(opensAt), closesAt: moment(closesAt) };
+  }
   const categories = categoryRows().map(categoryOf);
   if (categories.length > 0) body.categories = categories; // totalSeats: their sum
   const answer = await call("POST", "/api/v1/events", { adminKey: session.adminKey, body });
@@ -66,11 +70,34 @@ async function create() {
     return;
   }
   const sale = answer.data;
-  const where = `Buyers find it at ${location.origin}/`;
+  const where = `Buyers find it at ${location.origin}/`
+    + (sale.presale ? "; make the presale's access codes under Access codes." : "");
   notify("good", `Created “${sale.name}” (${sale.eventId}).`, where);
   session.watched = sale.eventId;
   save();
   await loadList();
+}
+
+// datetime-local is a wall-clock time without a zone; the API wants an RFC 3339 moment: the
+// browser reads it in its own zone, and says that moment in UTC.
+function moment(local) {
+  return new Date(local).toISOString();
+}
+
+// A sale has a draw at its opening or a presale before it, never both: either one on takes
+// the other off (and out of reach); a presale's times are asked only with it.
+function beforeOpening(changed) {
+  const draw = $("draw-at-opening");
+  const presale = $("presale-on");
+  if (changed === draw && draw.checked) presale.checked = false;
+  if (changed === presale && presale.checked) draw.checked = false;
+  draw.disabled = presale.checked;
+  presale.disabled = draw.checked;
+  $("presale-fields").hidden = !presale.checked;
+  for (const id of ["presale-opens", "presale-closes"]) {
+    $(id).disabled = !presale.checked;
+    $(id).required = presale.checked;
+  }
 }
 
 // Seat categories of a new sale: a row each; with any, the sale's seats are their sum and the
@@ -572,6 +599,10 @@ for (const [id, work] of [
 }
 $("reload-list").addEventListener("click", loadList);
 $("add-category").addEventListener("click", addCategory);
+for (const id of ["draw-at-opening", "presale-on"]) {
+  $(id).addEventListener("change", () => beforeOpening($(id)));
+}
+beforeOpening(null); // a reloaded page may keep the boxes as they were
 $("codes-form").addEventListener("submit", async (submitted) => {
   submitted.preventDefault();
   if (watching === null) return;
