@@ -17,7 +17,7 @@ from ticketing_adapters.kafka import KafkaEventBus
 from ticketing_adapters.postgres import PostgresReservationRepository, migrate, open_pool
 from ticketing_core.changes import SaleChange
 from ticketing_core.codes import AccessCode, CodeUses
-from ticketing_core.errors import EventNotFound
+from ticketing_core.errors import CodeExists, EventNotFound
 from ticketing_core.ports import EventCatalog, ReservationRepository
 from ticketing_core.settings import EventSettings
 from ticketing_entrypoints.settings import Settings
@@ -58,9 +58,15 @@ class RecordingCatalog:
         return await self._catalog.event_ids()
 
     async def add_codes(self, event_id: str, codes: Sequence[AccessCode]) -> None:
-        # Recorded first, like a new event: a code that lets anyone in is never unrecorded.
-        await self._record.save_codes(event_id, codes)
-        await self._catalog.add_codes(event_id, codes)
+        """Recorded first, like a new event: a code that lets anyone in is never unrecorded.
+        A batch the hot store refuses (one of it was issued before) is taken back from the
+        record, but for the codes recorded before it, so the record holds what was issued."""
+        recorded = await self._record.save_codes(event_id, codes)
+        try:
+            await self._catalog.add_codes(event_id, codes)
+        except CodeExists:
+            await self._record.forget_codes(event_id, recorded)
+            raise
 
     async def codes(self, event_id: str) -> list[CodeUses]:
         return await self._catalog.codes(event_id)

@@ -302,7 +302,8 @@ class DrawMessage:
 @dataclass(frozen=True, slots=True)
 class CodeUseMessage:
     """One entry a presale's access code let in: the ``use``-th of the code (by its digest),
-    by ``user_id``. Its id derives from the event, the code and the use: each is made once."""
+    by ``user_id``. Its id derives from the event, the code, the use and the user: each is made
+    once (the user too, as a repair may count a code's uses again from what was recorded)."""
 
     message_id: str
     event_id: str
@@ -317,7 +318,7 @@ class CodeUseMessage:
     def of(
         cls, event_id: str, digest: str, user_id: str, use: int, occurred_at: int
     ) -> CodeUseMessage:
-        name = f"{event_id}/code/{digest}/{use}"
+        name = f"{event_id}/code/{digest}/{use}/{user_id}"
         return cls(
             message_id=str(uuid.uuid5(_MESSAGE_NAMESPACE, name)),
             event_id=event_id,

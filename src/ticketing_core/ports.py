@@ -220,8 +220,13 @@ class ReservationRepository(Protocol):
         """The recorded parts of the event's drawn pre-queue, by part; [] if none yet."""
         ...
 
-    async def save_codes(self, event_id: str, codes: Sequence[AccessCode]) -> None:
-        """Records issued access codes (their digests); one recorded before keeps its row."""
+    async def save_codes(self, event_id: str, codes: Sequence[AccessCode]) -> list[str]:
+        """Records access codes about to be issued (their digests); one recorded before keeps
+        its row. Answers the digests it recorded now."""
+        ...
+
+    async def forget_codes(self, event_id: str, digests: Sequence[str]) -> None:
+        """Takes back codes recorded by ``save_codes`` whose issue was refused."""
         ...
 
     async def codes_of(self, event_id: str) -> list[CodeUses]:

@@ -14,7 +14,8 @@ from ticketing_adapters.memory import MemoryEventBus
 from ticketing_adapters.postgres import PostgresReservationRepository
 from ticketing_adapters.redis import RedisHotState, open_redis_hot_state
 from ticketing_adapters.redis.keys import EVENTS_KEY, event_key
-from ticketing_core.errors import InvalidCode, LimitExceeded
+from ticketing_core.codes import code_digest
+from ticketing_core.errors import CodeExists, InvalidCode, LimitExceeded
 from ticketing_core.model import ReservationStatus, StockStats
 from ticketing_core.settings import EventSettings, Presale
 from ticketing_entrypoints.backends import redis_backends
@@ -340,7 +341,24 @@ async def test_code_uses_are_reconciled_and_rebuilt_from_postgres(
     assert await check(presale, migrated_url, stack_redis_url, repair=True) == []
     await presale.forget()
     assert await check(presale, migrated_url, stack_redis_url, repair=True) == []
+    rebuilt = await presale.hot.catalog.get(event)
+    assert rebuilt is not None
+    assert rebuilt.presale == presale.settings.presale, "the presale comes back with the sale"
     assert [c.uses for c in await service.codes(event)] == [2, 1]
     await service.enter(event, "dee", "fanclub-aaaa")
     with pytest.raises(InvalidCode):
         await service.enter(event, "eve", "fanclub-aaaa")  # the rebuilt count holds
+
+
+async def test_a_refused_batch_of_codes_leaves_the_record_as_it_was(
+    presale: Sale, migrated_url: str, stack_redis_url: str
+) -> None:
+    service, event = presale.service, presale.event_id
+    await service.add_codes(event, ["fanclub-aaaa"], max_uses=1)
+
+    with pytest.raises(CodeExists):
+        await service.add_codes(event, ["fanclub-zzzz", "fanclub-aaaa"], max_uses=1)
+
+    recorded = await presale.repository.codes_of(event)
+    assert [c.code.digest for c in recorded] == [code_digest(event, "fanclub-aaaa")]
+    assert await check(presale, migrated_url, stack_redis_url) == []

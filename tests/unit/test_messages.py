@@ -84,7 +84,8 @@ def test_a_code_use_survives_its_json_shape_and_has_one_id_per_use() -> None:
     first = CodeUseMessage.of("e1", "ab" * 32, "u1", 1, 5_000)
 
     assert message_from_dict(first.to_dict()) == first
-    assert first.message_id == CodeUseMessage.of("e1", "ab" * 32, "u2", 1, 6_000).message_id
+    assert first.message_id == CodeUseMessage.of("e1", "ab" * 32, "u1", 1, 6_000).message_id
     assert first.message_id != CodeUseMessage.of("e1", "ab" * 32, "u1", 2, 5_000).message_id
+    assert first.message_id != CodeUseMessage.of("e1", "ab" * 32, "u2", 1, 5_000).message_id
     with pytest.raises(ValueError, match="count from 1"):
         message_from_dict({**first.to_dict(), "use": 0})

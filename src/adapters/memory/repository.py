@@ -71,10 +71,17 @@ class MemoryReservationRepository:
             seed = known.draw_seed if known else None
             self.events[change.event_id] = change.settings.model_copy(update={"draw_seed": seed})
 
-    async def save_codes(self, event_id: str, codes: Sequence[AccessCode]) -> None:
+    async def save_codes(self, event_id: str, codes: Sequence[AccessCode]) -> list[str]:
         recorded = self.codes.setdefault(event_id, {})
+        new = [code.digest for code in codes if code.digest not in recorded]
         for code in codes:
             recorded.setdefault(code.digest, code)
+        return new
+
+    async def forget_codes(self, event_id: str, digests: Sequence[str]) -> None:
+        recorded = self.codes.get(event_id, {})
+        for digest in digests:
+            recorded.pop(digest, None)
 
     async def codes_of(self, event_id: str) -> list[CodeUses]:
         return [

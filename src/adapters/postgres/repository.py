@@ -67,8 +67,10 @@ INSERT INTO events (
     event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
     max_active_users, admission_ttl_seconds, hold_ttl_seconds, presence_timeout_seconds,
     state, version, draw_at_opening, draw_seed, draw_commitment, entry_work_bits,
-    entry_grant_required, categories
-) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)
+    entry_grant_required, categories, presale
+) VALUES (
+    %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb
+)
 ON CONFLICT (event_id) DO NOTHING
 """
 
@@ -118,6 +120,7 @@ FROM unnest(%b::text[], %b::int4[], %b::text[])
     WITH ORDINALITY AS b(digest, max_uses, categories, n)
 ORDER BY b.n
 ON CONFLICT (event_id, digest) DO NOTHING
+RETURNING digest
 """
 
 _RECORD_CODE_USES: Final = """
@@ -160,7 +163,7 @@ _EVENT: Final = """
 SELECT event_id, name, total_seats, max_per_user, opens_at, admission_rate_per_second,
        max_active_users, admission_ttl_seconds, hold_ttl_seconds, presence_timeout_seconds,
        state, version, draw_at_opening, draw_seed, entry_work_bits, entry_grant_required,
-       categories
+       categories, presale
 FROM events WHERE event_id = %s
 """
 
@@ -200,6 +203,7 @@ class PostgresReservationRepository:
                     settings.entry_work_bits,
                     settings.entry_grant_required,
                     _categories_json(settings),
+                    None if settings.presale is None else settings.presale.model_dump_json(),
                 ),
             )
 
@@ -228,7 +232,7 @@ class PostgresReservationRepository:
             "admission_rate_per_second", "max_active_users", "admission_ttl_seconds",
             "hold_ttl_seconds", "presence_timeout_seconds", "state", "version",
             "draw_at_opening", "draw_seed", "entry_work_bits", "entry_grant_required",
-            "categories",
+            "categories", "presale",
         )  # fmt: skip
         return EventSettings.model_validate(dict(zip(fields, row, strict=True)))
 
@@ -289,9 +293,9 @@ class PostgresReservationRepository:
             for part, parts, first, users, at in rows
         ]
 
-    async def save_codes(self, event_id: str, codes: Sequence[AccessCode]) -> None:
+    async def save_codes(self, event_id: str, codes: Sequence[AccessCode]) -> list[str]:
         async with self._pool.connection() as connection:
-            await connection.execute(
+            cursor = await connection.execute(
                 _SAVE_CODES,
                 (
                     event_id,
@@ -299,6 +303,15 @@ class PostgresReservationRepository:
                     [c.max_uses for c in codes],
                     [None if c.categories is None else json.dumps(c.categories) for c in codes],
                 ),
+            )
+            rows = await cursor.fetchall()
+        return [str(digest) for (digest,) in rows]
+
+    async def forget_codes(self, event_id: str, digests: Sequence[str]) -> None:
+        async with self._pool.connection() as connection:
+            await connection.execute(
+                "DELETE FROM access_codes WHERE event_id = %s AND digest = ANY(%s)",
+                (event_id, list(digests)),
             )
 
     async def codes_of(self, event_id: str) -> list[CodeUses]:

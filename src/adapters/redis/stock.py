@@ -7,7 +7,7 @@ from ticketing_adapters.redis import codec
 from ticketing_adapters.redis.client import RedisClient
 from ticketing_adapters.redis.keys import category_field, event_key
 from ticketing_adapters.redis.scripts import Scripts
-from ticketing_core.errors import EventNotFound
+from ticketing_core.errors import EventNotFound, InvalidInput
 from ticketing_core.model import CategoryStock, Reservation, ReservationItem, StockStats
 from ticketing_core.sale import IDEMPOTENCY_WINDOW_MS
 from ticketing_core.settings import EventSettings
@@ -28,6 +28,9 @@ class RedisStockStore:
         now_ms: int,
         items: tuple[ReservationItem, ...] = (),
     ) -> Reservation:
+        if settings.categories is not None and not items:
+            # The script takes what it is told; a sale's category counters need items.
+            raise InvalidInput("categoryId: this sale has seat categories; name one")
         key = () if idempotency_key is None else (idempotency_key,)
         asked: list[str | int] = [len(items)]
         for item in items:

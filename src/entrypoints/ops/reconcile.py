@@ -62,8 +62,9 @@ class Reconciliation:
             for name, (redis, postgres) in pairs.items()
             if redis != postgres
         ]
-        for code_id, recorded in self.expected_code_uses.items():
-            counted = self.found_code_uses.get(code_id)
+        for code_id in {**self.expected_code_uses, **self.found_code_uses}:
+            recorded = self.expected_code_uses.get(code_id, "no such code")
+            counted = self.found_code_uses.get(code_id, "no such code")
             if counted != recorded:
                 drift.append(f"uses of code {code_id}: Redis {counted}, PostgreSQL {recorded}")
         return drift
