@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -62,7 +63,7 @@ class Sale:
         )
 
     async def open(self) -> None:
-        await self.repository.save_event(self.settings)
+        """Recorded in PostgreSQL first, as the API's catalog does it."""
         await self.service.create_event(self.settings)
 
     async def buy(self, user: str, quantity: int) -> str:
@@ -84,21 +85,41 @@ class Sale:
         await client.zrem(EVENTS_KEY, self.event_id)
 
 
-@pytest.fixture
-async def sale(
-    stack_redis_url: str, repository: PostgresReservationRepository, run_id: str
+@asynccontextmanager
+async def opened_sale(
+    redis_url: str,
+    repository: PostgresReservationRepository,
+    event_id: str,
+    presale: Presale | None = None,
 ) -> AsyncIterator[Sale]:
-    hot = await open_redis_hot_state(stack_redis_url)
+    """The sale on the stack's Redis, its codes recorded as the API records them."""
+    hot = await open_redis_hot_state(redis_url)
     bus = MemoryEventBus()
     bus.subscribe(repository.apply)
+    recording = RecordingCatalog(hot.catalog, repository)
     try:
-        async with bootstrapped(backends=redis_backends(hot, bus, repository)) as root:
-            sale = Sale(root, hot, repository, f"rc-{run_id}")
+        async with bootstrapped(
+            backends=redis_backends(hot, bus, repository, catalog=recording)
+        ) as root:
+            sale = Sale(root, hot, repository, event_id)
+            if presale is not None:
+                opens_at = presale.closes_at + timedelta(hours=1)
+                sale.settings = sale.settings.model_copy(
+                    update={"opens_at": opens_at, "presale": presale}
+                )
             await sale.open()
             yield sale
             await sale.forget()
     finally:
         await hot.close()
+
+
+@pytest.fixture
+async def sale(
+    stack_redis_url: str, repository: PostgresReservationRepository, run_id: str
+) -> AsyncIterator[Sale]:
+    async with opened_sale(stack_redis_url, repository, f"rc-{run_id}") as sale:
+        yield sale
 
 
 async def check(sale: Sale, url: str, redis_url: str, *, repair: bool = False) -> list[str]:
@@ -297,28 +318,11 @@ async def test_the_archive_command_exits_0_archived_1_not_now_2_unknown(
 async def presale(
     stack_redis_url: str, repository: PostgresReservationRepository, run_id: str
 ) -> AsyncIterator[Sale]:
-    """A sale whose presale runs now, with its codes recorded as the API records them."""
-    hot = await open_redis_hot_state(stack_redis_url)
-    bus = MemoryEventBus()
-    bus.subscribe(repository.apply)
+    """A sale whose presale runs now (for an hour)."""
     now = datetime.now(UTC)
-    recording = RecordingCatalog(hot.catalog, repository)
-    try:
-        async with bootstrapped(
-            backends=redis_backends(hot, bus, repository, catalog=recording)
-        ) as root:
-            sale = Sale(root, hot, repository, f"rcp-{run_id}")
-            sale.settings = sale.settings.model_copy(
-                update={
-                    "opens_at": now + timedelta(hours=2),
-                    "presale": Presale(opens_at=now, closes_at=now + timedelta(hours=1)),
-                }
-            )
-            await sale.service.create_event(sale.settings)
-            yield sale
-            await sale.forget()
-    finally:
-        await hot.close()
+    window = Presale(opens_at=now, closes_at=now + timedelta(hours=1))
+    async with opened_sale(stack_redis_url, repository, f"rcp-{run_id}", window) as sale:
+        yield sale
 
 
 async def test_code_uses_are_reconciled_and_rebuilt_from_postgres(

@@ -256,10 +256,10 @@ class _SaleMachineBase(RuleBasedStateMachine):
         new_id = f"r-{len(self.reservation_ids) + 1}"
         items: tuple[ReservationItem, ...] = ()
         if self.settings.categories is not None:
-            categories = data.draw(
-                st.lists(st.sampled_from(self.settings.categories), min_size=1, unique=True)
-            )
-            seats = [data.draw(st.integers(1, 3)) for _ in categories]
+            # As often several categories at once as one.
+            several = data.draw(st.sampled_from([1, 2, 3]))
+            categories = data.draw(st.permutations(self.settings.categories))[:several]
+            seats = [data.draw(st.integers(1, 2)) for _ in categories]
             asked = [
                 ReservationItem(c.category_id, n) for c, n in zip(categories, seats, strict=True)
             ]
@@ -278,6 +278,23 @@ class _SaleMachineBase(RuleBasedStateMachine):
                 )
             )
             assert replay == made, "the same Idempotency-Key must give the same reservation"
+
+    @rule(data=st.data(), user=st.sampled_from(USER_POOL), quantity=st.integers(1, 3))
+    def a_buyer_comes_in_and_reserves(self, data: st.DataObject, user: str, quantity: int) -> None:
+        """The path random sequences seldom walk to the end: enter (in a presale with a code
+        that has a use left), the admissions' window comes, the drivers tick, reserve."""
+        now = self.clock.now_ms()
+        code = None
+        if self.settings.needs_code_at(now):
+            digests = {code_digest(self.event_id, c): c for c in CODE_POOL}
+            usable = [digests[d] for d, c in self.sale.codes.items() if c.uses < c.code.max_uses]
+            code = data.draw(st.sampled_from(usable)) if usable else None
+        self.enter(user, code)
+        opening = self.settings.opening_in_force_ms(now)
+        if now < opening:
+            self.clock.advance(opening - now)
+        self.tick(2_000)
+        self.reserve(data, user, quantity, None)
 
     @precondition(lambda self: bool(self.reservation_ids))
     @rule(data=st.data(), owner=st.booleans())

@@ -55,7 +55,7 @@ def small_sale_settings(event_id: str, now_ms: int) -> st.SearchStrategy[EventSe
         _small_sale_settings(event_id, now_ms, st.integers(1, 12), st.none()),
         small_categories().flatmap(
             lambda cs: _small_sale_settings(
-                event_id, now_ms, st.just(sum(c.seats for c in cs)), st.just(cs)
+                event_id, now_ms, st.just(sum(c.seats for c in cs)), st.just(cs), max_per_user=6
             )
         ),
     )
@@ -66,6 +66,7 @@ def _small_sale_settings(
     now_ms: int,
     total_seats: st.SearchStrategy[int],
     categories: st.SearchStrategy[tuple[SeatCategory, ...] | None],
+    max_per_user: int = 4,
 ) -> st.SearchStrategy[EventSettings]:
     """A third of the sales have a presale, some time in the first seconds (it closes by the
     opening); those draw no pre-queue."""
@@ -88,7 +89,7 @@ def _small_sale_settings(
         name=st.just("harness sale"),
         total_seats=total_seats,
         categories=categories,
-        max_per_user=st.integers(1, 4),
+        max_per_user=st.integers(1, max_per_user),
         admission_rate_per_second=st.integers(1, 4),
         max_active_users=st.integers(1, 5),
         admission_ttl_seconds=st.integers(1, 12),
