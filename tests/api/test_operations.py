@@ -33,6 +33,8 @@ SPEC_ROUTES = {
     ("post", "/api/v1/events/{event_id}/seats"),
     ("get", "/api/v1/events/{event_id}/changes"),
     ("get", "/api/v1/events/{event_id}/entry-grant-key"),
+    ("post", "/api/v1/events/{event_id}/codes"),
+    ("get", "/api/v1/events/{event_id}/codes"),
     ("get", "/api/v1/operator"),
     ("get", "/api/v1/operator/refusals"),
     ("post", "/api/v1/queue/challenge"),
