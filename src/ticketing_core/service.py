@@ -143,11 +143,15 @@ class TicketingService:
             raise InvalidInput(f"codes: 1..{MAX_CODES_PER_CALL:,}, each once")
         if not all(ACCESS_CODE.matches(code) for code in codes):
             raise InvalidInput(f"codes: each must match {ACCESS_CODE.json_schema_pattern}")
-        unlocked = None
-        if categories is not None:
-            unlocked = tuple(items_asked(settings, 1, c, ())[0].category_id for c in categories)
+        unlocked = None if categories is None else tuple(categories)
+        if unlocked is not None:
+            if settings.categories is None:
+                raise InvalidInput("categories: this sale has no seat categories")
             if not unlocked or len(set(unlocked)) != len(unlocked):
                 raise InvalidInput("categories: one or more, each once")
+            unknown = [c for c in unlocked if settings.category(c) is None]
+            if unknown:
+                raise InvalidInput(f"categories: no category {unknown[0]!r} here")
         issued = [AccessCode(code_digest(event_id, code), max_uses, unlocked) for code in codes]
         try:
             await self._catalog.add_codes(event_id, issued)

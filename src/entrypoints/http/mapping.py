@@ -220,9 +220,10 @@ def _items(items: tuple[ReservationItem, ...]) -> list[schemas.ReservationItem] 
     ] or None
 
 
-def items_asked(body: schemas.ReserveRequest) -> tuple[int, tuple[ReservationItem, ...]]:
+def seats_asked(body: schemas.ReserveRequest) -> tuple[int, tuple[ReservationItem, ...]]:
     """The seats a reserve asks for in all, and per category if it names several
-    (``TicketingService.reserve`` checks them against the sale)."""
+    (``TicketingService.reserve`` checks them against the sale, with
+    ``categories.items_asked``)."""
     items = tuple(ReservationItem(i.category_id, i.quantity) for i in body.items or ())
     if body.quantity is not None:
         return body.quantity, items

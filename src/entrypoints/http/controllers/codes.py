@@ -13,9 +13,7 @@ from ticketing_entrypoints.http import mapping, schemas
 from ticketing_entrypoints.http.bodies import strict_body
 from ticketing_entrypoints.http.dependencies import AdminAccess, Ticketing
 from ticketing_entrypoints.http.limits import RouteGroup, limited
-from ticketing_entrypoints.http.openapi import ADMIN, TOO_LARGE, problems
-
-UNAUTHORIZED = "`unauthorized`: the admin key is missing or wrong"
+from ticketing_entrypoints.http.openapi import ADMIN, TOO_LARGE, UNAUTHORIZED, allowed, problems
 
 
 class AccessCodesController(Controller):
@@ -26,8 +24,7 @@ class AccessCodesController(Controller):
 
     @route(http_method=HttpMethod.OPTIONS, status_code=204, include_in_schema=False)
     async def allowed_methods(self, event_id: FromPath[str]) -> Response[None]:
-        # As for the events' paths: Litestar 2 names only one handler of a path that has two.
-        return Response(None, status_code=204, headers={"Allow": "GET, OPTIONS, POST"})
+        return allowed("GET, OPTIONS, POST")
 
     @post(
         status_code=201,

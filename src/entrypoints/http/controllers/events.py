@@ -24,7 +24,7 @@ from ticketing_entrypoints.http.bodies import strict_body
 from ticketing_entrypoints.http.dependencies import AdminAccess, Ticketing
 from ticketing_entrypoints.http.limits import RouteGroup, limited
 from ticketing_entrypoints.http.loggable import loggable
-from ticketing_entrypoints.http.openapi import ADMIN, TOO_LARGE, problems
+from ticketing_entrypoints.http.openapi import ADMIN, TOO_LARGE, UNAUTHORIZED, allowed, problems
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ there have been."""
 
 
 _CLOSE_PROBLEMS: dict[int, str] = {
-    401: "`unauthorized`: the admin key is missing or wrong",
+    401: UNAUTHORIZED,
     404: "`event_not_found`",
 }
 _STATE_CHANGE_PROBLEMS: dict[int, str] = {
@@ -69,7 +69,7 @@ class EventsController(Controller):
         security=ADMIN,
         responses=problems(
             {
-                401: "`unauthorized`: the admin key is missing or wrong",
+                401: UNAUTHORIZED,
                 409: "`event_exists`: the eventId is taken",
                 413: TOO_LARGE,
             }
@@ -133,9 +133,7 @@ class EventsController(Controller):
 
     @route(http_method=HttpMethod.OPTIONS, status_code=204, include_in_schema=False)
     async def allowed_methods(self) -> Response[None]:
-        # Litestar 2's own OPTIONS answer names only the first handler of a path that has two
-        # (litestar#4169, fixed in v3), and schemathesis holds `Allow` to the document.
-        return Response(None, status_code=204, headers={"Allow": "GET, OPTIONS, POST"})
+        return allowed("GET, OPTIONS, POST")
 
     @route(
         "/{event_id:str}",
@@ -144,8 +142,7 @@ class EventsController(Controller):
         include_in_schema=False,
     )
     async def allowed_methods_of_one(self, event_id: FromPath[str]) -> Response[None]:
-        # The same Litestar 2 limitation: one event's path has GET, PATCH and DELETE.
-        return Response(None, status_code=204, headers={"Allow": "DELETE, GET, OPTIONS, PATCH"})
+        return allowed("DELETE, GET, OPTIONS, PATCH")
 
     @get(
         "/{event_id:str}",
@@ -169,7 +166,7 @@ class EventsController(Controller):
         security=ADMIN,
         responses=problems(
             {
-                401: "`unauthorized`: the admin key is missing or wrong",
+                401: UNAUTHORIZED,
                 404: "`event_not_found`",
                 409: "`sale_closed`: a closed sale changes no more",
                 413: TOO_LARGE,
@@ -250,7 +247,7 @@ class EventsController(Controller):
         security=ADMIN,
         responses=problems(
             {
-                401: "`unauthorized`: the admin key is missing or wrong",
+                401: UNAUTHORIZED,
                 404: "`event_not_found`",
                 409: "`insufficient_seats`: fewer seats are unsold than withdrawn; `sale_closed`",
                 413: TOO_LARGE,
@@ -277,7 +274,7 @@ class EventsController(Controller):
         security=ADMIN,
         responses=problems(
             {
-                401: "`unauthorized`: the admin key is missing or wrong",
+                401: UNAUTHORIZED,
                 404: "`event_not_found`",
             }
         ),
@@ -301,7 +298,7 @@ class EventsController(Controller):
         security=ADMIN,
         responses=problems(
             {
-                401: "`unauthorized`: the admin key is missing or wrong",
+                401: UNAUTHORIZED,
                 404: "`event_not_found`",
             }
         ),
@@ -325,7 +322,7 @@ class EventsController(Controller):
         security=ADMIN,
         responses=problems(
             {
-                401: "`unauthorized`: the admin key is missing or wrong",
+                401: UNAUTHORIZED,
                 404: "`event_not_found`",
                 409: "`event_has_reservations`: a hold was made in it; nothing was deleted",
             }

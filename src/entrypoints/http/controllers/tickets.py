@@ -58,7 +58,7 @@ class TicketsController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> schemas.Hold:
         request = strict_body(schemas.ReserveRequest, data)
-        quantity, items = mapping.items_asked(request)
+        quantity, items = mapping.seats_asked(request)
         queue_pass.require_event(request.event_id)
         reservation = await ticketing.service.reserve(
             request.event_id,
